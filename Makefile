@@ -1,0 +1,109 @@
+# attnscope — see README.md. `make run` and `make test` are all a fresh
+# Debian 12 machine needs: both install missing packages through `deps`.
+
+CC      ?= cc
+OPT     ?= -O2
+CFLAGS  ?= $(OPT) -g
+CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wstrict-prototypes \
+           -Wno-unused-parameter -MMD -MP
+BUILD   ?= build
+
+PKGS_ENGINE = libopenblas-dev libcjson-dev libpcre2-dev
+PKGS_APP    = libsdl2-dev libsdl2-ttf-dev libpng-dev fonts-dejavu-core
+PKGS_TEST   = python3-numpy xvfb xauth
+PKGS_BENCH  = python3-torch
+PKGS_BUILD  = gcc make pkg-config
+DEPS_STAMP  = $(BUILD)/.deps-ok
+
+ENGINE_CFLAGS = $(shell pkg-config --cflags libcjson libpcre2-8 2>/dev/null) -I/usr/include/x86_64-linux-gnu/openblas-pthread -I/usr/include/openblas
+APP_CFLAGS    = $(shell pkg-config --cflags sdl2 SDL2_ttf libpng 2>/dev/null)
+LIBS_ENGINE   = -lopenblas -lcjson $(shell pkg-config --libs libpcre2-8 2>/dev/null || echo -lpcre2-8) -lm -lpthread
+LIBS_APP      = $(shell pkg-config --libs sdl2 SDL2_ttf libpng 2>/dev/null || echo -lSDL2 -lSDL2_ttf -lpng)
+
+ENGINE_SRC = $(wildcard src/engine/*.c)
+APP_SRC    = $(wildcard src/app/*.c)
+CLI_SRC    = $(wildcard src/cli/*.c)
+TEST_SRC   = $(wildcard tests/test_*.c)
+
+ENGINE_OBJ = $(ENGINE_SRC:%.c=$(BUILD)/%.o)
+APP_OBJ    = $(APP_SRC:%.c=$(BUILD)/%.o)
+CLI_OBJ    = $(CLI_SRC:%.c=$(BUILD)/%.o)
+TEST_BIN   = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+
+BIN = $(BUILD)/attnscope
+
+.PHONY: all run test asan bench deps deps-bench screenshots model clean fuzz
+
+all: $(BIN) $(TEST_BIN)
+
+deps: $(DEPS_STAMP)
+$(DEPS_STAMP): tools/deps.sh
+	@sh tools/deps.sh $(PKGS_BUILD) $(PKGS_ENGINE) $(PKGS_APP) $(PKGS_TEST)
+	@mkdir -p $(BUILD) && touch $@
+
+$(BUILD)/src/engine/%.o: src/engine/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(ENGINE_CFLAGS) -c $< -o $@
+
+$(BUILD)/src/app/%.o: src/app/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(ENGINE_CFLAGS) $(APP_CFLAGS) -Isrc -c $< -o $@
+
+$(BUILD)/src/cli/%.o: src/cli/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(ENGINE_CFLAGS) $(APP_CFLAGS) -Isrc -c $< -o $@
+
+$(BUILD)/libengine.a: $(ENGINE_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/libapp.a: $(APP_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BIN): $(CLI_OBJ) $(BUILD)/libapp.a $(BUILD)/libengine.a
+	$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libapp.a $(BUILD)/libengine.a $(LIBS_APP) $(LIBS_ENGINE) $(LDFLAGS)
+
+$(BUILD)/tests/%: tests/%.c tests/check.h $(BUILD)/libapp.a $(BUILD)/libengine.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(ENGINE_CFLAGS) $(APP_CFLAGS) -Isrc -Itests -o $@ $< $(BUILD)/libapp.a $(BUILD)/libengine.a $(LIBS_APP) $(LIBS_ENGINE) $(LDFLAGS)
+
+# Opens the app on the shipped default model.
+run: deps
+	@$(MAKE) --no-print-directory all
+	./$(BIN)
+
+# The whole suite: numpy oracle data, C unit tests, CLI tests. Prints
+# "N passed, N failed" last; exits non-zero on any failure.
+test: deps
+	@$(MAKE) --no-print-directory all
+	@BUILD=$(BUILD) sh tests/run_all.sh
+
+# The same suite under AddressSanitizer + UBSan, in its own build folder.
+asan: deps
+	@$(MAKE) --no-print-directory BUILD=build-asan OPT=-O1 \
+	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
+	  LDFLAGS="-fsanitize=address,undefined" all
+	@BUILD=build-asan ASAN_OPTIONS=detect_leaks=1 sh tests/run_all.sh
+
+deps-bench: deps
+	@sh tools/deps.sh $(PKGS_BENCH)
+
+# Speed against PyTorch on a GPT-2-small-shaped random checkpoint, and app
+# frame timings. Prints milliseconds and ratios.
+bench: deps-bench
+	@$(MAKE) --no-print-directory all
+	@BUILD=$(BUILD) sh tools/bench/run.sh
+
+screenshots: deps
+	@$(MAKE) --no-print-directory all
+	@BUILD=$(BUILD) sh tools/screenshots.sh
+
+# Rebuilds the default model's tokenizer and weights from ../shared/corpus.
+model: deps-bench
+	sh tools/train/build_model.sh
+
+clean:
+	rm -rf build build-asan
+
+-include $(ENGINE_OBJ:.o=.d) $(APP_OBJ:.o=.d) $(CLI_OBJ:.o=.d)

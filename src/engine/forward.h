@@ -1,0 +1,128 @@
+/* forward.h — the real forward pass, the knobs that change its attention
+ * math live (RunOptions), and everything it records (Trace).
+ *
+ * Usage:
+ *     RunOptions ro = run_options_default();         // the model as trained
+ *     run_options_parse_mask(&ro, "window:4", &err);
+ *     Trace *tr = trace_create(model, n_tokens);      // one allocation
+ *     forward_run(model, ids, n_tokens, &ro, tr, &err);
+ *     float w = trace_att(tr, layer, head)[q * tr->n_tokens + k];
+ *     trace_free(tr);
+ *
+ * RunOptions apply inside the forward pass: every later layer, the
+ * predictions and the loss reflect them.
+ */
+#ifndef ENGINE_FORWARD_H
+#define ENGINE_FORWARD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "model.h"
+
+#define RUN_MAX_KEYS 4096
+
+typedef enum {
+    SCALE_SQRT, /* scores = q.k / sqrt(d_head)          (as trained) */
+    SCALE_NONE, /* scores = q.k */
+    SCALE_TEMP  /* scores = q.k / (sqrt(d_head) * T)    (T = 1: as trained) */
+} ScaleMode;
+
+typedef enum {
+    MASK_CAUSAL, /* query i sees keys j <= i             (as trained) */
+    MASK_NONE,   /* every query sees every key */
+    MASK_WINDOW  /* query i sees keys j with i - W < j <= i */
+} MaskMode;
+
+/* A plain value: copy it freely (the app hands copies to its worker). */
+typedef struct {
+    ScaleMode scale;
+    float temperature;   /* SCALE_TEMP only; > 0 */
+    MaskMode mask;
+    int window;          /* MASK_WINDOW only; >= 1 */
+    /* Key positions hidden from every query, on top of the mask mode. */
+    uint8_t masked_keys[RUN_MAX_KEYS / 8];          /* bitset over positions */
+    /* Heads whose output is zeroed before the output projection. */
+    uint64_t ablated[MODEL_MAX_LAYERS];             /* bit h of [layer] */
+    int top_k;           /* predictions kept per position; 1..TRACE_MAX_TOP_K */
+} RunOptions;
+
+/* The model as trained: sqrt scaling, causal mask, nothing masked or
+ * ablated, top_k 5. */
+RunOptions run_options_default(void);
+
+/* "sqrt" | "none" | "temp:T" (T > 0). */
+int run_options_parse_scale(RunOptions *ro, const char *spec, EngineError *err);
+/* "causal" | "none" | "window:W" (W >= 1) | "keys:a,b,..." (causal + keys). */
+int run_options_parse_mask(RunOptions *ro, const char *spec, EngineError *err);
+/* "L.H,L.H,..." zero-based layer and head. */
+int run_options_parse_ablate(RunOptions *ro, const char *spec, EngineError *err);
+
+bool run_options_key_masked(const RunOptions *ro, int pos);
+void run_options_set_key_masked(RunOptions *ro, int pos, bool masked);
+bool run_options_head_ablated(const RunOptions *ro, int layer, int head);
+void run_options_set_head_ablated(RunOptions *ro, int layer, int head, bool on);
+
+/* Whether query q may see key k under ro (mask mode and masked keys). */
+bool run_options_visible(const RunOptions *ro, int q, int k);
+
+/* Writes a short human-readable summary, e.g. "scale=sqrt mask=window:4
+ * masked=2 ablated=1". */
+void run_options_describe(const RunOptions *ro, char *buf, size_t cap);
+
+#define TRACE_MAX_TOP_K 16
+
+/* Everything a visualizer needs from one forward pass. All arrays belong to
+ * one allocation, row-major, shapes as commented. T = n_tokens.
+ * Masked scores are -INFINITY; a query with no visible key has an all-zero
+ * probability row and a zero head output. */
+typedef struct {
+    int n_layer, n_head, n_kv_head, d_head, vocab_size, top_k;
+    int n_tokens;         /* T */
+    int capacity;         /* max T this trace was created for */
+    float *q;             /* (layer, head, token, d_head) after RoPE if any */
+    float *k;             /* (layer, kv_head, token, d_head) after RoPE */
+    float *v;             /* (layer, kv_head, token, d_head) */
+    float *q_pre_rope;    /* (layer, head, token, d_head); NULL for GPT-2 */
+    float *k_pre_rope;    /* (layer, kv_head, token, d_head); NULL for GPT-2 */
+    float *raw;           /* (layer, head, query, key) q.k */
+    float *scores;        /* (layer, head, query, key) scaled + masked */
+    float *att;           /* (layer, head, query, key) softmax probabilities */
+    float *head_out;      /* (layer, head, token, d_head) sum_k att * v */
+    float *logits;        /* (token, vocab) */
+    int *top_ids;         /* (token, top_k) most likely next tokens */
+    float *top_p;         /* (token, top_k) their probabilities */
+    float *token_loss;    /* (token) -log p(next token); last one is 0 */
+    float loss;           /* mean over the T-1 predicted tokens, nats; NAN if T < 2 */
+    int *ids;             /* (token) the input ids */
+    double forward_ms;    /* wall time of the forward + trace */
+} Trace;
+
+/* Allocates a trace for up to capacity tokens of model m (capacity <= n_ctx).
+ * Returns NULL when out of memory. */
+Trace *trace_create(const Model *m, int capacity);
+void trace_free(Trace *tr);
+
+/* Bytes a trace for capacity tokens would take. */
+size_t trace_bytes(const Model *m, int capacity);
+
+/* Row-major (query, key) matrices of T x T for one head. */
+float *trace_att(const Trace *tr, int layer, int head);
+float *trace_raw(const Trace *tr, int layer, int head);
+float *trace_scores(const Trace *tr, int layer, int head);
+/* (token, d_head) vectors; k and v follow the head's shared KV head. */
+float *trace_q(const Trace *tr, int layer, int head);
+float *trace_k(const Trace *tr, int layer, int head);
+float *trace_v(const Trace *tr, int layer, int head);
+float *trace_head_out(const Trace *tr, int layer, int head);
+/* The KV head that query head `head` reads (head / (n_head / n_kv_head)). */
+int trace_kv_head(const Trace *tr, int head);
+
+/* Runs the forward pass over ids[0..n) (1 <= n <= tr->capacity) under ro,
+ * filling tr. Thread-safe for distinct traces over one model. */
+int forward_run(const Model *m, const int *ids, int n, const RunOptions *ro,
+                Trace *tr, EngineError *err);
+
+#endif

@@ -1,0 +1,38 @@
+/* model_internal.h — loaders per format, and helpers they share. */
+#ifndef ENGINE_MODEL_INTERNAL_H
+#define ENGINE_MODEL_INTERNAL_H
+
+#include <cjson/cJSON.h>
+
+#include "model.h"
+#include "safetensors.h"
+
+/* model_gpt2.c: a Hugging Face GPT-2 folder whose config.json is parsed. */
+int model_gpt2_load_hf(Model *m, const char *dir, const cJSON *config,
+                       EngineError *err);
+
+/* model_llama.c: a Hugging Face Llama folder whose config.json is parsed. */
+int model_llama_load_hf(Model *m, const char *dir, const cJSON *config,
+                        EngineError *err);
+
+/* model_llama.c: a llama2.c legacy .bin (+ tokenizer.bin beside it or given). */
+int model_llama_load_llama2c(Model *m, const char *bin_path,
+                             const char *tokenizer_path, EngineError *err);
+
+/* Reads a whole small file (config.json, vocab.json) into a NUL-terminated
+ * heap buffer. */
+int model_read_text_file(const char *path, char **out, size_t *out_len,
+                         EngineError *err);
+
+/* Reads a required positive integer field of config.json. */
+int model_config_int(const cJSON *config, const char *path, const char *field,
+                     int *out, EngineError *err);
+
+/* Finds the tokenizer in a HF folder: vocab.json + merges.txt, else
+ * tokenizer.json. */
+int model_load_hf_tokenizer(Model *m, const char *dir, EngineError *err);
+
+/* Scans n floats for NaN/Inf; returns the index of the first or -1. */
+long model_first_nonfinite(const float *x, size_t n);
+
+#endif

@@ -1,0 +1,97 @@
+/* tokenizer.h — text <-> token ids, with byte offsets.
+ *
+ * Two families share this interface:
+ *   - GPT-2 byte-level BPE (tokenizer_bpe.c): vocab.json + merges.txt, or a
+ *     Hugging Face tokenizer.json whose model.type is "BPE". Pre-tokenizes
+ *     with GPT-2's pattern (real Unicode categories via PCRE2), maps bytes
+ *     through GPT-2's byte-to-unicode table, merges by rank.
+ *   - SentencePiece-style BPE as in llama2.c's tokenizer.bin (tokenizer_sp.c):
+ *     merges chosen by score, byte fallback <0xNN>, leading-space convention.
+ *
+ * Usage:
+ *     Tokenizer *tok;
+ *     if (tokenizer_load_gpt2(&tok, "m/vocab.json", "m/merges.txt", &err)) ...
+ *     TokenList list;
+ *     if (tokenizer_encode(tok, text, strlen(text), false, &list, &err)) ...
+ *     for (size_t i = 0; i < list.n; i++) list.tokens[i].id ...
+ *     token_list_free(&list);
+ *     tokenizer_free(tok);
+ */
+#ifndef ENGINE_TOKENIZER_H
+#define ENGINE_TOKENIZER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "error.h"
+
+typedef enum {
+    TOKENIZER_BYTE_BPE,    /* GPT-2 byte-level BPE */
+    TOKENIZER_SENTENCEPIECE /* llama2.c / SentencePiece-style BPE */
+} TokenizerKind;
+
+typedef struct {
+    int id;
+    size_t start, end; /* byte range [start, end) in the encoded text; an
+                          added BOS token has start == end == 0 */
+} Token;
+
+typedef struct {
+    Token *tokens; /* (n) */
+    size_t n;
+} TokenList;
+
+typedef struct Tokenizer Tokenizer;
+
+/* Loads a GPT-2 byte-level BPE from HF vocab.json + merges.txt. */
+int tokenizer_load_gpt2(Tokenizer **out, const char *vocab_json_path,
+                        const char *merges_txt_path, EngineError *err);
+
+/* Loads a Hugging Face tokenizer.json. model.type must be "BPE"; byte-level
+ * (GPT-2) and byte-fallback (Llama) variants are both accepted. */
+int tokenizer_load_hf_json(Tokenizer **out, const char *tokenizer_json_path,
+                           EngineError *err);
+
+/* Loads a llama2.c tokenizer.bin (SentencePiece-style, scores + byte fallback). */
+int tokenizer_load_llama2c(Tokenizer **out, const char *tokenizer_bin_path,
+                           int vocab_size, EngineError *err);
+
+void tokenizer_free(Tokenizer *tok);
+
+/* Encodes len bytes of text. Text must be valid UTF-8: otherwise returns -1
+ * with the byte offset of the first bad sequence in err. add_bos prepends the
+ * BOS token (GPT-2: <|endoftext|>; llama: id 1). Empty text gives n == 0
+ * (or just BOS). On success *out owns a heap array; free with token_list_free. */
+int tokenizer_encode(const Tokenizer *tok, const char *text, size_t len,
+                     bool add_bos, TokenList *out, EngineError *err);
+
+void token_list_free(TokenList *list);
+
+/* The bytes that token id stands for (after undoing the byte map / byte
+ * fallback), NUL-terminated in buf, truncated to cap-1 bytes. Returns the
+ * full byte length, or -1 for an id out of range. A token's bytes may be an
+ * incomplete UTF-8 sequence (byte-level BPE splits characters). */
+int tokenizer_decode_token(const Tokenizer *tok, int id, char *buf, size_t cap);
+
+/* A printable label for token id: its bytes as UTF-8, with bytes that do not
+ * form valid UTF-8 shown as \xNN, newline as \n, tab as \t; special tokens
+ * as they are spelled (<|endoftext|>, <s>). For chips and axis labels. */
+void tokenizer_token_label(const Tokenizer *tok, int id, char *buf, size_t cap);
+
+int tokenizer_vocab_size(const Tokenizer *tok);
+int tokenizer_bos_id(const Tokenizer *tok); /* -1 if none */
+int tokenizer_eos_id(const Tokenizer *tok); /* -1 if none */
+TokenizerKind tokenizer_kind(const Tokenizer *tok);
+
+/* UTF-8 helpers shared by the engine, the CLI and the app. */
+
+/* Returns the byte offset of the first invalid UTF-8 sequence in s[0..len),
+ * or len if s is valid (overlongs, surrogates and > U+10FFFF are invalid). */
+size_t utf8_first_invalid(const char *s, size_t len);
+
+/* Copies s into a new heap string (NUL-terminated), replacing each maximal
+ * invalid subsequence with U+FFFD. *out_len gets the new length. Returns NULL
+ * only when out of memory. */
+char *utf8_sanitize(const char *s, size_t len, size_t *out_len);
+
+#endif

@@ -1,0 +1,69 @@
+/* check.h — the test harness every tests/test_*.c includes.
+ *
+ *     CHECK(cond, "what, with %d", value);   // counts and reports one check
+ *     CHECK_CLOSE(got, want, tol, "name");   // |got-want| <= tol*(1+|want|), no NaN
+ *     SKIP("reason");                        // a whole file skipped with a reason
+ *     return check_summary();                // prints "N passed, N failed"
+ *
+ * A test binary exits non-zero when any check failed.
+ */
+#ifndef TESTS_CHECK_H
+#define TESTS_CHECK_H
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static int check_n_passed, check_n_failed, check_n_skipped;
+
+#define CHECK(cond, ...)                                                       \
+    do {                                                                       \
+        if (cond) {                                                            \
+            check_n_passed++;                                                  \
+        } else {                                                               \
+            check_n_failed++;                                                  \
+            printf("FAIL %s:%d: ", __FILE__, __LINE__);                        \
+            printf(__VA_ARGS__);                                               \
+            printf("\n");                                                      \
+        }                                                                      \
+    } while (0)
+
+/* abs + rel tolerance: |got - want| <= tol * (1 + |want|). */
+static inline int check_close(double got, double want, double tol) {
+    if (isnan(got) || isnan(want)) return isnan(got) && isnan(want);
+    if (isinf(want)) return got == want;
+    return fabs(got - want) <= tol * (1.0 + fabs(want));
+}
+
+#define CHECK_CLOSE(got, want, tol, ...)                                       \
+    CHECK(check_close((got), (want), (tol)), __VA_ARGS__)
+
+#define SKIP(...)                                                              \
+    do {                                                                       \
+        check_n_skipped++;                                                     \
+        printf("SKIP: ");                                                      \
+        printf(__VA_ARGS__);                                                   \
+        printf("\n");                                                          \
+    } while (0)
+
+static inline int check_summary(void) {
+    printf("%d passed, %d failed", check_n_passed, check_n_failed);
+    if (check_n_skipped) printf(", %d skipped", check_n_skipped);
+    printf("\n");
+    return check_n_failed ? 1 : 0;
+}
+
+static inline int check_path_exists(const char *path) {
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+/* ../shared beside the repo, or $ATTNSCOPE_SHARED. */
+static inline const char *check_shared_dir(void) {
+    const char *env = getenv("ATTNSCOPE_SHARED");
+    return env ? env : "../shared";
+}
+
+#endif
