@@ -1,0 +1,538 @@
+/* attnscope — command-line front end over the engine, and the app launcher.
+ *
+ *   attnscope [app] [--model DIR] [--text TEXT]      open the window
+ *   attnscope info     --model DIR
+ *   attnscope tokenize --model DIR --text TEXT
+ *   attnscope dump     --model DIR --text TEXT [--scale S] [--mask M] [--ablate L.H,..]
+ *                      [--vectors] [--out FILE]
+ *   attnscope generate --model DIR --text TEXT -n N
+ *   attnscope bench    --model DIR --tokens N
+ *   attnscope export   --model DIR --text TEXT --layer L --head H [--grid] --out FILE.png
+ *
+ * --text - reads standard input. Errors print one line and exit 1.
+ * One function per subcommand; each returns the exit status.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+
+#include "app/app.h"
+#include "engine/forward.h"
+#include "engine/model.h"
+#include "engine/tokenizer.h"
+
+typedef struct {
+    const char *cmd;
+    const char *model;      /* NULL = the shipped default */
+    const char *tokenizer;
+    const char *text;       /* NULL if not given */
+    const char *out;
+    bool bos, vectors, grid, white;
+    int n_generate, bench_tokens, layer, head;
+    const char *colormap;
+    RunOptions run;
+} CliArgs;
+
+static void cli_die_usage(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+static void cli_die_usage(const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "attnscope: ");
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, "; HINT: run attnscope --help\n");
+    va_end(ap);
+    exit(2);
+}
+
+static int cli_error(const EngineError *err) {
+    fprintf(stderr, "attnscope: %s\n", err->msg);
+    return 1;
+}
+
+static void cli_usage(void) {
+    printf("attnscope — see what every attention head does\n\n"
+           "  attnscope [app] [--model DIR] [--text TEXT]   open the window\n"
+           "  attnscope info     --model DIR\n"
+           "  attnscope tokenize --model DIR --text TEXT [--bos]\n"
+           "  attnscope dump     --model DIR --text TEXT [--scale sqrt|none|temp:T]\n"
+           "                     [--mask causal|none|window:W|keys:a,b] [--ablate L.H,...]\n"
+           "                     [--vectors] [--out FILE] [--bos]\n"
+           "  attnscope generate --model DIR --text TEXT -n N\n"
+           "  attnscope bench    --model DIR --tokens N\n"
+           "  attnscope export   --model DIR --text TEXT --layer L --head H [--grid]\n"
+           "                     [--white] [--colormap NAME] [--scale ..] [--mask ..] [--ablate ..]\n"
+           "                     --out FILE.png\n\n"
+           "--model accepts a Hugging Face GPT-2 or Llama folder, or a llama2.c .bin\n"
+           "(its tokenizer beside it, or --tokenizer FILE). Default: the shipped model.\n"
+           "--text - reads standard input.\n");
+}
+
+static int cli_parse_int(const char *flag, const char *s, int lo, int hi) {
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (!*s || *end || errno || v < lo || v > hi)
+        cli_die_usage("%s %s: expected a whole number from %d to %d", flag, s, lo, hi);
+    return (int)v;
+}
+
+static CliArgs cli_parse(int argc, char **argv) {
+    CliArgs a;
+    memset(&a, 0, sizeof a);
+    a.run = run_options_default();
+    a.n_generate = 32;
+    a.bench_tokens = 64;
+    a.layer = -1;
+    a.head = -1;
+    int i = 1;
+    if (i < argc && argv[i][0] != '-') a.cmd = argv[i++];
+    else a.cmd = "app";
+    EngineError err;
+    for (; i < argc; i++) {
+        const char *f = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+#define NEEDV() do { if (!v) cli_die_usage("%s needs a value", f); i++; } while (0)
+        if (!strcmp(f, "--help") || !strcmp(f, "-h")) { cli_usage(); exit(0); }
+        else if (!strcmp(f, "--model")) { NEEDV(); a.model = v; }
+        else if (!strcmp(f, "--tokenizer")) { NEEDV(); a.tokenizer = v; }
+        else if (!strcmp(f, "--text")) { NEEDV(); a.text = v; }
+        else if (!strcmp(f, "--out")) { NEEDV(); a.out = v; }
+        else if (!strcmp(f, "--bos")) a.bos = true;
+        else if (!strcmp(f, "--vectors")) a.vectors = true;
+        else if (!strcmp(f, "--grid")) a.grid = true;
+        else if (!strcmp(f, "--white")) a.white = true;
+        else if (!strcmp(f, "--colormap")) { NEEDV(); a.colormap = v; }
+        else if (!strcmp(f, "-n")) { NEEDV(); a.n_generate = cli_parse_int(f, v, 0, 100000); }
+        else if (!strcmp(f, "--tokens")) { NEEDV(); a.bench_tokens = cli_parse_int(f, v, 1, RUN_MAX_KEYS); }
+        else if (!strcmp(f, "--layer")) { NEEDV(); a.layer = cli_parse_int(f, v, 0, MODEL_MAX_LAYERS - 1); }
+        else if (!strcmp(f, "--head")) { NEEDV(); a.head = cli_parse_int(f, v, 0, MODEL_MAX_HEADS - 1); }
+        else if (!strcmp(f, "--scale")) { NEEDV(); if (run_options_parse_scale(&a.run, v, &err)) exit(cli_error(&err)); }
+        else if (!strcmp(f, "--mask")) { NEEDV(); if (run_options_parse_mask(&a.run, v, &err)) exit(cli_error(&err)); }
+        else if (!strcmp(f, "--ablate")) { NEEDV(); if (run_options_parse_ablate(&a.run, v, &err)) exit(cli_error(&err)); }
+        else cli_die_usage("unknown option %s", f);
+#undef NEEDV
+    }
+    return a;
+}
+
+/* Reads all of stdin for --text -. */
+static char *cli_read_stdin(size_t *len) {
+    size_t cap = 4096, n = 0;
+    char *buf = malloc(cap);
+    if (!buf) return NULL;
+    size_t got;
+    while ((got = fread(buf + n, 1, cap - n - 1, stdin)) > 0) {
+        n += got;
+        if (cap - n - 1 == 0) {
+            char *nb = realloc(buf, cap * 2);
+            if (!nb) { free(buf); return NULL; }
+            buf = nb;
+            cap *= 2;
+        }
+    }
+    buf[n] = 0;
+    *len = n;
+    return buf;
+}
+
+static int cli_load_model(const CliArgs *a, Model **m) {
+    char def[1024];
+    const char *path = a->model ? a->model : model_default_path(def, sizeof def);
+    ModelLoadOptions lo = model_load_options_default();
+    lo.tokenizer_path = a->tokenizer;
+    EngineError err;
+    if (model_load(m, path, &lo, &err)) return cli_error(&err);
+    return 0;
+}
+
+/* The text of --text (or stdin), tokenized. Cuts to the last n_ctx tokens
+ * with a warning (keeping a leading BOS). Llama models get BOS as in llama2.c;
+ * GPT-2 only with --bos. allow_empty: generate may start from BOS alone. */
+typedef struct {
+    char *text;
+    size_t len;
+    TokenList tokens;
+    int *ids;
+    bool truncated;
+} CliInput;
+
+static int cli_input(const CliArgs *a, const Model *m, bool allow_empty, CliInput *in) {
+    memset(in, 0, sizeof *in);
+    EngineError err;
+    if (!a->text) {
+        fprintf(stderr, "attnscope: --text is missing; HINT: pass --text \"some words\" or --text - to read stdin\n");
+        return 1;
+    }
+    if (!strcmp(a->text, "-")) {
+        in->text = cli_read_stdin(&in->len);
+        if (!in->text) { fprintf(stderr, "attnscope: stdin: out of memory\n"); return 1; }
+    } else {
+        in->text = strdup(a->text);
+        in->len = strlen(a->text);
+    }
+    bool bos = a->bos || m->config.arch == ARCH_LLAMA;
+    if (in->len == 0 && !allow_empty) {
+        fprintf(stderr, "attnscope: text is empty; HINT: pass some words with --text\n");
+        return 1;
+    }
+    if (in->len == 0 && tokenizer_bos_id(m->tokenizer) >= 0) bos = true;
+    if (tokenizer_encode(m->tokenizer, in->text, in->len, bos, &in->tokens, &err)) {
+        fprintf(stderr, "attnscope: text: %s\n", err.msg);
+        return 1;
+    }
+    if (in->tokens.n == 0) {
+        fprintf(stderr, "attnscope: text gives no tokens; HINT: pass some words with --text\n");
+        return 1;
+    }
+    size_t ctx = (size_t)m->config.n_ctx;
+    if (in->tokens.n > ctx) {
+        size_t keep_bos = bos ? 1 : 0, drop = in->tokens.n - ctx;
+        memmove(in->tokens.tokens + keep_bos, in->tokens.tokens + keep_bos + drop,
+                (in->tokens.n - keep_bos - drop) * sizeof(Token));
+        fprintf(stderr, "attnscope: warning: text is %zu tokens, over the context of %zu; kept the last %zu\n",
+                in->tokens.n, ctx, ctx - keep_bos);
+        in->tokens.n = ctx;
+        in->truncated = true;
+    }
+    in->ids = malloc(in->tokens.n * sizeof(int));
+    for (size_t i = 0; i < in->tokens.n; i++) in->ids[i] = in->tokens.tokens[i].id;
+    return 0;
+}
+
+static void cli_input_free(CliInput *in) {
+    free(in->text);
+    free(in->ids);
+    token_list_free(&in->tokens);
+}
+
+/* --------------------------------------------------------------------- */
+/* JSON output, streamed: a trace can hold millions of numbers. cJSON does
+ * the string escaping. */
+
+static void json_string(FILE *f, const char *s) {
+    cJSON *str = cJSON_CreateString(s);
+    char *p = str ? cJSON_PrintUnformatted(str) : NULL;
+    fputs(p ? p : "\"\"", f);
+    free(p);
+    cJSON_Delete(str);
+}
+
+/* A token's text as valid UTF-8 (partial characters become U+FFFD). */
+static void json_token_text(FILE *f, const Tokenizer *tok, int id) {
+    char buf[512];
+    int n = tokenizer_decode_token(tok, id, buf, sizeof buf);
+    if (n < 0) { fputs("null", f); return; }
+    size_t len = (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1;
+    size_t clean_len;
+    char *clean = utf8_sanitize(buf, len, &clean_len);
+    json_string(f, clean ? clean : "");
+    free(clean);
+}
+
+static void json_float(FILE *f, float v) {
+    if (isfinite(v)) fprintf(f, "%.7g", v);
+    else fputs("null", f);
+}
+
+/* [a][b][c][d] nested arrays of a row-major block. */
+static void json_tensor4(FILE *f, const float *x, int a, int b, int c, int d) {
+    fputc('[', f);
+    for (int i = 0; i < a; i++) {
+        fputs(i ? ",[" : "[", f);
+        for (int j = 0; j < b; j++) {
+            fputs(j ? ",[" : "[", f);
+            for (int k = 0; k < c; k++) {
+                fputs(k ? ",[" : "[", f);
+                const float *row = x + (((size_t)i * b + j) * c + k) * d;
+                for (int l = 0; l < d; l++) {
+                    if (l) fputc(',', f);
+                    json_float(f, row[l]);
+                }
+                fputc(']', f);
+            }
+            fputc(']', f);
+        }
+        fputc(']', f);
+    }
+    fputc(']', f);
+}
+
+/* q, k or v for every query head: [layer][head][token][d_head]; k and v
+ * repeat a shared KV head for each query head that reads it. */
+static void json_vectors(FILE *f, const Trace *tr, float *(*get)(const Trace *, int, int)) {
+    fputc('[', f);
+    for (int l = 0; l < tr->n_layer; l++) {
+        fputs(l ? ",[" : "[", f);
+        for (int h = 0; h < tr->n_head; h++) {
+            if (h) fputc(',', f);
+            json_tensor4(f, get(tr, l, h), 1, 1, tr->n_tokens, tr->d_head);
+        }
+        fputc(']', f);
+    }
+    fputc(']', f);
+}
+
+/* --------------------------------------------------------------------- */
+
+static int cmd_info(const CliArgs *a) {
+    Model *m;
+    if (cli_load_model(a, &m)) return 1;
+    const ModelConfig *c = &m->config;
+    printf("model:        %s\n", m->name);
+    printf("path:         %s\n", m->path);
+    printf("architecture: %s\n", model_arch_name(c->arch));
+    printf("parameters:   %zu (%.2f M)\n", m->n_params, m->n_params / 1e6);
+    printf("dtype:        %s\n", c->dtype);
+    printf("layers:       %d\n", c->n_layer);
+    printf("heads:        %d (key/value heads: %d)\n", c->n_head, c->n_kv_head);
+    printf("d_model:      %d\n", c->d_model);
+    printf("d_head:       %d\n", c->d_head);
+    printf("d_ff:         %d\n", c->d_ff);
+    printf("context:      %d\n", c->n_ctx);
+    printf("vocab:        %d\n", c->vocab_size);
+    printf("tokenizer:    %s, %d tokens\n",
+           tokenizer_kind(m->tokenizer) == TOKENIZER_BYTE_BPE ? "byte-level BPE" : "SentencePiece-style BPE",
+           tokenizer_vocab_size(m->tokenizer));
+    model_free(m);
+    return 0;
+}
+
+static int cmd_tokenize(const CliArgs *a) {
+    Model *m;
+    if (cli_load_model(a, &m)) return 1;
+    CliInput in;
+    int rc = cli_input(a, m, false, &in);
+    if (!rc) {
+        printf("{\"tokens\":[");
+        for (size_t i = 0; i < in.tokens.n; i++) {
+            const Token *t = &in.tokens.tokens[i];
+            printf("%s{\"id\":%d,\"text\":", i ? "," : "", t->id);
+            json_token_text(stdout, m->tokenizer, t->id);
+            printf(",\"start\":%zu,\"end\":%zu}", t->start, t->end);
+        }
+        printf("],\"truncated\":%s}\n", in.truncated ? "true" : "false");
+    }
+    cli_input_free(&in);
+    model_free(m);
+    return rc;
+}
+
+static int cmd_dump(const CliArgs *a) {
+    Model *m;
+    if (cli_load_model(a, &m)) return 1;
+    CliInput in;
+    int rc = cli_input(a, m, false, &in);
+    Trace *tr = NULL;
+    FILE *f = NULL;
+    EngineError err;
+    if (rc) goto done;
+    int T = (int)in.tokens.n;
+    tr = trace_create(m, T);
+    if (!tr) { fprintf(stderr, "attnscope: out of memory for the trace of %d tokens\n", T); rc = 1; goto done; }
+    if (forward_run(m, in.ids, T, &a->run, tr, &err)) { rc = cli_error(&err); goto done; }
+    f = a->out ? fopen(a->out, "w") : stdout;
+    if (!f) {
+        fprintf(stderr, "attnscope: %s: cannot write: %s; HINT: choose a writable path for --out\n", a->out, strerror(errno));
+        rc = 1;
+        goto done;
+    }
+    char desc[128];
+    run_options_describe(&a->run, desc, sizeof desc);
+    fprintf(f, "{\"model\":");
+    json_string(f, m->name);
+    fprintf(f, ",\"arch\":\"%s\",\"n_layer\":%d,\"n_head\":%d,\"n_kv_head\":%d,\"d_head\":%d,\"options\":",
+            model_arch_name(m->config.arch), tr->n_layer, tr->n_head, tr->n_kv_head, tr->d_head);
+    json_string(f, desc);
+    fprintf(f, ",\n\"tokens\":[");
+    for (int i = 0; i < T; i++) {
+        fprintf(f, "%s{\"id\":%d,\"text\":", i ? "," : "", in.ids[i]);
+        json_token_text(f, m->tokenizer, in.ids[i]);
+        fputc('}', f);
+    }
+    fprintf(f, "],\n\"attention\":");
+    json_tensor4(f, tr->att, tr->n_layer, tr->n_head, T, T);
+    fprintf(f, ",\n\"top_k\":[");
+    for (int t = 0; t < T; t++) {
+        fputs(t ? ",[" : "[", f);
+        for (int j = 0; j < tr->top_k; j++) {
+            int id = tr->top_ids[(size_t)t * tr->top_k + j];
+            fprintf(f, "%s{\"id\":%d,\"text\":", j ? "," : "", id);
+            json_token_text(f, m->tokenizer, id);
+            fprintf(f, ",\"p\":%.6g}", tr->top_p[(size_t)t * tr->top_k + j]);
+        }
+        fputc(']', f);
+    }
+    fprintf(f, "],\n\"loss\":");
+    if (isfinite(tr->loss)) fprintf(f, "%.9g", tr->loss);
+    else fputs("null", f);
+    fprintf(f, ",\"truncated\":%s,\"forward_ms\":%.3f", in.truncated ? "true" : "false", tr->forward_ms);
+    if (a->vectors) {
+        fprintf(f, ",\n\"q\":");
+        json_vectors(f, tr, trace_q);
+        fprintf(f, ",\n\"k\":");
+        json_vectors(f, tr, trace_k);
+        fprintf(f, ",\n\"v\":");
+        json_vectors(f, tr, trace_v);
+    }
+    fprintf(f, "}\n");
+    if (ferror(f) || (f != stdout && fclose(f) != 0)) {
+        fprintf(stderr, "attnscope: %s: write failed; HINT: check free disk space\n", a->out ? a->out : "stdout");
+        rc = 1;
+    }
+    f = NULL;
+done:
+    trace_free(tr);
+    cli_input_free(&in);
+    model_free(m);
+    return rc;
+}
+
+static int cmd_generate(const CliArgs *a) {
+    Model *m;
+    if (cli_load_model(a, &m)) return 1;
+    CliInput in;
+    int rc = cli_input(a, m, true, &in);
+    if (rc) { cli_input_free(&in); model_free(m); return rc; }
+    const int ctx = m->config.n_ctx;
+    int n = (int)in.tokens.n;
+    int *ids = malloc(sizeof(int) * (size_t)(n + a->n_generate + 1));
+    memcpy(ids, in.ids, sizeof(int) * (size_t)n);
+    Trace *tr = trace_create(m, ctx);
+    RunOptions ro = a->run;
+    ro.top_k = 1;
+    EngineError err;
+    fwrite(in.text, 1, in.len, stdout);
+    int bos = tokenizer_bos_id(m->tokenizer), eos = tokenizer_eos_id(m->tokenizer);
+    for (int step = 0; step < a->n_generate && tr; step++) {
+        int start = n > ctx ? n - ctx : 0;
+        if (forward_run(m, ids + start, n - start, &ro, tr, &err)) { rc = cli_error(&err); break; }
+        int next = tr->top_ids[(size_t)(n - start - 1) * tr->top_k];
+        if ((next == eos && eos >= 0) || (next == bos && bos >= 0)) break;
+        char piece[512];
+        int len = tokenizer_decode_token(m->tokenizer, next, piece, sizeof piece);
+        if (len > (int)sizeof piece - 1) len = (int)sizeof piece - 1;
+        const char *p = piece;
+        /* llama2.c: the piece right after BOS drops its leading space */
+        if (ids[n - 1] == bos && bos >= 0 && m->config.arch == ARCH_LLAMA && len > 0 && piece[0] == ' ') { p++; len--; }
+        if (len > 0) fwrite(p, 1, (size_t)len, stdout);
+        fflush(stdout);
+        ids[n++] = next;
+    }
+    if (!tr) { fprintf(stderr, "attnscope: out of memory for the trace\n"); rc = 1; }
+    printf("\n");
+    trace_free(tr);
+    free(ids);
+    cli_input_free(&in);
+    model_free(m);
+    return rc;
+}
+
+static double cli_now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static int cli_cmp_double(const void *x, const void *y) {
+    double a = *(const double *)x, b = *(const double *)y;
+    return (a > b) - (a < b);
+}
+
+static int cmd_bench(const CliArgs *a) {
+    Model *m;
+    if (cli_load_model(a, &m)) return 1;
+    int T = a->bench_tokens;
+    if (T > m->config.n_ctx) {
+        fprintf(stderr, "attnscope: --tokens %d exceeds the context of %d; HINT: use a smaller --tokens\n", T, m->config.n_ctx);
+        model_free(m);
+        return 1;
+    }
+    int *ids = malloc(sizeof(int) * (size_t)T);
+    unsigned s = 12345;
+    for (int i = 0; i < T; i++) { s = s * 1103515245u + 12345u; ids[i] = (int)((s >> 8) % (unsigned)m->config.vocab_size); }
+    Trace *tr = trace_create(m, T);
+    EngineError err;
+    double times[64];
+    int runs = 0, rc = 0;
+    double start = cli_now_ms();
+    if (!tr) { fprintf(stderr, "attnscope: out of memory for the trace\n"); rc = 1; }
+    /* one warm-up, then at least 5 runs and up to ~3 s or 64 runs */
+    if (!rc && forward_run(m, ids, T, &a->run, tr, &err)) rc = cli_error(&err);
+    while (!rc && runs < 64 && (runs < 5 || cli_now_ms() - start < 3000)) {
+        double t0 = cli_now_ms();
+        if (forward_run(m, ids, T, &a->run, tr, &err)) { rc = cli_error(&err); break; }
+        times[runs++] = cli_now_ms() - t0;
+    }
+    if (!rc) {
+        qsort(times, (size_t)runs, sizeof *times, cli_cmp_double);
+        printf("model=%s tokens=%d runs=%d trace_mb=%.1f\n", m->name, T, runs, trace_bytes(m, T) / 1048576.0);
+        printf("min_ms=%.3f max_ms=%.3f\n", times[0], times[runs - 1]);
+        printf("forward_ms=%.3f\n", times[runs / 2]);
+    }
+    trace_free(tr);
+    free(ids);
+    model_free(m);
+    return rc;
+}
+
+static int cmd_export(const CliArgs *a) {
+    if (!a->out) cli_die_usage("export needs --out FILE.png");
+    Model *m;
+    if (cli_load_model(a, &m)) return 1;
+    CliInput in;
+    int rc = cli_input(a, m, false, &in);
+    Trace *tr = NULL;
+    EngineError err;
+    if (rc) goto done;
+    ExportOptions eo = export_options_default();
+    eo.grid = a->grid;
+    eo.white_background = a->white;
+    if (a->colormap) eo.colormap = a->colormap;
+    eo.layer = a->layer < 0 ? 0 : a->layer;
+    eo.head = a->head < 0 ? 0 : a->head;
+    if (eo.layer >= m->config.n_layer || eo.head >= m->config.n_head) {
+        fprintf(stderr, "attnscope: --layer %d --head %d: the model has %d layers of %d heads; HINT: both are zero-based\n",
+                eo.layer, eo.head, m->config.n_layer, m->config.n_head);
+        rc = 1;
+        goto done;
+    }
+    tr = trace_create(m, (int)in.tokens.n);
+    if (!tr) { fprintf(stderr, "attnscope: out of memory for the trace\n"); rc = 1; goto done; }
+    if (forward_run(m, in.ids, (int)in.tokens.n, &a->run, tr, &err)) { rc = cli_error(&err); goto done; }
+    if (export_png(m, in.text, &in.tokens, tr, &a->run, &eo, a->out, &err)) { rc = cli_error(&err); goto done; }
+    fprintf(stderr, "attnscope: wrote %s\n", a->out);
+done:
+    trace_free(tr);
+    cli_input_free(&in);
+    model_free(m);
+    return rc;
+}
+
+static int cmd_app(const CliArgs *a) {
+    char def[1024];
+    AppArgs args;
+    memset(&args, 0, sizeof args);
+    args.model_path = a->model ? a->model : model_default_path(def, sizeof def);
+    args.text = a->text;
+    args.run = a->run;
+    return app_main(&args);
+}
+
+int main(int argc, char **argv) {
+    CliArgs a = cli_parse(argc, argv);
+    if (!strcmp(a.cmd, "info")) return cmd_info(&a);
+    if (!strcmp(a.cmd, "tokenize")) return cmd_tokenize(&a);
+    if (!strcmp(a.cmd, "dump")) return cmd_dump(&a);
+    if (!strcmp(a.cmd, "generate")) return cmd_generate(&a);
+    if (!strcmp(a.cmd, "bench")) return cmd_bench(&a);
+    if (!strcmp(a.cmd, "export")) return cmd_export(&a);
+    if (!strcmp(a.cmd, "app")) return cmd_app(&a);
+    if (!strcmp(a.cmd, "help")) { cli_usage(); return 0; }
+    cli_die_usage("unknown command %s", a.cmd);
+}

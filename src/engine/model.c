@@ -1,0 +1,203 @@
+/* model.c — format dispatch, shared loader helpers, model_free. */
+#include "model.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "model_internal.h"
+
+ModelLoadOptions model_load_options_default(void) {
+    ModelLoadOptions o = {.tokenizer_path = NULL};
+    return o;
+}
+
+const char *model_arch_name(ModelArch arch) {
+    return arch == ARCH_LLAMA ? "llama" : "gpt2";
+}
+
+int model_read_text_file(const char *path, char **out, size_t *out_len, EngineError *err) {
+    *out = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return engine_fail(err, "%s: cannot open: %s; HINT: check the model folder is complete", path, strerror(errno));
+    if (fseek(f, 0, SEEK_END) != 0) {
+        fclose(f);
+        return engine_fail(err, "%s: cannot read; HINT: is it a regular file?", path);
+    }
+    long size = ftell(f);
+    if (size < 0 || size > (1L << 30)) {
+        fclose(f);
+        return engine_fail(err, "%s: unreadable or over 1 GiB; HINT: is it the right file?", path);
+    }
+    rewind(f);
+    char *buf = malloc((size_t)size + 1);
+    if (!buf) {
+        fclose(f);
+        return engine_fail(err, "%s: out of memory", path);
+    }
+    size_t got = fread(buf, 1, (size_t)size, f);
+    fclose(f);
+    if (got != (size_t)size) {
+        free(buf);
+        return engine_fail(err, "%s: short read; HINT: the file changed while reading, retry", path);
+    }
+    buf[size] = 0;
+    *out = buf;
+    if (out_len) *out_len = (size_t)size;
+    return 0;
+}
+
+int model_config_int(const cJSON *config, const char *path, const char *field, int *out,
+                     EngineError *err) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(config, field);
+    if (!v)
+        return engine_fail(err, "%s: field %s is missing; HINT: config.json must come from the same checkpoint as the weights", path, field);
+    if (!cJSON_IsNumber(v) || v->valuedouble < 1 || v->valuedouble > 1e8 ||
+        v->valuedouble != floor(v->valuedouble))
+        return engine_fail(err, "%s: field %s must be a positive integer; HINT: fix config.json", path, field);
+    *out = (int)v->valuedouble;
+    return 0;
+}
+
+static bool model__exists(const char *path) {
+    struct stat sb;
+    return stat(path, &sb) == 0;
+}
+
+int model_load_hf_tokenizer(Model *m, const char *dir, EngineError *err) {
+    char vocab[1100], merges[1100], tj[1100];
+    snprintf(vocab, sizeof vocab, "%s/vocab.json", dir);
+    snprintf(merges, sizeof merges, "%s/merges.txt", dir);
+    snprintf(tj, sizeof tj, "%s/tokenizer.json", dir);
+    if (model__exists(vocab) || model__exists(merges)) {
+        if (tokenizer_load_gpt2(&m->tokenizer, vocab, merges, err)) return -1;
+    } else if (model__exists(tj)) {
+        if (tokenizer_load_hf_json(&m->tokenizer, tj, err)) return -1;
+    } else {
+        return engine_fail(err, "%s: no tokenizer (vocab.json + merges.txt, or tokenizer.json); HINT: copy the tokenizer files from the same checkpoint into the folder", dir);
+    }
+    if (tokenizer_vocab_size(m->tokenizer) > m->config.vocab_size)
+        return engine_fail(err, "%s: the tokenizer has %d tokens but config.json vocab_size is %d; HINT: the tokenizer belongs to another model", dir, tokenizer_vocab_size(m->tokenizer), m->config.vocab_size);
+    return 0;
+}
+
+long model_first_nonfinite(const float *x, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(x[i])) return (long)i;
+    return -1;
+}
+
+static void model__set_name(Model *m, const char *path) {
+    snprintf(m->path, sizeof m->path, "%s", path);
+    char tmp[1024];
+    snprintf(tmp, sizeof tmp, "%s", path);
+    size_t l = strlen(tmp);
+    while (l > 1 && tmp[l - 1] == '/') tmp[--l] = 0;
+    const char *base = strrchr(tmp, '/');
+    base = base ? base + 1 : tmp;
+    snprintf(m->name, sizeof m->name, "%.127s", base);
+    char *dot = strrchr(m->name, '.');
+    if (dot && !strcmp(dot, ".bin")) *dot = 0;
+}
+
+int model_load(Model **out, const char *path, const ModelLoadOptions *opts, EngineError *err) {
+    *out = NULL;
+    ModelLoadOptions defaults = model_load_options_default();
+    if (!opts) opts = &defaults;
+    struct stat sb;
+    if (!path || !*path)
+        return engine_fail(err, "model path is empty; HINT: pass --model DIR");
+    if (stat(path, &sb) != 0)
+        return engine_fail(err, "%s: no such file or folder; HINT: pass --model with a Hugging Face model folder or a llama2.c .bin", path);
+    Model *m = calloc(1, sizeof *m);
+    if (!m) return engine_fail(err, "%s: out of memory", path);
+    model__set_name(m, path);
+    int rc;
+    if (S_ISDIR(sb.st_mode)) {
+        char cfg_path[1100];
+        snprintf(cfg_path, sizeof cfg_path, "%s/config.json", path);
+        char *text = NULL;
+        if (model_read_text_file(cfg_path, &text, NULL, err)) {
+            model_free(m);
+            return -1;
+        }
+        cJSON *config = cJSON_Parse(text);
+        free(text);
+        if (!config || !cJSON_IsObject(config)) {
+            cJSON_Delete(config);
+            model_free(m);
+            return engine_fail(err, "%s: not valid JSON; HINT: restore config.json from the original checkpoint", cfg_path);
+        }
+        const cJSON *type = cJSON_GetObjectItemCaseSensitive(config, "model_type");
+        if (!cJSON_IsString(type)) {
+            rc = engine_fail(err, "%s: field model_type is missing; HINT: attnscope reads model_type \"gpt2\" and \"llama\"", cfg_path);
+        } else if (!strcmp(type->valuestring, "gpt2")) {
+            rc = model_gpt2_load_hf(m, path, config, err);
+        } else if (!strcmp(type->valuestring, "llama")) {
+            rc = model_llama_load_hf(m, path, config, err);
+        } else {
+            rc = engine_fail(err, "%s: model_type \"%.40s\" is not supported; HINT: attnscope reads model_type \"gpt2\" and \"llama\"", cfg_path, type->valuestring);
+        }
+        cJSON_Delete(config);
+    } else {
+        rc = model_llama_load_llama2c(m, path, opts->tokenizer_path, err);
+    }
+    if (rc) {
+        model_free(m);
+        return -1;
+    }
+    ModelConfig *c = &m->config;
+    ENGINE_ASSERT(c->n_layer >= 1 && c->n_layer <= MODEL_MAX_LAYERS);
+    ENGINE_ASSERT(c->n_head >= 1 && c->n_head <= MODEL_MAX_HEADS);
+    ENGINE_ASSERT(c->n_kv_head >= 1 && c->n_head % c->n_kv_head == 0);
+    ENGINE_ASSERT(c->d_head * c->n_head == c->d_model || c->arch == ARCH_LLAMA);
+    ENGINE_ASSERT(m->tokenizer != NULL);
+    *out = m;
+    return 0;
+}
+
+void model_free(Model *m) {
+    if (!m) return;
+    if (m->map) munmap(m->map, m->map_size);
+    free(m->owned);
+    free(m->weights.layers);
+    free(m->extra);
+    tokenizer_free(m->tokenizer);
+    free(m);
+}
+
+const char *model_default_path(char *buf, size_t cap) {
+    const char *env = getenv("ATTNSCOPE_MODEL");
+    if (env && *env) {
+        snprintf(buf, cap, "%s", env);
+        return buf;
+    }
+    if (model__exists(MODEL_DEFAULT_PATH "/config.json")) {
+        snprintf(buf, cap, "%s", MODEL_DEFAULT_PATH);
+        return buf;
+    }
+    /* Next to the executable: <repo>/build/attnscope -> <repo>/models/... */
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0) {
+        exe[n] = 0;
+        for (int up = 0; up < 2; up++) {
+            char *slash = strrchr(exe, '/');
+            if (!slash) break;
+            *slash = 0;
+            char cand[PATH_MAX + 64];
+            snprintf(cand, sizeof cand, "%s/%s/config.json", exe, MODEL_DEFAULT_PATH);
+            if (model__exists(cand)) {
+                snprintf(buf, cap, "%s/%s", exe, MODEL_DEFAULT_PATH);
+                return buf;
+            }
+        }
+    }
+    snprintf(buf, cap, "%s", MODEL_DEFAULT_PATH);
+    return buf;
+}
