@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Train a GPT-2-style byte-level BPE tokenizer; write HF vocab.json + merges.txt.
 
-Usage: train_bpe.py --input TRAIN.txt --vocab-size 6000 --out DIR
+Usage: train_bpe.py --input TRAIN.txt [MORE.txt ...] --vocab-size 6000 --out DIR
 
 The input may contain <|endoftext|> document separators; they are split out
 first so that no merge ever spans two documents, and <|endoftext|> gets the
@@ -128,14 +128,18 @@ def train(word_counts, vocab_size, log=print):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--input", required=True)
+    ap.add_argument("--input", required=True, nargs="+",
+                    help="text files; they are joined as separate documents")
     ap.add_argument("--vocab-size", type=int, default=6000)
     ap.add_argument("--out", required=True)
     args = ap.parse_args()
 
     t0 = time.time()
-    with open(args.input, encoding="utf-8") as f:
-        text = f.read()
+    texts = []
+    for path in args.input:
+        with open(path, encoding="utf-8") as f:
+            texts.append(f.read())
+    text = EOT.join(texts)
     wc = count_words(text)
     print(f"{len(text)} chars, {sum(wc.values())} pre-tokens, {len(wc)} distinct "
           f"({time.time() - t0:.0f}s)")
