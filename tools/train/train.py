@@ -1,0 +1,181 @@
+#!/usr/bin/env python3
+"""Train pd-gpt2 on CPU and export it in Hugging Face GPT-2 layout.
+
+  train.py --work tools/train/work --out models/pd-gpt2 [--resume]
+
+Fixed step count (not a time budget) so the result depends only on the
+seeds and the data, never on how busy the machine was. Batches are drawn
+from a generator seeded by (seed, step), so a run resumed from a checkpoint
+sees exactly the batches an uninterrupted run would have seen.
+
+Writes work/train_log.csv (step, lr, train loss, and at eval points the
+validation loss and a fixed-sample train loss, in nats/token), a checkpoint
+work/ckpt.pt every eval, and at the end exports models/pd-gpt2 and checks the
+exported file reproduces the in-memory logits.
+"""
+import argparse
+import csv
+import json
+import math
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from model import GPT, export_hf, load_hf  # noqa: E402
+
+# Chosen with bench.py: ~1700 tok/s for this size on 2 cores when idle;
+# 1100 steps x 16 x 256 = 4.5M tokens (~1.2 epochs) is ~55-60 min with
+# other work sharing the cores.
+HP = dict(n_layer=6, n_head=6, n_embd=192, n_positions=256,
+          batch=16, ctx=256, steps=1100, warmup=60,
+          lr=1.5e-3, min_lr=1.5e-4, weight_decay=0.1, grad_clip=1.0,
+          eval_every=100, seed=1337)
+
+
+def lr_at(step):
+    if step < HP["warmup"]:
+        return HP["lr"] * (step + 1) / HP["warmup"]
+    p = (step - HP["warmup"]) / max(1, HP["steps"] - HP["warmup"])
+    return HP["min_lr"] + 0.5 * (HP["lr"] - HP["min_lr"]) * (1 + math.cos(math.pi * p))
+
+
+def get_batch(data, step):
+    rng = np.random.default_rng([HP["seed"], step])
+    starts = rng.integers(0, len(data) - HP["ctx"] - 1, size=HP["batch"])
+    x = np.stack([data[s:s + HP["ctx"] + 1] for s in starts]).astype(np.int64)
+    x = torch.from_numpy(x)
+    return x[:, :-1], x[:, 1:]
+
+
+@torch.no_grad()
+def mean_loss(model, windows, bs=32):
+    """Mean next-token loss (nats) over (N, ctx+1) windows."""
+    model.eval()
+    total, n = 0.0, 0
+    for i in range(0, len(windows), bs):
+        w = torch.from_numpy(windows[i:i + bs].astype(np.int64))
+        logits = model(w[:, :-1])
+        total += F.cross_entropy(logits.reshape(-1, logits.shape[-1]), w[:, 1:].reshape(-1),
+                                 reduction="sum").item()
+        n += w[:, 1:].numel()
+    model.train()
+    return total / n
+
+
+def tile(data, ctx):
+    """Non-overlapping (ctx+1)-token windows covering `data`."""
+    n = (len(data) - 1) // ctx
+    return np.stack([data[i * ctx:i * ctx + ctx + 1] for i in range(n)])
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--work", default="tools/train/work")
+    ap.add_argument("--out", default="models/pd-gpt2")
+    ap.add_argument("--resume", action="store_true")
+    ap.add_argument("--steps", type=int, help="override (smoke tests only)")
+    args = ap.parse_args()
+    if args.steps:
+        HP["steps"] = args.steps
+        HP["eval_every"] = max(1, args.steps // 2)
+
+    torch.set_num_threads(2)
+    torch.manual_seed(HP["seed"])
+    np.random.seed(HP["seed"])
+
+    train = np.fromfile(os.path.join(args.work, "train.bin"), dtype=np.uint16)
+    val = np.fromfile(os.path.join(args.work, "val.bin"), dtype=np.uint16)
+    with open(os.path.join(args.work, "data_stats.json")) as f:
+        vocab_size = json.load(f)["vocab_size"]
+    eot_id = vocab_size - 1
+    val_windows = tile(val, HP["ctx"])
+    # A fixed train sample the size of a few batches gives a clean train curve
+    # to plot next to validation (the per-step loss is noisy).
+    rng = np.random.default_rng(HP["seed"] + 1)
+    ts = rng.integers(0, len(train) - HP["ctx"] - 1, size=64)
+    train_windows = np.stack([train[s:s + HP["ctx"] + 1] for s in ts])
+
+    model = GPT(vocab_size, HP["n_layer"], HP["n_head"], HP["n_embd"], HP["n_positions"])
+    # No weight decay on biases, LayerNorm gains, or position embeddings... only
+    # on matrices, as in GPT-2/nanoGPT practice.
+    decay = [p for n, p in model.named_parameters() if p.dim() == 2]
+    no_decay = [p for n, p in model.named_parameters() if p.dim() < 2]
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": HP["weight_decay"]},
+                             {"params": no_decay, "weight_decay": 0.0}],
+                            lr=HP["lr"], betas=(0.9, 0.95), eps=1e-8)
+    ckpt_path = os.path.join(args.work, "ckpt.pt")
+    log_path = os.path.join(args.work, "train_log.csv")
+    start, elapsed0 = 0, 0.0
+    if args.resume and os.path.exists(ckpt_path):
+        ck = torch.load(ckpt_path)
+        model.load_state_dict(ck["model"])
+        opt.load_state_dict(ck["opt"])
+        start, elapsed0 = ck["step"], ck["elapsed"]
+        print(f"resumed at step {start}", flush=True)
+    else:
+        with open(log_path, "w", newline="") as f:
+            csv.writer(f).writerow(["step", "tokens", "lr", "train_loss", "eval_train_loss",
+                                    "val_loss", "elapsed_s"])
+    print(f"params {model.num_params()} ({model.num_params() / 1e6:.2f}M), vocab {vocab_size}, "
+          f"train {len(train)} tokens, val {len(val)} tokens, hp {HP}", flush=True)
+
+    t0 = time.time() - elapsed0
+    model.train()
+    for step in range(start, HP["steps"]):
+        lr = lr_at(step)
+        for g in opt.param_groups:
+            g["lr"] = lr
+        x, y = get_batch(train, step)
+        logits = model(x)
+        loss = F.cross_entropy(logits.reshape(-1, vocab_size), y.reshape(-1))
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), HP["grad_clip"])
+        opt.step()
+        done = step + 1
+        row = [done, done * HP["batch"] * HP["ctx"], f"{lr:.6g}", f"{loss.item():.5f}", "", ""]
+        if done % HP["eval_every"] == 0 or done == HP["steps"]:
+            vl = mean_loss(model, val_windows)
+            tl = mean_loss(model, train_windows)
+            row[4], row[5] = f"{tl:.5f}", f"{vl:.5f}"
+            el = time.time() - t0
+            print(f"step {done}/{HP['steps']} lr {lr:.2e} loss {loss.item():.4f} "
+                  f"train {tl:.4f} val {vl:.4f} elapsed {el / 60:.1f} min", flush=True)
+            torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "step": done,
+                        "elapsed": el, "hp": HP}, ckpt_path + ".tmp")
+            os.replace(ckpt_path + ".tmp", ckpt_path)  # never leave a half-written checkpoint
+        elif done % 10 == 0:
+            print(f"step {done} loss {loss.item():.4f} {(time.time() - t0) / done:.2f}s/step "
+                  f"(since start)", flush=True)
+        with open(log_path, "a", newline="") as f:
+            csv.writer(f).writerow(row + [f"{time.time() - t0:.1f}"])
+
+    wall = time.time() - t0
+    model.eval()
+    export_hf(model, args.out, eot_id)
+    # Round-trip check: a transposed Conv1D weight or a misnamed tensor shows
+    # up here as a logit mismatch, before anything ships.
+    loaded, _ = load_hf(args.out)
+    x = torch.from_numpy(val[:HP["ctx"]].astype(np.int64))[None]
+    with torch.no_grad():
+        diff = (model(x) - loaded(x)).abs().max().item()
+    print(f"export check: max |logit diff| = {diff:.3g}", flush=True)
+    assert diff < 1e-4, "exported model does not reproduce the trained model"
+    summary = {"hp": HP, "params": model.num_params(), "vocab_size": vocab_size,
+               "tokens_seen": HP["steps"] * HP["batch"] * HP["ctx"],
+               "train_tokens": int(len(train)), "val_tokens": int(len(val)),
+               "wall_seconds": round(wall, 1),
+               "final_val_loss": mean_loss(model, val_windows),
+               "final_eval_train_loss": mean_loss(model, train_windows)}
+    with open(os.path.join(args.work, "train_summary.json"), "w") as f:
+        json.dump(summary, f, indent=1)
+    print(json.dumps(summary), flush=True)
+
+
+if __name__ == "__main__":
+    main()
