@@ -11,7 +11,7 @@ BUILD   ?= build
 PKGS_ENGINE = libopenblas-dev libcjson-dev libpcre2-dev
 PKGS_APP    = libsdl2-dev libsdl2-ttf-dev libpng-dev fonts-dejavu-core
 PKGS_TEST   = python3-numpy xvfb xauth
-PKGS_BENCH  = python3-torch
+PKGS_BENCH  = python3-torch time
 PKGS_BUILD  = gcc make pkg-config
 DEPS_STAMP  = $(BUILD)/.deps-ok
 
