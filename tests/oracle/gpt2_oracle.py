@@ -17,7 +17,8 @@ Writes, all made here from a fixed seed (never committed):
                         (see make_bad_models below)
 
 Expected tensors in a case file are {"shape": [...], "data": [flat, row-major]}:
-  q, k, v, head_out   (layer, head, token, d_head)
+  q, k, v, head_out   (layer, head, token, d_head); head_out is zero for an
+                      ablated head (what enters c_proj)
   raw                 (layer, head, query, key) q.k for every pair
   scores              (layer, head, query, key) scaled + masked; null = masked
   att                 (layer, head, query, key) softmax; all-zero rows when a
@@ -335,8 +336,8 @@ def forward(w, cfg, ids, scale="sqrt", mask="causal", ablate=""):
             out = att @ v                                      # (T, dh)
             q_all[l, h], k_all[l, h], v_all[l, h] = q, k, v
             raw_all[l, h], sc_all[l, h], att_all[l, h] = raw, sc, att
-            ho_all[l, h] = out
-            if (l, h) not in abl:
+            if (l, h) not in abl:  # an ablated head's recorded output is the zero fed to c_proj
+                ho_all[l, h] = out
                 heads[:, h * dh:(h + 1) * dh] = out
         x = x + heads @ w[p + "attn.c_proj.weight"] + w[p + "attn.c_proj.bias"]
         hn = layer_norm(x, w[p + "ln_2.weight"], w[p + "ln_2.bias"], eps)
