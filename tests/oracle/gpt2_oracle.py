@@ -444,7 +444,19 @@ def make_bad_models(w, cfg, good, bad_root):
         with open(os.path.join(d, "config.json"), "w") as f:
             json.dump(c, f, indent=2)
 
+    d = folder("config_head_split")  # 32 wide cannot split into 5 heads
+    with open(os.path.join(d, "config.json"), "w") as f:
+        json.dump(dict(cfg, n_head=5), f, indent=2)
+    d = folder("config_n_layer_string")
+    with open(os.path.join(d, "config.json"), "w") as f:
+        json.dump(dict(cfg, n_layer="two"), f, indent=2)
+
     good_blob = safetensors_bytes(tensors)
+    folder("empty_weights", weights=b"")
+    folder("header_not_json", weights=struct.pack("<Q", 16) + b"{not json at all" + good_blob[8:])
+    t = dict(tensors)
+    del t["h.1.ln_2.bias"]
+    folder("missing_tensor", weights=safetensors_bytes(t))
     folder("header_too_long", weights=struct.pack("<Q", len(good_blob) * 4) + good_blob[8:])
 
     def past_end(h):
