@@ -1,0 +1,157 @@
+#!/usr/bin/env python3
+"""Score every attention head for three well-known roles.
+
+  previous-token : mean attention from query i to key i-1        (i >= 1)
+  first-token    : mean attention from query i to key 0 ("sink") (i >= 1;
+                   query 0 can only attend to key 0, so it is left out)
+  induction      : on random tokens repeated twice (length 2n), mean
+                   attention from query n+j to key j+1 — the token that
+                   followed the earlier occurrence of the current token —
+                   for j = 0..n-2.
+
+Previous-token and first-token scores are measured on natural held-out text
+(windows of the validation split, or the texts of the C reference file).
+
+Two ways to get the attention:
+  head_roles.py --model models/pd-gpt2                   # PyTorch, exported weights
+  head_roles.py --dump-text A.json --dump-induction B.json
+      # from `attnscope dump` output ({"attention":[layer][head][query][key]});
+      # B must be a dump of the sequence in models/pd-gpt2/head_roles.json
+      # "induction_ids" (or any sequence whose second half repeats its first).
+
+Writes JSON (--json) and prints a Markdown table plus the clearest heads.
+"""
+import argparse
+import json
+import os
+import sys
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SEED = 4321
+REPEAT_LEN = 50     # length n of the random sequence, repeated once
+N_REPEATS = 8       # random sequences averaged for the induction score
+TEXT_WINDOWS = 16   # validation windows for the natural-text scores
+TEXT_LEN = 128
+
+
+def prev_and_sink(att):
+    """att: (L, H, T, T) for one sequence -> two (L, H) score arrays."""
+    T = att.shape[-1]
+    i = np.arange(1, T)
+    prev = att[:, :, i, i - 1].mean(-1)
+    sink = att[:, :, i, 0].mean(-1)
+    return prev, sink
+
+
+def induction(att):
+    """att: (L, H, 2n, 2n) for a sequence whose second half repeats the first."""
+    n = att.shape[-1] // 2
+    j = np.arange(0, n - 1)
+    return att[:, :, n + j, j + 1].mean(-1)
+
+
+def induction_sequences(vocab_size, eot_id):
+    rng = np.random.default_rng(SEED)
+    seqs = []
+    for _ in range(N_REPEATS):
+        # Random ordinary tokens (no <|endoftext|>), so nothing but the repeat
+        # itself lets the model predict the second half.
+        half = rng.integers(0, eot_id if eot_id == vocab_size - 1 else vocab_size, size=REPEAT_LEN)
+        seqs.append(np.concatenate([half, half]).tolist())
+    return seqs
+
+
+def torch_scores(model_dir, work, reference):
+    import torch
+    sys.path.insert(0, HERE)
+    from model import load_hf
+    torch.set_num_threads(2)
+    model, cfg = load_hf(model_dir)
+    eot = cfg["eos_token_id"]
+
+    def attn(ids):
+        with torch.no_grad():
+            _, probs = model(torch.tensor([ids]), want_probs=True)
+        return np.stack([p[0].numpy() for p in probs])  # (L, H, T, T)
+
+    val_bin = os.path.join(work, "val.bin")
+    if os.path.exists(val_bin):
+        val = np.fromfile(val_bin, dtype=np.uint16)
+        rng = np.random.default_rng(SEED)
+        starts = rng.integers(0, len(val) - TEXT_LEN, size=TEXT_WINDOWS)
+        texts = [val[s:s + TEXT_LEN].tolist() for s in starts]
+        text_src = f"{TEXT_WINDOWS} random {TEXT_LEN}-token windows of the validation split"
+    else:
+        with open(reference, encoding="utf-8") as f:
+            texts = [c["ids"] for c in json.load(f)["cases"]]
+        text_src = f"the {len(texts)} texts of {reference}"
+    ps = [prev_and_sink(attn(t)) for t in texts]
+    prev = np.mean([p for p, _ in ps], axis=0)
+    sink = np.mean([s for _, s in ps], axis=0)
+    seqs = induction_sequences(cfg["vocab_size"], eot)
+    ind = np.mean([induction(attn(s)) for s in seqs], axis=0)
+    return prev, sink, ind, text_src, seqs
+
+
+def dump_attention(path):
+    with open(path) as f:
+        return np.array(json.load(f)["attention"], dtype=np.float64)
+
+
+def clearest(scores, k=3):
+    L, H = scores.shape
+    order = np.argsort(-scores, axis=None)[:k]
+    return [(int(o // H), int(o % H), float(scores.flat[o])) for o in order]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--model", default="models/pd-gpt2")
+    ap.add_argument("--work", default="tools/train/work")
+    ap.add_argument("--reference", default="tests/data/pd_gpt2_reference.json")
+    ap.add_argument("--dump-text", help="attnscope dump JSON of natural text")
+    ap.add_argument("--dump-induction", help="attnscope dump JSON of a repeated sequence")
+    ap.add_argument("--json", help="write scores here")
+    args = ap.parse_args()
+
+    if args.dump_text or args.dump_induction:
+        if not (args.dump_text and args.dump_induction):
+            ap.error("--dump-text and --dump-induction go together")
+        prev, sink = prev_and_sink(dump_attention(args.dump_text))
+        ind = induction(dump_attention(args.dump_induction))
+        text_src, seqs = args.dump_text, None
+    else:
+        prev, sink, ind, text_src, seqs = torch_scores(args.model, args.work, args.reference)
+
+    L, H = prev.shape
+    print(f"Scores (text: {text_src}; induction: "
+          f"random sequences of {REPEAT_LEN} tokens repeated twice)\n")
+    for title, sc in [("previous-token", prev), ("first-token", sink), ("induction", ind)]:
+        print(f"{title}:\n")
+        print("| layer | " + " | ".join(f"H{h}" for h in range(H)) + " |")
+        print("|---|" + "---|" * H)
+        for l in range(L):
+            print(f"| L{l} | " + " | ".join(f"{sc[l, h]:.2f}" for h in range(H)) + " |")
+        print()
+    best = {"previous_token": clearest(prev), "first_token": clearest(sink),
+            "induction": clearest(ind)}
+    print()
+    for role, heads in best.items():
+        print(f"clearest {role}: " + ", ".join(f"L{l}H{h} ({s:.2f})" for l, h, s in heads))
+    if args.json:
+        out = {"about": __doc__.split("\n\n")[1], "text": text_src,
+               "previous_token": prev.round(4).tolist(), "first_token": sink.round(4).tolist(),
+               "induction": ind.round(4).tolist(),
+               "clearest": {r: [{"layer": l, "head": h, "score": round(s, 4)} for l, h, s in v]
+                            for r, v in best.items()}}
+        if seqs:
+            out["induction_ids"] = seqs[0]
+        with open(args.json, "w") as f:
+            json.dump(out, f, indent=1)
+            f.write("\n")
+
+
+if __name__ == "__main__":
+    main()
