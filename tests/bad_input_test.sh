@@ -6,8 +6,10 @@
 # tests/oracle/gpt2_oracle.py writes into $BUILD/oracle/bad/ (run_all.sh runs
 # the oracle first). One case per defect; a case passes when:
 #   - the exit status is non-zero and below 128 (no signal, no abort);
-#   - stderr is exactly one line, starting "attnscope: ";
-#   - that line names the file or field at fault (a fixed string per case);
+#   - stderr is exactly one line, starting "attnscope: ", without a
+#     stuttered prefix such as "text: text: ";
+#   - that line names the file or field at fault (fixed strings per case,
+#     space-separated, all required);
 #   - that line contains "HINT".
 # A control run on the good checkpoint must succeed, so a CLI that fails on
 # everything cannot pass. Prints "N passed, N failed".
@@ -24,6 +26,15 @@ failed=0
 
 pass() { passed=$((passed + 1)); echo "ok   $1"; }
 fail() { failed=$((failed + 1)); echo "FAIL $1: $2"; }
+
+# names_all LINE WORD... : whether LINE contains every WORD (fixed strings).
+names_all() {
+    l=$1; shift
+    for w in "$@"; do
+        printf '%s\n' "$l" | grep -qF -- "$w" || return 1
+    done
+    return 0
+}
 
 # expect_error NAME PATTERN STDIN_FILE ARGS... : runs $BIN ARGS with stdin
 # from STDIN_FILE and checks the one-line error contract.
@@ -43,8 +54,10 @@ expect_error() {
         fail "$name" "stderr has $lines lines, want exactly 1: $(head -n 4 "$TMP/err" | tr '\n' '|')"
     elif ! printf '%s\n' "$line" | grep -q '^attnscope: '; then
         fail "$name" "line does not start with 'attnscope: ': $line"
-    elif ! printf '%s\n' "$line" | grep -qF -- "$pattern"; then
-        fail "$name" "line does not name '$pattern': $line"
+    elif printf '%s\n' "$line" | grep -q '\([A-Za-z_.][A-Za-z_.]*\): \1: '; then
+        fail "$name" "line repeats its prefix: $line"
+    elif ! names_all "$line" $pattern; then
+        fail "$name" "line does not name all of '$pattern': $line"
     elif ! printf '%s\n' "$line" | grep -q 'HINT'; then
         fail "$name" "line has no HINT: $line"
     else
@@ -93,7 +106,8 @@ expect_error "empty model.safetensors"   model.safetensors       "$TMP/empty" du
 expect_error "header not JSON"           model.safetensors       "$TMP/empty" dump --model "$BAD/header_not_json" --text hello
 expect_error "missing tensor"            h.1.ln_2.bias           "$TMP/empty" dump --model "$BAD/missing_tensor" --text hello
 expect_error "header length past EOF"    model.safetensors       "$TMP/empty" dump --model "$BAD/header_too_long" --text hello
-expect_error "data_offsets out of range" ln_f.bias               "$TMP/empty" dump --model "$BAD/offsets_out_of_range" --text hello
+expect_error "data_offsets out of range" "ln_f.bias data_offsets"               "$TMP/empty" dump --model "$BAD/offsets_out_of_range" --text hello
+expect_error "data_offsets beyond 2^64"  "ln_f.bias data_offsets"               "$TMP/empty" dump --model "$BAD/offsets_huge" --text hello
 expect_error "overlapping data_offsets"  ln_f.                   "$TMP/empty" dump --model "$BAD/offsets_overlap" --text hello
 expect_error "wrong shape"               h.0.attn.c_attn.weight  "$TMP/empty" dump --model "$BAD/wrong_shape" --text hello
 expect_error "wrong dtype (I32)"         wte.weight              "$TMP/empty" dump --model "$BAD/wrong_dtype" --text hello

@@ -464,6 +464,10 @@ def make_bad_models(w, cfg, good, bad_root):
         h["ln_f.bias"]["data_offsets"] = [b + 10 ** 9, e + 10 ** 9]
     folder("offsets_out_of_range", weights=with_header(past_end))
 
+    def beyond_size_t(h):  # no size_t can hold 1e30: must be rejected before any cast
+        h["ln_f.bias"]["data_offsets"] = [1e30, 1e30 + 128]
+    folder("offsets_huge", weights=with_header(beyond_size_t))
+
     def overlap(h):
         h["ln_f.bias"]["data_offsets"] = list(h["ln_f.weight"]["data_offsets"])
     folder("offsets_overlap", weights=with_header(overlap))
