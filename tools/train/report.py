@@ -48,15 +48,15 @@ def main():
     ev_tok = np.array([int(r["tokens"]) for r in ev]) / 1e6
     ev_val = np.array([float(r["val_loss"]) for r in ev])
     ev_train = np.array([float(r["eval_train_loss"]) for r in ev])
-    # Exponential moving average: the per-batch loss is too noisy to read.
-    ema, smooth = step_loss[0], []
-    for x in step_loss:
-        ema = 0.95 * ema + 0.05 * x
-        smooth.append(ema)
+    # Trailing 20-batch mean: the per-batch loss is too noisy to read, and an
+    # EMA would lag badly during the steep start.
+    csum = np.concatenate([[0.0], np.cumsum(step_loss)])
+    k = np.minimum(np.arange(1, len(step_loss) + 1), 20)
+    smooth = (csum[1:] - csum[np.arange(1, len(step_loss) + 1) - k]) / k
 
     fig, ax = plt.subplots(figsize=(8, 5), dpi=100)
     ax.plot(tokens, step_loss, color="#bbbbbb", lw=0.6, label="train, per batch")
-    ax.plot(tokens, smooth, color="#1f77b4", lw=1.5, label="train, EMA")
+    ax.plot(tokens, smooth, color="#1f77b4", lw=1.5, label="train, 20-batch mean")
     ax.plot(ev_tok, ev_train, "o-", color="#2ca02c", ms=4, label="train, fixed sample")
     ax.plot(ev_tok, ev_val, "s-", color="#d62728", ms=4, label="validation")
     ax.axhline(unigram_val, ls="--", color="#9467bd", lw=1, label=f"unigram baseline {unigram_val:.2f}")
@@ -66,7 +66,7 @@ def main():
     ax.set_ylim(min(ev_val.min(), ev_train.min()) - 0.3, math.log(V) + 0.3)
     ax.set_title(f"pd-gpt2: {summary['params'] / 1e6:.2f}M params, vocab {V}")
     ax.grid(alpha=0.3)
-    ax.legend()
+    ax.legend(loc="upper right")
     fig.tight_layout()
     fig.savefig(os.path.join(args.model, "loss.png"))
 
