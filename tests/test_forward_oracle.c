@@ -204,15 +204,19 @@ static void run_case(const char *dir, const char *file, LoadedModel *models, int
     if (rc == 0 && *ablate) rc = run_options_parse_ablate(&ro, ablate, &err);
     CHECK(rc == 0, "%s: run options %s / %s / %s: %s", cs, scale, mask, ablate, err.msg);
 
-    /* The text must tokenize to the same ids by the engine's tokenizer. */
+    /* The text must tokenize to the oracle's text_ids by the engine's
+     * tokenizer (the forward pass itself is fed ids, independent of it). */
     const char *text = json_str(c, "text");
+    const cJSON *jtids = cJSON_GetObjectItemCaseSensitive(c, "text_ids");
     if (*text && !strcmp(scale, "sqrt") && !strcmp(mask, "causal") && !*ablate) {
         TokenList list = {0};
         rc = tokenizer_encode(m->tokenizer, text, strlen(text), false, &list, &err);
-        int same = rc == 0 && list.n == (size_t)T;
-        for (size_t t = 0; same && t < list.n; t++) same = list.tokens[t].id == ids[t];
-        CHECK(same, "%s: tokenizer_encode gives %zu ids (first %d), oracle %d (first %d): %s",
-              cs, list.n, list.n ? list.tokens[0].id : -1, T, ids[0], rc ? err.msg : "");
+        size_t n_want = (size_t)cJSON_GetArraySize(jtids);
+        int same = rc == 0 && list.n == n_want;
+        const cJSON *d = jtids ? jtids->child : NULL;
+        for (size_t t = 0; same && t < list.n; t++, d = d->next) same = list.tokens[t].id == d->valueint;
+        CHECK(same, "%s: tokenizer_encode gives %zu ids (first %d), oracle %zu: %s",
+              cs, list.n, list.n ? list.tokens[0].id : -1, n_want, rc ? err.msg : "");
         token_list_free(&list);
     }
 

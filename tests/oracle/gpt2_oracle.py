@@ -11,8 +11,11 @@ Writes, all made here from a fixed seed (never committed):
                         that every F32 tensor sits at an offset that is 2 mod 4
                         (the engine must copy it rather than use it in place)
   OUT/gpt2_cases.json   {"cases": ["cases/NAME.json", ...]}
-  OUT/cases/NAME.json   one forward pass: model folder, text, ids, scale, mask,
-                        ablate spec strings, and the expected tensors
+  OUT/cases/NAME.json   one forward pass: model folder, text, text_ids (the
+                        text's tokens), ids (what the forward pass sees: the
+                        last n_positions of text_ids when "truncated"; any ids
+                        when text is ""), scale, mask, ablate spec strings,
+                        and the expected tensors
   OUT/bad/*             corrupted checkpoints for tests/bad_input_test.sh
                         (see make_bad_models below)
 
@@ -505,7 +508,10 @@ def tensor_json(arr):
 
 
 def write_case(path, model, text, ids, scale, mask, ablate, r):
+    text_ids = encode(text)
     parts = ['"model":%s' % json.dumps(model), '"text":%s' % json.dumps(text),
+             '"text_ids":%s' % json.dumps(text_ids),
+             '"truncated":%s' % json.dumps(len(text_ids) > len(ids)),
              '"ids":%s' % json.dumps([int(i) for i in ids]),
              '"scale":%s' % json.dumps(scale), '"mask":%s' % json.dumps(mask),
              '"ablate":%s' % json.dumps(ablate), '"loss":%s' % fmt(r["loss"]),
@@ -530,6 +536,8 @@ OPTIONS = [  # (tag, scale, mask, ablate)
     ("ablate0.0_1.1", "sqrt", "causal", "0.0,1.1"),
     ("combo", "temp:2", "window:3", "0.1"),
 ]
+
+LONG_TEXT = "the cat sat on the mat; " * 6
 
 TEXTS = [
     ("hello", "Hello world, hello there!"),
@@ -640,6 +648,10 @@ def main():
         full = [int(i) for i in np.random.default_rng(7).integers(0, vocab, cfg["n_positions"])]
         add(model, w, cfg, "full", "", full, "default", "sqrt", "causal", "")
         add(model, w, cfg, "full", "", full, "window2", "sqrt", "window:2", "")
+        # Text longer than the context: the engine keeps its last n_positions tokens.
+        long_ids = encode(LONG_TEXT)
+        assert len(long_ids) > cfg["n_positions"]
+        add(model, w, cfg, "long", LONG_TEXT, long_ids[-cfg["n_positions"]:], "default", "sqrt", "causal", "")
     for tag, scale, mask, ablate in (OPTIONS[0], OPTIONS[6], OPTIONS[9]):
         add("gpt2_prefixed", w32r, cfg32, "cat", TEXTS[1][1], encode(TEXTS[1][1]), tag, scale, mask, ablate)
 
@@ -647,7 +659,7 @@ def main():
         json.dump({"cases": case_files}, f, indent=1)
 
     sanity_checks(w32r, cfg32, out)
-    check(len(case_files) == 2 * (len(TEXTS) * len(OPTIONS) + 4) + 3, "case count")
+    check(len(case_files) == 2 * (len(TEXTS) * len(OPTIONS) + 5) + 3, "case count")
 
     n_bad = make_bad_models(w32, cfg32, os.path.join(out, "gpt2_f32"), os.path.join(out, "bad"))
     check(n_bad >= 12, "bad checkpoints written (%d)" % n_bad)
