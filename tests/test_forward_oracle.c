@@ -13,6 +13,7 @@
  */
 #include <cjson/cJSON.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -336,6 +337,84 @@ static void run_case(const char *dir, const char *file, LoadedModel *models, int
     cJSON_Delete(c);
 }
 
+/* --- concurrency: forward_run is thread-safe for distinct traces ---------- */
+
+typedef struct {
+    const Model *m;
+    const int *ids;
+    int n;
+    RunOptions ro;
+    const Trace *ref;   /* single-threaded result for the same input */
+    int rounds;
+    size_t mismatches;
+    int failed_runs;
+} ThreadJob;
+
+static size_t trace_diff(const Trace *a, const Trace *b) {
+    size_t n_att = (size_t)a->n_layer * a->n_head * a->n_tokens * a->n_tokens;
+    size_t n_logits = (size_t)a->n_tokens * a->vocab_size, bad = 0;
+    for (size_t i = 0; i < n_att; i++) bad += !check_close(a->att[i], b->att[i], 1e-6);
+    for (size_t i = 0; i < n_logits; i++) bad += !check_close(a->logits[i], b->logits[i], 1e-6);
+    return bad;
+}
+
+static void *thread_main(void *arg) {
+    ThreadJob *job = arg;
+    Trace *tr = trace_create(job->m, job->n);
+    if (!tr) {
+        job->failed_runs = job->rounds;
+        return NULL;
+    }
+    for (int r = 0; r < job->rounds; r++) {
+        EngineError err;
+        if (forward_run(job->m, job->ids, job->n, &job->ro, tr, &err)) job->failed_runs++;
+        else job->mismatches += trace_diff(tr, job->ref);
+    }
+    trace_free(tr);
+    return NULL;
+}
+
+/* Three threads, each with its own trace and run options, over one model; every
+ * result must equal the single-threaded one. */
+static void check_threads(const Model *m) {
+    enum { N_THREADS = 3, ROUNDS = 20 };
+    int n = m->config.n_ctx, ids[RUN_MAX_KEYS];
+    unsigned seed = 12345;
+    for (int i = 0; i < n; i++) {
+        seed = seed * 1103515245u + 12345u;
+        ids[i] = (int)((seed >> 8) % (unsigned)m->config.vocab_size);
+    }
+    const char *masks[N_THREADS] = {"causal", "window:3", "keys:1,4"};
+    const char *ablates[N_THREADS] = {"", "0.1", "1.0,1.3"};
+    ThreadJob jobs[N_THREADS];
+    Trace *refs[N_THREADS] = {0};
+    pthread_t th[N_THREADS];
+    int ok = 1;
+    for (int t = 0; t < N_THREADS; t++) {
+        EngineError err;
+        jobs[t] = (ThreadJob){.m = m, .ids = ids, .n = n, .ro = run_options_default(), .rounds = ROUNDS};
+        run_options_parse_mask(&jobs[t].ro, masks[t], &err);
+        if (*ablates[t]) run_options_parse_ablate(&jobs[t].ro, ablates[t], &err);
+        refs[t] = trace_create(m, n);
+        ok = ok && refs[t] && forward_run(m, ids, n, &jobs[t].ro, refs[t], &err) == 0;
+        jobs[t].ref = refs[t];
+    }
+    CHECK(ok, "threads: single-threaded reference runs");
+    if (ok) {
+        int started = 0;
+        for (int t = 0; t < N_THREADS; t++) started += pthread_create(&th[t], NULL, thread_main, &jobs[t]) == 0;
+        CHECK(started == N_THREADS, "threads: started %d of %d", started, N_THREADS);
+        for (int t = 0; t < started; t++) pthread_join(th[t], NULL);
+        for (int t = 0; t < started; t++)
+            CHECK(jobs[t].failed_runs == 0 && jobs[t].mismatches == 0,
+                  "threads: job %d (mask %s, ablate '%s'): %d failed runs, %zu values differ from the single-threaded run",
+                  t, masks[t], ablates[t], jobs[t].failed_runs, jobs[t].mismatches);
+        printf("threads: %d threads x %d forward passes of %d tokens agree with the single-threaded runs\n",
+               started, ROUNDS, n);
+    }
+    for (int t = 0; t < N_THREADS; t++) trace_free(refs[t]);
+}
+
 int main(void) {
     const char *build = getenv("BUILD");
     char dir[512], index[600];
@@ -355,6 +434,8 @@ int main(void) {
         if (cJSON_IsString(it)) run_case(dir, it->valuestring, models, &n_models);
     CHECK(n_models == 3, "cases used %d checkpoints, want 3 (f32, f16, prefixed)", n_models);
 
+    for (int i = 0; i < n_models; i++)
+        if (!strcmp(models[i].name, "gpt2_f32") && models[i].model) check_threads(models[i].model);
     printf("worst |got-want|/(1+|want|) = %.2g at %s (tolerance %g)\n", worst_rel, worst_where, TOL);
     for (int i = 0; i < n_models; i++) {
         trace_free(models[i].trace);
