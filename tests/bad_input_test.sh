@@ -108,6 +108,7 @@ expect_error "missing tensor"            h.1.ln_2.bias           "$TMP/empty" du
 expect_error "header length past EOF"    model.safetensors       "$TMP/empty" dump --model "$BAD/header_too_long" --text hello
 expect_error "data_offsets out of range" "ln_f.bias data_offsets"               "$TMP/empty" dump --model "$BAD/offsets_out_of_range" --text hello
 expect_error "data_offsets beyond 2^64"  "ln_f.bias data_offsets"               "$TMP/empty" dump --model "$BAD/offsets_huge" --text hello
+expect_error "tensor name with a newline" model.safetensors     "$TMP/empty" dump --model "$BAD/name_newline" --text hello
 expect_error "overlapping data_offsets"  ln_f.                   "$TMP/empty" dump --model "$BAD/offsets_overlap" --text hello
 expect_error "wrong shape"               h.0.attn.c_attn.weight  "$TMP/empty" dump --model "$BAD/wrong_shape" --text hello
 expect_error "wrong dtype (I32)"         wte.weight              "$TMP/empty" dump --model "$BAD/wrong_dtype" --text hello

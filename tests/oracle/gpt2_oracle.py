@@ -475,6 +475,10 @@ def make_bad_models(w, cfg, good, bad_root):
         h["ln_f.bias"]["data_offsets"] = list(h["ln_f.weight"]["data_offsets"])
     folder("offsets_overlap", weights=with_header(overlap))
 
+    def newline_name(h):  # a legal JSON escape; echoed raw, it would split the error line
+        h["evil\nname"] = 5
+    folder("name_newline", weights=with_header(newline_name))
+
     def transpose(h):
         h["h.0.attn.c_attn.weight"]["shape"] = h["h.0.attn.c_attn.weight"]["shape"][::-1]
     folder("wrong_shape", weights=with_header(transpose))
