@@ -5,6 +5,7 @@
 #   tools/train/build_model.sh            (run from anywhere; `make model` calls it)
 #   CORPUS=/path/to/corpus tools/train/build_model.sh
 #   RESUME=1 tools/train/build_model.sh   (continue training from tools/train/work/ckpt.pt)
+#   POST=1 tools/train/build_model.sh     (only steps 5-7, after a finished training run)
 #
 # Every step is seeded, so the same corpus and the same library versions give
 # the same tokenizer and data byte for byte; the weights match up to
@@ -27,7 +28,9 @@ if [ ! -f "$CORPUS/austen_emma.txt" ]; then
 fi
 mkdir -p "$WORK" "$OUT"
 
-if [ -z "${RESUME:-}" ]; then
+if [ -n "${POST:-}" ]; then
+    echo "== 1-4/7 skipped (POST=1)"
+elif [ -z "${RESUME:-}" ]; then
     echo "== 1/7 data mix (text)"
     rm -rf "$WORK/text"
     $PY tools/train/prepare.py text --corpus "$CORPUS" --work "$WORK"

@@ -116,6 +116,11 @@ def main():
         model.load_state_dict(ck["model"])
         opt.load_state_dict(ck["opt"])
         start, elapsed0 = ck["step"], ck["elapsed"]
+        # Drop log rows written after the checkpoint; those steps run again.
+        with open(log_path, newline="") as f:
+            rows = list(csv.reader(f))
+        with open(log_path, "w", newline="") as f:
+            csv.writer(f).writerows([rows[0]] + [r for r in rows[1:] if int(r[0]) <= start])
         print(f"resumed at step {start}", flush=True)
     else:
         with open(log_path, "w", newline="") as f:
