@@ -11,14 +11,27 @@
 #include "engine/model.h"
 #include "engine/tokenizer.h"
 
+/* Zero-initialize, then set what you need: every zero field means "default".
+ * The optional fields can also come from the environment (see app_main). */
 typedef struct {
     const char *model_path;   /* model to open (already resolved) */
     const char *text;         /* initial text; NULL = the built-in example */
     RunOptions run;           /* initial run options */
+    /* optional */
+    int width, height;        /* window size in points; 0 = 1280 x 800 */
+    const char *state;        /* view state spec, e.g. "layer=1;head=2;focus=9:3;
+                                 help=1;white=1;cmap=magma;edit=1" */
+    const char *screenshot;   /* save the first settled frame here and exit */
+    int after_ms;             /* screenshot: wait at least this long */
+    bool bench;               /* print keystroke_ms=, grid_frame_ms=,
+                                 idle_cpu_pct= and exit */
 } AppArgs;
 
 /* Opens the window and runs until the user quits. Returns the exit code.
- * Errors loading the model are shown in the window, not fatal. */
+ * Errors loading the model are shown in the window, not fatal.
+ * Unset optional fields are read from the environment: ATTNSCOPE_SIZE=WxH,
+ * ATTNSCOPE_STATE=spec, ATTNSCOPE_SCREENSHOT=FILE, ATTNSCOPE_AFTER_MS=N,
+ * ATTNSCOPE_APP_BENCH=1. */
 int app_main(const AppArgs *args);
 
 typedef struct {

@@ -1,0 +1,109 @@
+/* appstate.h — the app's whole state in one struct, and the API that drives
+ * it without a window loop (used by app_main, the tests and the bench).
+ *
+ *     App *app = app_create(&args, NULL, 1280, 800, &err); // headless
+ *     app_handle_event(app, &ev);      // any SDL event
+ *     app_wait_result(app, 5000);      // let the worker finish the latest run
+ *     app_frame(app);                  // draws when something changed
+ *     app_destroy(app);
+ *
+ * Headless apps render with the software renderer into an SDL_Surface; the
+ * caller must have done SDL_Init(SDL_INIT_VIDEO) (any driver, e.g. dummy).
+ */
+#ifndef APP_APPSTATE_H
+#define APP_APPSTATE_H
+
+#include <SDL.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "app/app.h"
+#include "app/draw.h"
+#include "app/textedit.h"
+#include "app/ui.h"
+#include "app/view.h"
+#include "app/worker.h"
+
+#define APP_MAX_TOKENS 512 /* the app's cap under n_ctx: trace memory grows as T^2 */
+
+typedef struct App {
+    /* platform */
+    SDL_Window *win;          /* NULL when headless */
+    SDL_Renderer *ren;        /* window renderer or software on `surface` */
+    SDL_Surface *surface;     /* headless render target; NULL with a window */
+    float hidpi;              /* drawable pixels per window coordinate */
+    int out_w, out_h;         /* drawable size in pixels */
+    Draw d;                   /* drawing context (font, theme, heatmaps) */
+    Ui ui;                    /* mouse/keyboard state for the widgets */
+    uint32_t ev_result;       /* SDL user event: the worker has a result */
+    /* model and engine */
+    Model *model;             /* NULL when loading failed (see msg) */
+    char model_path[1024];    /* what we tried to load */
+    Worker *worker;           /* NULL without a model */
+    int max_tokens;           /* min(n_ctx, APP_MAX_TOKENS) */
+    /* text */
+    TextEdit edit;            /* the text and its caret */
+    bool editing;             /* the text box has keyboard focus */
+    size_t text_first;        /* first byte shown in the text box */
+    /* the run options the controls edit; every change re-runs */
+    RunOptions ro;
+    float temp_slider;        /* log10(temperature), slider position */
+    uint64_t posted_gen;      /* newest request sent to the worker */
+    WorkResult *res;          /* newest result shown; NULL before the first */
+    uint64_t shown_gen;       /* res->gen, 0 before the first */
+    bool truncation_noted;    /* message shown for the current truncation */
+    /* selection and focus */
+    int layer, head;          /* selected head */
+    int hover_q, hover_k;     /* head-view cell under the mouse; -1 = none */
+    int pin_q, pin_k;         /* cell clicked in the head view; -1 = none */
+    int hover_layer, hover_head; /* grid thumbnail under the mouse */
+    /* display */
+    int cmap;                 /* CmapId of the heatmaps */
+    bool white;               /* light theme (slides) */
+    bool help;                /* help overlay shown */
+    /* status line */
+    char msg[512];            /* last message */
+    bool msg_error;           /* msg is an error (drawn in red) */
+    char last_export[1024];   /* path of the last PNG written */
+    double render_ms;         /* time of the last frame */
+    /* loop */
+    bool dirty;               /* something changed: draw a frame */
+    bool quit;                /* the user asked to quit */
+    /* layout of the last frame, for hit tests */
+    GridLayout grid_layout;
+    HeadLayout head_layout;
+} App;
+
+/* Creates the app on window win (with its renderer), or headless on a
+ * w x h software surface when win is NULL. Loads args->model_path; a load
+ * failure is shown in the status line, not fatal. NULL only when SDL or the
+ * font fail (err filled). */
+App *app_create(const AppArgs *args, SDL_Window *win, int w, int h,
+                EngineError *err);
+void app_destroy(App *app);
+
+/* Handles one SDL event (input, window, worker results). */
+void app_handle_event(App *app, const SDL_Event *e);
+/* Draws a frame if anything changed (or always with force). Returns true
+ * when it drew. */
+bool app_frame(App *app, bool force);
+/* Waits up to timeout_ms for the newest posted run and shows its result.
+ * Returns true when the shown result is the newest. */
+bool app_wait_result(App *app, int timeout_ms);
+
+/* Re-runs the model on the current text and options (latest wins). */
+void app_rerun(App *app);
+/* Exports the head view (or grid) as the P key does; writes into
+ * $ATTNSCOPE_EXPORT_DIR or the current folder. Returns 0 or -1 (message in
+ * the status line either way). path_out gets the file name. */
+int app_export(App *app, bool grid, const char *path, char *path_out, size_t cap);
+/* Saves the current frame as a PNG (screenshots). */
+int app_save_frame(App *app, const char *path, EngineError *err);
+/* Applies a state spec "layer=1;head=2;focus=5:3;help=1;white=1;cmap=magma;
+ * edit=1;scale=none;mask=window:3;ablate=0.1" (for screenshots and tests). */
+int app_apply_spec(App *app, const char *spec, EngineError *err);
+
+/* The ViewData of the current result (tr NULL when there is none). */
+ViewData app_view_data(const App *app);
+
+#endif

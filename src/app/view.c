@@ -1,0 +1,615 @@
+/* view.c — the attention views; see view.h. */
+#include "app/view.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+/* ------------------------------------------------------------------ */
+/* head view                                                            */
+
+void view_head_title(const ViewData *v, char *buf, size_t cap) {
+    char desc[256];
+    run_options_describe(v->ro, desc, sizeof desc);
+    bool ablated = run_options_head_ablated(v->ro, v->layer, v->head);
+    snprintf(buf, cap, "%s  \xC2\xB7  layer %d  \xC2\xB7  head %d%s  \xC2\xB7  %s",
+             v->model_name ? v->model_name : "model", v->layer, v->head,
+             ablated ? " (ablated)" : "", desc);
+}
+
+void view_head_layout(Draw *d, SDL_Rect r, int T, bool title, HeadLayout *hl) {
+    memset(hl, 0, sizeof *hl);
+    hl->T = T;
+    int gap = draw_px(d, 6);
+    int title_h = title ? font_height(d->font, FONT_TITLE) + draw_px(d, 8) : 0;
+    hl->title = (SDL_Rect){r.x, r.y, r.w, title_h};
+    int label_w = draw_px(d, 92), label_h = draw_px(d, 72);
+    int bar_w = draw_px(d, 12) + gap + font_width(d->font, FONT_SMALL, "0.00") + gap;
+    int avail_w = r.w - label_w - gap - bar_w - gap;
+    int avail_h = r.h - title_h - label_h - gap;
+    if (T <= 0 || avail_w < 8 || avail_h < 8) {
+        hl->map = (SDL_Rect){r.x + label_w + gap, r.y + title_h + label_h + gap, 0, 0};
+        return;
+    }
+    float cell = (float)(avail_w < avail_h ? avail_w : avail_h) / (float)T;
+    float max_cell = (float)draw_px(d, 44);
+    if (cell > max_cell) cell = max_cell;
+    if (cell >= 3.0f) cell = floorf(cell); /* equal, crisp cells */
+    int side = (int)floorf(cell * (float)T);
+    hl->cell = cell;
+    hl->map = (SDL_Rect){r.x + label_w + gap, r.y + title_h + label_h + gap, side, side};
+    hl->rows = (SDL_Rect){r.x, hl->map.y, label_w, side};
+    hl->cols = (SDL_Rect){hl->map.x, r.y + title_h, side, label_h};
+    int bar_h = side > draw_px(d, 160) ? side : draw_px(d, 160);
+    if (bar_h > avail_h) bar_h = avail_h;
+    hl->bar = (SDL_Rect){hl->map.x + side + 2 * gap, hl->map.y, draw_px(d, 12), bar_h};
+    int fh = font_height(d->font, FONT_SMALL);
+    hl->step = (int)ceilf((float)fh * 0.95f / cell);
+    if (hl->step < 1) hl->step = 1;
+}
+
+int view_head_hit(const HeadLayout *hl, int x, int y, int *q, int *k) {
+    if (hl->T <= 0 || hl->cell <= 0) return 0;
+    const SDL_Rect *m = &hl->map;
+    int col = (int)floorf((float)(x - m->x) / hl->cell);
+    int row = (int)floorf((float)(y - m->y) / hl->cell);
+    bool in_cols = x >= m->x && x < m->x + m->w;
+    bool in_rows = y >= m->y && y < m->y + m->h;
+    if (in_cols && in_rows && col < hl->T && row < hl->T) {
+        *q = row;
+        *k = col;
+        return 1;
+    }
+    if (in_cols && col < hl->T && y >= hl->cols.y && y < m->y) {
+        *k = col;
+        return 2;
+    }
+    if (in_rows && row < hl->T && x >= hl->rows.x && x < m->x) {
+        *q = row;
+        return 3;
+    }
+    return 0;
+}
+
+/* Uploads the selected head's attention to d->head if it changed. */
+static void view__upload_head(Draw *d, const ViewData *v) {
+    int T = v->tr->n_tokens, pitch;
+    uint64_t key[4] = {v->gen, (uint64_t)v->layer, (uint64_t)v->head,
+                       (uint64_t)d->cmap + 1};
+    uint32_t *px = draw_heat_begin(d, &d->head, T, T, key, &pitch);
+    if (!px) return;
+    const float *att = trace_att(v->tr, v->layer, v->head); // (query, key)
+    for (int q = 0; q < T; q++)
+        for (int k = 0; k < T; k++)
+            px[q * pitch + k] = draw_lut(d, att[q * T + k]);
+    draw_heat_unlock(&d->head);
+}
+
+void view_colorbar(Draw *d, SDL_Rect bar) {
+    if (d->dry || bar.h <= 0) return;
+    const Theme *th = &d->th;
+    for (int y = 0; y < bar.h; y++) {
+        float t = 1.0f - (float)y / (float)(bar.h > 1 ? bar.h - 1 : 1);
+        uint32_t c = draw_lut(d, t);
+        SDL_SetRenderDrawColor(d->r, (c >> 16) & 255, (c >> 8) & 255, c & 255, 255);
+        SDL_RenderDrawLine(d->r, bar.x, bar.y + y, bar.x + bar.w - 1, bar.y + y);
+    }
+    draw_outline(d, bar, th->border, 1);
+    int fh = font_height(d->font, FONT_SMALL);
+    for (int i = 0; i <= 4; i++) {
+        float t = (float)i / 4.0f;
+        int y = bar.y + (int)lroundf((1.0f - t) * (float)(bar.h - 1));
+        draw_line(d, bar.x + bar.w, y, bar.x + bar.w + draw_px(d, 3), y, th->text_dim);
+        char s[16];
+        snprintf(s, sizeof s, "%.2f", t);
+        int ty = y - fh / 2;
+        if (ty < bar.y - fh / 2) ty = bar.y - fh / 2;
+        draw_text(d, FONT_SMALL, bar.x + bar.w + draw_px(d, 5), ty, th->text_dim, s);
+    }
+}
+
+void view_head_draw(Draw *d, const HeadLayout *hl, const ViewData *v) {
+    const Theme *th = &d->th;
+    if (hl->title.h > 0) {
+        char title[512];
+        view_head_title(v, title, sizeof title);
+        bool ablated = run_options_head_ablated(v->ro, v->layer, v->head);
+        draw_text_fit(d, FONT_TITLE, hl->title.x, hl->title.y + draw_px(d, 2),
+                      hl->title.w, ablated ? th->error : th->text, title);
+    }
+    if (!v->tr || hl->map.w <= 0) return;
+    int T = v->tr->n_tokens;
+    view__upload_head(d, v);
+    SDL_FRect dst = {(float)hl->map.x, (float)hl->map.y, (float)hl->map.w,
+                     (float)hl->map.h};
+    draw_heat_blit(d, &d->head, (SDL_Rect){0, 0, T, T}, dst);
+    draw_outline(d, (SDL_Rect){hl->map.x - 1, hl->map.y - 1, hl->map.w + 2,
+                               hl->map.h + 2}, th->border, 1);
+    if (run_options_head_ablated(v->ro, v->layer, v->head))
+        draw_outline(d, (SDL_Rect){hl->map.x - 2, hl->map.y - 2, hl->map.w + 4,
+                                   hl->map.h + 4}, th->error, 2);
+
+    /* axis labels: keys rotated above, queries at the left */
+    int fh = font_height(d->font, FONT_SMALL);
+    for (int i = 0; i < T; i++) {
+        bool focus_k = i == v->k, focus_q = i == v->q;
+        if (i % hl->step != 0 && !focus_k && !focus_q) continue;
+        const char *lab = view_label(v, i);
+        int cx = hl->map.x + (int)((float)i * hl->cell + hl->cell / 2);
+        bool masked = run_options_key_masked(v->ro, i);
+        SDL_Color kc = masked ? th->warn : focus_k ? th->accent : th->text_dim;
+        draw_text_up(d, FONT_SMALL, cx, hl->map.y - draw_px(d, 4),
+                     hl->cols.h - draw_px(d, 4), kc, lab);
+        if (masked)
+            draw_fill(d, (SDL_Rect){cx - draw_px(d, 3), hl->map.y - draw_px(d, 3),
+                                    draw_px(d, 6), draw_px(d, 2)}, th->warn);
+        int cy = hl->map.y + (int)((float)i * hl->cell + hl->cell / 2);
+        char buf[128];
+        font_elide(d->font, FONT_SMALL, lab, hl->rows.w - draw_px(d, 4), buf, sizeof buf);
+        int w = font_width(d->font, FONT_SMALL, buf);
+        draw_text(d, FONT_SMALL, hl->map.x - draw_px(d, 6) - w, cy - fh / 2,
+                  focus_q ? th->accent : th->text_dim, buf);
+    }
+    draw_text(d, FONT_SMALL, hl->rows.x, hl->cols.y, th->text_dim,
+              "query \xE2\x86\x93  key \xE2\x86\x92");
+
+    /* crosshair on the focused cell */
+    if (v->q >= 0 && v->k >= 0 && v->q < T && v->k < T) {
+        SDL_Color hair = draw_alpha(th->text, 70);
+        int x = hl->map.x + (int)((float)v->k * hl->cell);
+        int y = hl->map.y + (int)((float)v->q * hl->cell);
+        int c = (int)ceilf(hl->cell);
+        draw_outline(d, (SDL_Rect){hl->map.x, y, hl->map.w, c}, hair, 1);
+        draw_outline(d, (SDL_Rect){x, hl->map.y, c, hl->map.h}, hair, 1);
+        draw_outline(d, (SDL_Rect){x - 1, y - 1, c + 2, c + 2}, th->accent, 2);
+    }
+    view_colorbar(d, hl->bar);
+}
+
+/* ------------------------------------------------------------------ */
+/* overview grid                                                        */
+
+void view_grid_layout(Draw *d, SDL_Rect r, int L, int H, GridLayout *gl) {
+    memset(gl, 0, sizeof *gl);
+    gl->area = r;
+    gl->L = L;
+    gl->H = H;
+    if (L <= 0 || H <= 0) return;
+    int label_w = font_width(d->font, FONT_SMALL, "L00") + draw_px(d, 6);
+    int label_h = font_height(d->font, FONT_SMALL) + draw_px(d, 2);
+    gl->gap = draw_px(d, 3);
+    gl->avg_gap = draw_px(d, 8);
+    int cw = (r.w - label_w - gl->avg_gap - H * gl->gap) / (H + 1);
+    int ch = (r.h - label_h - (L - 1) * gl->gap) / L;
+    gl->cell = cw < ch ? cw : ch;
+    if (gl->cell > draw_px(d, 96)) gl->cell = draw_px(d, 96);
+    if (gl->cell < 2) gl->cell = 2;
+    gl->x0 = r.x + label_w;
+    gl->y0 = r.y + label_h;
+}
+
+SDL_Rect view_grid_cell(const GridLayout *gl, int layer, int head) {
+    int x = gl->x0 + head * (gl->cell + gl->gap) + (head == gl->H ? gl->avg_gap : 0);
+    int y = gl->y0 + layer * (gl->cell + gl->gap);
+    return (SDL_Rect){x, y, gl->cell, gl->cell};
+}
+
+bool view_grid_hit(const GridLayout *gl, int x, int y, int *layer, int *head) {
+    for (int l = 0; l < gl->L; l++)
+        for (int h = 0; h <= gl->H; h++) {
+            SDL_Rect c = view_grid_cell(gl, l, h);
+            if (x >= c.x && x < c.x + c.w && y >= c.y && y < c.y + c.h) {
+                *layer = l;
+                *head = h;
+                return true;
+            }
+        }
+    return false;
+}
+
+/* Thumbnails of every head plus the per-layer mean, max-pooled to at most
+ * 64 cells a side so peaks stay visible, in one atlas texture. */
+static int view__upload_grid(Draw *d, const ViewData *v) {
+    const Trace *tr = v->tr;
+    int T = tr->n_tokens, L = tr->n_layer, H = tr->n_head;
+    int block = (T + 63) / 64, S = (T + block - 1) / block, pitch;
+    uint64_t key[4] = {v->gen, (uint64_t)T, (uint64_t)d->cmap + 1, 7};
+    uint32_t *px = draw_heat_begin(d, &d->grid, (H + 1) * S, L * S, key, &pitch);
+    if (!px) return S;
+    float *avg = calloc((size_t)T * T, sizeof *avg); // (query, key)
+    for (int l = 0; l < L; l++) {
+        if (avg) memset(avg, 0, (size_t)T * T * sizeof *avg);
+        for (int h = 0; h <= H; h++) {
+            const float *att = h < H ? trace_att(tr, l, h) : avg;
+            if (!att) continue;
+            if (h < H && avg)
+                for (size_t i = 0; i < (size_t)T * T; i++) avg[i] += att[i] / (float)H;
+            for (int sy = 0; sy < S; sy++)
+                for (int sx = 0; sx < S; sx++) {
+                    float m = 0.0f;
+                    for (int q = sy * block; q < (sy + 1) * block && q < T; q++)
+                        for (int k = sx * block; k < (sx + 1) * block && k < T; k++)
+                            if (att[q * T + k] > m) m = att[q * T + k];
+                    px[(l * S + sy) * pitch + h * S + sx] = draw_lut(d, m);
+                }
+        }
+    }
+    free(avg);
+    draw_heat_unlock(&d->grid);
+    return S;
+}
+
+void view_grid_draw(Draw *d, const GridLayout *gl, const ViewData *v,
+                    int hover_layer, int hover_head) {
+    const Theme *th = &d->th;
+    if (gl->L <= 0) return;
+    int fh = font_height(d->font, FONT_SMALL);
+    char s[32];
+    for (int h = 0; h <= gl->H; h++) {
+        SDL_Rect c = view_grid_cell(gl, 0, h);
+        if (h < gl->H) snprintf(s, sizeof s, "H%d", h);
+        else snprintf(s, sizeof s, "avg");
+        draw_text_center(d, FONT_SMALL, (SDL_Rect){c.x - gl->gap, gl->area.y,
+                         c.w + 2 * gl->gap, fh}, h == v->head ? th->accent : th->text_dim, s);
+    }
+    for (int l = 0; l < gl->L; l++) {
+        SDL_Rect c = view_grid_cell(gl, l, 0);
+        snprintf(s, sizeof s, "L%d", l);
+        draw_text(d, FONT_SMALL, gl->area.x, c.y + (c.h - fh) / 2,
+                  l == v->layer ? th->accent : th->text_dim, s);
+    }
+    int S = 0;
+    if (v->tr) S = view__upload_grid(d, v);
+    for (int l = 0; l < gl->L; l++)
+        for (int h = 0; h <= gl->H; h++) {
+            SDL_Rect c = view_grid_cell(gl, l, h);
+            if (S > 0 && d->grid.tex) {
+                SDL_FRect dst = {(float)c.x, (float)c.y, (float)c.w, (float)c.h};
+                draw_heat_blit(d, &d->grid, (SDL_Rect){h * S, l * S, S, S}, dst);
+            } else {
+                draw_fill(d, c, th->control);
+            }
+            bool ablated = h < gl->H && run_options_head_ablated(v->ro, l, h);
+            if (ablated) {
+                draw_fill(d, c, draw_alpha(th->bg, 150));
+                draw_line(d, c.x, c.y, c.x + c.w - 1, c.y + c.h - 1, th->error);
+                draw_line(d, c.x + c.w - 1, c.y, c.x, c.y + c.h - 1, th->error);
+                draw_line(d, c.x + 1, c.y, c.x + c.w - 1, c.y + c.h - 2, th->error);
+                draw_line(d, c.x + c.w - 2, c.y, c.x, c.y + c.h - 2, th->error);
+                draw_outline(d, c, th->error, 1);
+            }
+            if (l == v->layer && h == v->head)
+                draw_outline(d, (SDL_Rect){c.x - 1, c.y - 1, c.w + 2, c.h + 2},
+                             th->accent, draw_px(d, 2));
+            else if (l == hover_layer && h == hover_head)
+                draw_outline(d, c, th->text, 1);
+        }
+}
+
+/* ------------------------------------------------------------------ */
+/* vector view                                                          */
+
+/* One signed vector as a strip of cells, normalized by scale. */
+static void view__strip(Draw *d, SDL_Rect r, const float *x, int n, float scale) {
+    if (d->dry || n <= 0) return;
+    float cw = (float)r.w / (float)n;
+    for (int i = 0; i < n; i++) {
+        SDL_Color c = draw_color(colormap_diverging(scale > 0 ? x[i] / scale : 0,
+                                                    d->th.neutral));
+        int x0 = r.x + (int)((float)i * cw), x1 = r.x + (int)((float)(i + 1) * cw);
+        draw_fill(d, (SDL_Rect){x0, r.y, x1 - x0 > 0 ? x1 - x0 : 1, r.h}, c);
+    }
+    draw_outline(d, r, d->th.border, 1);
+}
+
+static float view__maxabs(const float *x, int n) {
+    float m = 0.0f;
+    for (int i = 0; i < n; i++)
+        if (fabsf(x[i]) > m) m = fabsf(x[i]);
+    return m;
+}
+
+void view_vectors_draw(Draw *d, SDL_Rect r, const ViewData *v) {
+    const Theme *th = &d->th;
+    int fh = font_height(d->font, FONT_SMALL), fn = font_height(d->font, FONT_NORMAL);
+    if (!v->tr) return;
+    const Trace *tr = v->tr;
+    int T = tr->n_tokens, D = tr->d_head;
+    if (v->q < 0 || v->k < 0 || v->q >= T || v->k >= T) {
+        draw_text_fit(d, FONT_NORMAL, r.x, r.y, r.w, th->text_dim,
+                      "Hover a cell of the head view to see");
+        draw_text_fit(d, FONT_NORMAL, r.x, r.y + fn, r.w, th->text_dim,
+                      "how its weight is computed: q, k, q\xC2\xB7k, softmax, v.");
+        return;
+    }
+    int q = v->q, k = v->k, L = v->layer, H = v->head;
+    const float *qv = trace_q(tr, L, H) + (size_t)q * D;
+    const float *kv = trace_k(tr, L, H) + (size_t)k * D;
+    const float *vv = trace_v(tr, L, H);                    // (token, d_head)
+    const float *out = trace_head_out(tr, L, H) + (size_t)q * D;
+    const float *att = trace_att(tr, L, H) + (size_t)q * T; // (key)
+    float raw = trace_raw(tr, L, H)[(size_t)q * T + k];
+    float sc = trace_scores(tr, L, H)[(size_t)q * T + k];
+    float *prod = malloc((size_t)D * sizeof *prod);
+    if (!prod) return;
+    double dot = 0.0;
+    for (int i = 0; i < D; i++) {
+        prod[i] = qv[i] * kv[i];
+        dot += prod[i];
+    }
+    int lab_w = draw_px(d, 58), gap = draw_px(d, 5);
+    int sx = r.x + lab_w, sw = r.w - lab_w, sh = draw_px(d, 14);
+    int y = r.y;
+    char s[256];
+    snprintf(s, sizeof s, "query %d %s  \xE2\x86\x92  key %d %s", q, view_label(v, q),
+             k, view_label(v, k));
+    draw_text_fit(d, FONT_NORMAL, r.x, y, r.w, th->text, s);
+    y += fn + gap;
+    float qk_scale = fmaxf(view__maxabs(qv, D), view__maxabs(kv, D));
+    struct { const char *name; const float *x; float scale; } rows[3] = {
+        {"q", qv, qk_scale}, {"k", kv, qk_scale},
+        {"q\xE2\x8A\x99k", prod, view__maxabs(prod, D)},
+    };
+    for (int i = 0; i < 3; i++) {
+        draw_text(d, FONT_SMALL, r.x, y + (sh - fh) / 2, th->text_dim, rows[i].name);
+        view__strip(d, (SDL_Rect){sx, y, sw, sh}, rows[i].x, D, rows[i].scale);
+        y += sh + gap;
+    }
+    snprintf(s, sizeof s, "d_head = %d cells, blue < 0 < orange, |max| %.3g", D, qk_scale);
+    draw_text_fit(d, FONT_SMALL, sx, y, sw, th->text_dim, s);
+    y += fh + gap;
+    snprintf(s, sizeof s, "q\xC2\xB7k = \xCE\xA3 q\xE2\x8A\x99k = %.4f", raw);
+    draw_text_fit(d, FONT_NORMAL, r.x, y, r.w, th->text, s);
+    y += fn;
+    if (isinf(sc))
+        snprintf(s, sizeof s, "score = masked (\xE2\x88\x92\xE2\x88\x9E): key not visible");
+    else if (v->ro->scale == SCALE_NONE)
+        snprintf(s, sizeof s, "score = q\xC2\xB7k (no scaling) = %.4f", sc);
+    else if (v->ro->scale == SCALE_TEMP)
+        snprintf(s, sizeof s, "score = q\xC2\xB7k / (\xE2\x88\x9A%d \xC3\x97 T=%.2f) = %.4f",
+                 D, v->ro->temperature, sc);
+    else
+        snprintf(s, sizeof s, "score = q\xC2\xB7k / \xE2\x88\x9A%d = %.4f", D, sc);
+    draw_text_fit(d, FONT_NORMAL, r.x, y, r.w, isinf(sc) ? th->warn : th->text, s);
+    y += fn;
+    snprintf(s, sizeof s, "softmax over keys: weight = %.4f", att[k]);
+    draw_text_fit(d, FONT_NORMAL, r.x, y, r.w, th->text, s);
+    y += fn + gap;
+
+    /* the softmax row, one cell per key */
+    draw_text(d, FONT_SMALL, r.x, y + (sh - fh) / 2, th->text_dim, "softmax");
+    if (!d->dry) {
+        float cw = (float)sw / (float)T;
+        for (int j = 0; j < T; j++) {
+            uint32_t c = draw_lut(d, att[j]);
+            int x0 = sx + (int)((float)j * cw), x1 = sx + (int)((float)(j + 1) * cw);
+            draw_fill(d, (SDL_Rect){x0, y, x1 - x0 > 0 ? x1 - x0 : 1, sh},
+                      (SDL_Color){(c >> 16) & 255, (c >> 8) & 255, c & 255, 255});
+        }
+        draw_outline(d, (SDL_Rect){sx, y, sw, sh}, th->border, 1);
+        int x0 = sx + (int)((float)k * cw);
+        draw_outline(d, (SDL_Rect){x0 - 1, y - 1, (int)ceilf(cw) + 2, sh + 2}, th->accent, 2);
+    }
+    y += sh + gap * 2;
+
+    /* v of every key, weighted sum = head output */
+    int bottom = r.y + r.h - (sh + gap + fh + gap);
+    int vh = bottom - y - fh - gap;
+    snprintf(s, sizeof s, "v of each key (rows), bar = its weight");
+    draw_text_fit(d, FONT_SMALL, r.x, y, r.w, th->text_dim, s);
+    y += fh + gap / 2;
+    float vmax = fmaxf(view__maxabs(vv, T * D), view__maxabs(out, D));
+    if (vh > T) {
+        float rh = (float)vh / (float)T;
+        if (rh > (float)sh) rh = (float)sh;
+        int bar_max = lab_w - draw_px(d, 8);
+        for (int j = 0; j < T; j++) {
+            int y0 = y + (int)((float)j * rh), y1 = y + (int)((float)(j + 1) * rh);
+            SDL_Rect row = {sx, y0, sw, y1 - y0 > 0 ? y1 - y0 : 1};
+            if (!d->dry) {
+                float cw = (float)sw / (float)D;
+                for (int i = 0; i < D; i++) {
+                    SDL_Color c = draw_color(colormap_diverging(
+                        vv[(size_t)j * D + i] / (vmax > 0 ? vmax : 1), th->neutral));
+                    int x0 = sx + (int)((float)i * cw), x1 = sx + (int)((float)(i + 1) * cw);
+                    draw_fill(d, (SDL_Rect){x0, row.y, x1 - x0 > 0 ? x1 - x0 : 1, row.h}, c);
+                }
+            }
+            int bw = (int)lroundf(att[j] * (float)bar_max);
+            draw_fill(d, (SDL_Rect){sx - draw_px(d, 4) - bw, row.y, bw, row.h > 2 ? row.h - 1 : row.h},
+                      j == k ? th->accent : th->text_dim);
+            if (j == k) draw_outline(d, row, th->accent, 1);
+        }
+        y += (int)((float)T * rh) + gap;
+    } else {
+        draw_text_fit(d, FONT_SMALL, sx, y, sw, th->text_dim, "(too many keys to show here)");
+        y += fh + gap;
+    }
+    draw_text(d, FONT_SMALL, r.x, y + (sh - fh) / 2, th->text, "\xCE\xA3 w\xC2\xB7v");
+    view__strip(d, (SDL_Rect){sx, y, sw, sh}, out, D, vmax);
+    y += sh + gap / 2;
+    snprintf(s, sizeof s, "= head output at query %d (|max| %.3g)", q, vmax);
+    draw_text_fit(d, FONT_SMALL, sx, y, sw, th->text_dim, s);
+    free(prod);
+}
+
+/* ------------------------------------------------------------------ */
+/* predictions                                                          */
+
+void view_predictions_draw(Draw *d, SDL_Rect r, const ViewData *v, int pos) {
+    const Theme *th = &d->th;
+    if (!v->tr || pos < 0 || pos >= v->tr->n_tokens) return;
+    const Trace *tr = v->tr;
+    int fn = font_height(d->font, FONT_NORMAL), fh = font_height(d->font, FONT_SMALL);
+    char s[256];
+    snprintf(s, sizeof s, "after \"%s\" (position %d)", view_label(v, pos), pos);
+    draw_text_fit(d, FONT_SMALL, r.x, r.y, r.w, th->text_dim, s);
+    int y = r.y + fh + draw_px(d, 6);
+    int n = tr->top_k < 5 ? tr->top_k : 5;
+    int lab_w = r.w * 2 / 5, row_h = fn + draw_px(d, 6);
+    for (int i = 0; i < n && y + row_h <= r.y + r.h; i++) {
+        int id = tr->top_ids[(size_t)pos * tr->top_k + i];
+        float p = tr->top_p[(size_t)pos * tr->top_k + i];
+        char lab[96];
+        tokenizer_token_label(v->tok, id, lab, sizeof lab);
+        snprintf(s, sizeof s, "\"%s\"", lab);
+        draw_text_fit(d, FONT_NORMAL, r.x, y, lab_w - draw_px(d, 6), th->text, s);
+        SDL_Rect bar = {r.x + lab_w, y + draw_px(d, 2), r.w - lab_w, row_h - draw_px(d, 8)};
+        draw_fill(d, bar, th->control);
+        draw_fill(d, (SDL_Rect){bar.x, bar.y, (int)lroundf(p * (float)bar.w), bar.h},
+                  i == 0 ? th->accent : draw_alpha(th->accent, 150));
+        snprintf(s, sizeof s, "%.1f%%", p * 100.0f);
+        draw_text(d, FONT_SMALL, bar.x + draw_px(d, 4), bar.y + (bar.h - fh) / 2, th->text, s);
+        y += row_h;
+    }
+    if (pos + 1 < tr->n_tokens && y + fh <= r.y + r.h) {
+        snprintf(s, sizeof s, "actual next: \"%s\"  (loss %.2f nats)", view_label(v, pos + 1),
+                 tr->token_loss[pos]);
+        draw_text_fit(d, FONT_SMALL, r.x, y + draw_px(d, 2), r.w, th->text_dim, s);
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* token chips                                                          */
+
+int view_chips(Draw *d, Ui *ui, SDL_Rect r, const ViewData *v, int *hover,
+               int *clicked) {
+    const Theme *th = &d->th;
+    *hover = -1;
+    *clicked = -1;
+    if (!v->tr) return 0;
+    int T = v->tr->n_tokens;
+    int fh = font_height(d->font, FONT_SMALL);
+    int ch = fh + draw_px(d, 6), gap = draw_px(d, 4), padx = draw_px(d, 5);
+    int x = r.x, y = r.y;
+    const float *row = NULL; /* the focused query's attention tints the keys */
+    if (v->q >= 0 && v->q < T) row = trace_att(v->tr, v->layer, v->head) + (size_t)v->q * T;
+    for (int i = 0; i < T; i++) {
+        char buf[128];
+        font_elide(d->font, FONT_SMALL, view_label(v, i), draw_px(d, 110), buf, sizeof buf);
+        int w = font_width(d->font, FONT_SMALL, buf) + 2 * padx;
+        if (w < draw_px(d, 14)) w = draw_px(d, 14);
+        if (x + w > r.x + r.w && x > r.x) {
+            x = r.x;
+            y += ch + gap;
+        }
+        if (y + ch > r.y + r.h) {
+            char more[32];
+            snprintf(more, sizeof more, "+%d more", T - i);
+            draw_text(d, FONT_SMALL, x, y - ch - gap, th->text_dim, more);
+            break;
+        }
+        SDL_Rect c = {x, y, w, ch};
+        bool masked = run_options_key_masked(v->ro, i);
+        SDL_Color fill = th->control, fg = th->text;
+        if (row) {
+            uint32_t col = draw_lut(d, row[i]);
+            fill = (SDL_Color){(col >> 16) & 255, (col >> 8) & 255, col & 255, 255};
+            float lum = 0.299f * fill.r + 0.587f * fill.g + 0.114f * fill.b;
+            fg = lum > 140 ? (SDL_Color){0, 0, 0, 255} : (SDL_Color){255, 255, 255, 255};
+        }
+        draw_fill(d, c, fill);
+        if (ui_inside(ui, c)) {
+            *hover = i;
+            if (ui_clicked(ui, c, 0)) *clicked = i;
+            draw_outline(d, c, th->text, 1);
+        } else if (i == v->q) {
+            draw_outline(d, c, th->accent, 2);
+        } else {
+            draw_outline(d, c, masked ? th->warn : th->border, 1);
+        }
+        draw_text(d, FONT_SMALL, x + padx, y + (ch - fh) / 2, masked ? th->warn : fg, buf);
+        if (masked)
+            draw_line(d, x + 2, y + ch / 2, x + w - 3, y + ch / 2, th->warn);
+        x += w + gap;
+    }
+    return y + ch - r.y;
+}
+
+/* ------------------------------------------------------------------ */
+/* text box                                                             */
+
+/* Pixel width of te->buf[a..b) as displayed (control characters as spaces). */
+static int view__span_w(Draw *d, const TextEdit *te, size_t a, size_t b) {
+    if (b <= a) return 0;
+    char *s = malloc(b - a + 1);
+    if (!s) return 0;
+    for (size_t i = a; i < b; i++) {
+        char c = te->buf[i];
+        s[i - a] = (c == '\n' || c == '\t' || c == '\r') ? ' ' : c;
+    }
+    s[b - a] = '\0';
+    int w = font_width(d->font, FONT_NORMAL, s);
+    free(s);
+    return w;
+}
+
+static size_t view__next_char(const TextEdit *te, size_t p) {
+    if (p >= te->len) return te->len;
+    p++;
+    while (p < te->len && ((unsigned char)te->buf[p] & 0xC0) == 0x80) p++;
+    return p;
+}
+
+bool view_textbox(Draw *d, Ui *ui, SDL_Rect r, TextEdit *te, bool focused,
+                  size_t *first) {
+    const Theme *th = &d->th;
+    int pad = draw_px(d, 8), fn = font_height(d->font, FONT_NORMAL);
+    int inner = r.w - 2 * pad;
+    draw_fill(d, r, focused ? th->bg : th->panel);
+    draw_outline(d, r, focused ? th->accent : th->border, focused ? 2 : 1);
+    if (*first > te->len) *first = 0;
+    if (te->cursor < *first) *first = te->cursor;
+    while (*first < te->cursor && view__span_w(d, te, *first, te->cursor) > inner - pad)
+        *first = view__next_char(te, *first);
+    /* the visible bytes: at most what can fit, bounded for speed */
+    size_t end = *first;
+    while (end < te->len && end - *first < 2048) end = view__next_char(te, end);
+    int ty = r.y + (r.h - fn) / 2;
+    bool clicked = ui_clicked(ui, r, 0);
+    if (clicked) {
+        size_t best = *first;
+        int target = ui->mx - (r.x + pad);
+        for (size_t p = *first; p <= end;) {
+            if (view__span_w(d, te, *first, p) > target) break;
+            best = p;
+            if (p == end) break;
+            size_t n = view__next_char(te, p);
+            int mid = (view__span_w(d, te, *first, p) + view__span_w(d, te, *first, n)) / 2;
+            if (mid > target) break;
+            best = n;
+            p = n;
+        }
+        textedit_set_cursor(te, best, ui->shift);
+    }
+    if (focused && textedit_has_selection(te)) {
+        size_t a, b;
+        textedit_selection(te, &a, &b);
+        if (a < *first) a = *first;
+        if (b > end) b = end;
+        if (b > a) {
+            int x0 = view__span_w(d, te, *first, a), x1 = view__span_w(d, te, *first, b);
+            if (x1 > inner) x1 = inner;
+            draw_fill(d, (SDL_Rect){r.x + pad + x0, ty, x1 - x0, fn}, draw_alpha(th->accent, 90));
+        }
+    }
+    if (te->len == 0 && !focused) {
+        draw_text(d, FONT_NORMAL, r.x + pad, ty, th->text_dim, "Click here and type some text\xE2\x80\xA6");
+    } else {
+        char *vis = malloc(end - *first + 1);
+        if (vis) {
+            for (size_t i = *first; i < end; i++) {
+                char c = te->buf[i];
+                vis[i - *first] = (c == '\n' || c == '\t' || c == '\r') ? ' ' : c;
+            }
+            vis[end - *first] = '\0';
+            draw_text_fit(d, FONT_NORMAL, r.x + pad, ty, inner, th->text, vis);
+            free(vis);
+        }
+    }
+    if (focused) {
+        int cx = r.x + pad + view__span_w(d, te, *first, te->cursor);
+        draw_fill(d, (SDL_Rect){cx, ty, draw_px(d, 2), fn}, th->accent);
+    }
+    return clicked;
+}

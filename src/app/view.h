@@ -1,0 +1,94 @@
+/* view.h — the attention views, drawn from a finished trace: head view,
+ * overview grid, vector ("neuron") view, predictions, token chips, text box.
+ * Shared by the window and PNG export. Each view has a layout step (rects,
+ * used for hit tests) and a draw step, or hit-tests itself immediate-mode.
+ */
+#ifndef APP_VIEW_H
+#define APP_VIEW_H
+
+#include <SDL.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "app/draw.h"
+#include "app/textedit.h"
+#include "app/ui.h"
+#include "engine/forward.h"
+#include "engine/tokenizer.h"
+
+typedef struct {
+    const Trace *tr;          /* NULL: nothing computed yet */
+    const char *labels;       /* (T, label_cap) printable token labels */
+    size_t label_cap;
+    const Token *tokens;      /* (T) ids and byte offsets into text */
+    const char *text;         /* the text the offsets index */
+    const RunOptions *ro;     /* options tr was computed with */
+    const Tokenizer *tok;     /* for prediction labels */
+    const char *model_name;
+    uint64_t gen;             /* changes whenever tr's contents change */
+    int layer, head;          /* selected head */
+    int q, k;                 /* focused cell; -1 = none */
+} ViewData;
+
+static inline const char *view_label(const ViewData *v, int i) {
+    return v->labels + (size_t)i * v->label_cap;
+}
+
+/* ---- head view: (query, key) matrix with axes and color bar ---- */
+typedef struct {
+    SDL_Rect title;   /* title line (h = 0 without title) */
+    SDL_Rect map;     /* the T x T cells */
+    float cell;       /* pixels per cell */
+    SDL_Rect rows;    /* query labels, left of the map */
+    SDL_Rect cols;    /* key labels, above the map (rotated) */
+    SDL_Rect bar;     /* color bar */
+    int step;         /* a label every step tokens */
+    int T;
+} HeadLayout;
+
+void view_head_layout(Draw *d, SDL_Rect r, int T, bool title, HeadLayout *hl);
+/* What is at pixel (x, y): 1 = cell (*q, *k), 2 = key label (*k),
+ * 3 = query label (*q), 0 = nothing. */
+int view_head_hit(const HeadLayout *hl, int x, int y, int *q, int *k);
+void view_head_draw(Draw *d, const HeadLayout *hl, const ViewData *v);
+/* A vertical color bar for weights 0 (bottom) to 1 (top) with ticks. */
+void view_colorbar(Draw *d, SDL_Rect bar);
+/* The title: model, layer, head and settings. */
+void view_head_title(const ViewData *v, char *buf, size_t cap);
+
+/* ---- overview grid: layers x (heads + average) thumbnails ---- */
+typedef struct {
+    SDL_Rect area;
+    int x0, y0;       /* top-left of thumbnail (0, 0) */
+    int cell, gap;    /* thumbnail size and spacing, pixels */
+    int avg_gap;      /* extra space before the average column */
+    int L, H;
+} GridLayout;
+
+void view_grid_layout(Draw *d, SDL_Rect r, int L, int H, GridLayout *gl);
+/* true when (x, y) is on a thumbnail; *head == H means the average column. */
+bool view_grid_hit(const GridLayout *gl, int x, int y, int *layer, int *head);
+SDL_Rect view_grid_cell(const GridLayout *gl, int layer, int head);
+void view_grid_draw(Draw *d, const GridLayout *gl, const ViewData *v,
+                    int hover_layer, int hover_head);
+
+/* ---- vector view for the focused (q, k) of the selected head ---- */
+void view_vectors_draw(Draw *d, SDL_Rect r, const ViewData *v);
+
+/* ---- top next-token predictions at position pos ---- */
+void view_predictions_draw(Draw *d, SDL_Rect r, const ViewData *v, int pos);
+
+/* ---- token chips under the text; hover shows id and bytes ----
+ * Returns the height used. *hover gets the chip under the mouse (-1 none),
+ * *clicked the chip clicked (-1 none). */
+int view_chips(Draw *d, Ui *ui, SDL_Rect r, const ViewData *v, int *hover,
+               int *clicked);
+
+/* ---- single-line text box ----
+ * Draws te with caret and selection when focused; *first (a byte offset,
+ * the first character shown) moves to keep the caret visible. A click inside
+ * places the caret (shift extends). Returns true when the box was clicked. */
+bool view_textbox(Draw *d, Ui *ui, SDL_Rect r, TextEdit *te, bool focused,
+                  size_t *first);
+
+#endif

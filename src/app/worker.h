@@ -1,0 +1,73 @@
+/* worker.h — runs the engine off the UI thread; the latest request wins.
+ *
+ * The UI posts (text, RunOptions); the worker encodes the text, keeps the
+ * last max_tokens tokens, runs forward_run into a spare Trace, publishes the
+ * result and pushes an SDL user event so a sleeping UI wakes up. Requests that
+ * arrive while a run is in progress replace each other: only the newest one
+ * runs next. The UI never blocks on the model.
+ *
+ * Usage:
+ *     Worker *w = worker_create(model, 512, SDL_RegisterEvents(1), &err);
+ *     worker_post(w, text, &ro);
+ *     ... on the user event:
+ *     WorkResult *r = worker_take(w, current);   // current is recycled
+ *     if (r) current = r;
+ *     worker_destroy(w);
+ */
+#ifndef APP_WORKER_H
+#define APP_WORKER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "engine/error.h"
+#include "engine/forward.h"
+#include "engine/model.h"
+#include "engine/tokenizer.h"
+
+#define WORKER_LABEL_CAP 64 /* bytes per token label, NUL included */
+
+typedef struct {
+    uint64_t gen;          /* the request this answers (1, 2, ...) */
+    char *text;            /* the text as posted (owned) */
+    TokenList tokens;      /* tokens run: the last max_tokens of the text;
+                              offsets index text */
+    size_t n_dropped;      /* tokens cut from the front (0 = not truncated) */
+    char *labels;          /* (n_tokens, WORKER_LABEL_CAP) printable labels */
+    Trace *tr;             /* NULL when there are no tokens or the run failed */
+    RunOptions ro;         /* options the trace was computed with */
+    int status;            /* 0 = ok, -1 = failed (see err) */
+    char err[ENGINE_ERROR_SIZE];
+    double run_ms;         /* encode + forward wall time */
+} WorkResult;
+
+typedef struct Worker Worker;
+
+/* Starts the worker thread over model m (not owned; must outlive it).
+ * event_type: SDL user event pushed when a result is ready (0 = none). */
+Worker *worker_create(const Model *m, int max_tokens, uint32_t event_type,
+                      EngineError *err);
+/* Stops the thread (after the current run) and frees everything not taken. */
+void worker_destroy(Worker *w);
+
+/* Queues a run, replacing any queued one. Returns its generation number. */
+uint64_t worker_post(Worker *w, const char *text, const RunOptions *ro);
+/* The newest finished result, or NULL when none is new. When a result is
+ * returned, `old` (may be NULL) is given to the worker for reuse; when NULL
+ * is returned the caller keeps `old`. */
+WorkResult *worker_take(Worker *w, WorkResult *old);
+/* Blocks until the result of generation gen (or newer) is published or
+ * timeout_ms passes. Returns true when it is. For tests and benchmarks. */
+bool worker_wait(Worker *w, uint64_t gen, int timeout_ms);
+
+/* Runs one request synchronously into r (reusing its buffers). Returns
+ * r->status. */
+int worker_run(const Model *m, int max_tokens, const char *text,
+               const RunOptions *ro, WorkResult *r);
+void work_result_free(WorkResult *r);
+/* The label of token i of r. */
+static inline const char *work_result_label(const WorkResult *r, int i) {
+    return r->labels + (size_t)i * WORKER_LABEL_CAP;
+}
+
+#endif
