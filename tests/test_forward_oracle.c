@@ -1,7 +1,7 @@
 /* test_forward_oracle.c — the GPT-2 forward pass against the numpy oracle.
  *
  * tests/oracle/gpt2_oracle.py writes $BUILD/oracle/: random checkpoints in
- * Hugging Face layout (F32; F16; "transformer."-prefixed with misaligned F32
+ * Hugging Face layout (F32; F16; BF16; "transformer."-prefixed with misaligned F32
  * data) and one JSON file per case with the expected trace for a run option
  * (scale, mask, ablate spec strings, the same ones the CLI takes). For every
  * case this loads the model with model_load, runs forward_run with options
@@ -154,7 +154,7 @@ static LoadedModel *get_model(LoadedModel *models, int *n_models, const char *di
     CHECK(c->arch == ARCH_GPT2 && c->tied_classifier, "%s: a tied GPT-2", name);
     CHECK(c->d_ff == 4 * c->d_model, "%s: d_ff %d is 4 * n_embd", name, c->d_ff);
     CHECK(fabsf(c->norm_eps - 1e-5f) < 1e-9f, "%s: layer_norm_epsilon %g", name, c->norm_eps);
-    const char *want_dtype = strstr(name, "f16") ? "F16" : "F32";
+    const char *want_dtype = strstr(name, "bf16") ? "BF16" : strstr(name, "f16") ? "F16" : "F32";
     CHECK(!strcmp(c->dtype, want_dtype), "%s: dtype %s, want %s", name, c->dtype, want_dtype);
     size_t want_params = (size_t)c->vocab_size * c->d_model + (size_t)c->n_ctx * c->d_model +
                          2 * (size_t)c->d_model +
@@ -432,7 +432,7 @@ int main(void) {
     int n_models = 0;
     for (const cJSON *it = cases ? cases->child : NULL; it; it = it->next)
         if (cJSON_IsString(it)) run_case(dir, it->valuestring, models, &n_models);
-    CHECK(n_models == 3, "cases used %d checkpoints, want 3 (f32, f16, prefixed)", n_models);
+    CHECK(n_models == 4, "cases used %d checkpoints, want 4 (f32, f16, bf16, prefixed)", n_models);
 
     for (int i = 0; i < n_models; i++)
         if (!strcmp(models[i].name, "gpt2_f32") && models[i].model) check_threads(models[i].model);

@@ -7,6 +7,7 @@ Usage: /usr/bin/python3 tests/oracle/gpt2_oracle.py OUT_DIR   (e.g. build/oracle
 Writes, all made here from a fixed seed (never committed):
   OUT/gpt2_f32/         config.json, model.safetensors (F32), vocab.json, merges.txt
   OUT/gpt2_f16/         the same layout, another shape (3 heads), weights in F16
+  OUT/gpt2_bf16/        2 heads of 10, weights in BF16
   OUT/gpt2_prefixed/    the f32 weights under "transformer." names, laid out so
                         that every F32 tensor sits at an offset that is 2 mod 4
                         (the engine must copy it rather than use it in place)
@@ -146,7 +147,19 @@ def write_tokenizer(folder):
 
 # --- safetensors writer ----------------------------------------------------
 
-ST_DTYPE = {"F32": ("<f4", 4), "F16": ("<f2", 2), "I32": ("<i4", 4), "BOOL": ("|u1", 1)}
+ST_DTYPE = {"F32": ("<f4", 4), "F16": ("<f2", 2), "I32": ("<i4", 4), "BOOL": ("|u1", 1),
+            "BF16": ("<u2", 2)}
+
+
+def bf16_bits(arr):
+    """bfloat16 bit patterns of arr (round to nearest even from float32)."""
+    u = np.ascontiguousarray(arr, dtype=np.float32).view(np.uint32).astype(np.uint64)
+    return ((u + 0x7FFF + ((u >> 16) & 1)) >> 16).astype(np.uint16)
+
+
+def bf16_round(arr):
+    """arr rounded to bfloat16, as float64."""
+    return (bf16_bits(arr).astype(np.uint32) << 16).view(np.float32).astype(np.float64)
 
 
 def safetensors_bytes(tensors, order=None):
@@ -158,7 +171,10 @@ def safetensors_bytes(tensors, order=None):
     off = 0
     for name in names:
         dt, arr = tensors[name]
-        raw = np.ascontiguousarray(arr).astype(ST_DTYPE[dt][0]).tobytes()
+        if dt == "BF16":
+            raw = bf16_bits(arr).astype("<u2").tobytes()
+        else:
+            raw = np.ascontiguousarray(arr).astype(ST_DTYPE[dt][0]).tobytes()
         header[name] = {"dtype": dt, "shape": list(arr.shape),
                         "data_offsets": [off, off + len(raw)]}
         blobs.append(raw)
@@ -627,6 +643,12 @@ def main():
     write_checkpoint(os.path.join(out, "gpt2_f16"), cfg16,
                      checkpoint_tensors(w16, cfg16, "F16", buffers_dtype="BOOL"))
 
+    # BF16: 2 layers, 2 heads of 10.
+    cfgbf = make_config(2, 2, 20, 32, vocab)
+    wbf = make_weights(rng, 2, 2, 20, 32, vocab)
+    wbfr = {k: bf16_round(v) for k, v in wbf.items()}
+    write_checkpoint(os.path.join(out, "gpt2_bf16"), cfgbf, checkpoint_tensors(wbf, cfgbf, "BF16"))
+
     # "transformer." names; an F16 scalar first so every F32 tensor after it
     # starts 2 bytes past a 4-byte boundary.
     tp = checkpoint_tensors(w32, cfg32, "F32", prefix="transformer.")
@@ -656,6 +678,8 @@ def main():
         long_ids = encode(LONG_TEXT)
         assert len(long_ids) > cfg["n_positions"]
         add(model, w, cfg, "long", LONG_TEXT, long_ids[-cfg["n_positions"]:], "default", "sqrt", "causal", "")
+    for tag, scale, mask, ablate in (OPTIONS[0], OPTIONS[2], OPTIONS[6], OPTIONS[9]):
+        add("gpt2_bf16", wbfr, cfgbf, "mixed", TEXTS[2][1], encode(TEXTS[2][1]), tag, scale, mask, ablate)
     for tag, scale, mask, ablate in (OPTIONS[0], OPTIONS[6], OPTIONS[9]):
         add("gpt2_prefixed", w32r, cfg32, "cat", TEXTS[1][1], encode(TEXTS[1][1]), tag, scale, mask, ablate)
 
@@ -663,12 +687,17 @@ def main():
         json.dump({"cases": case_files}, f, indent=1)
 
     sanity_checks(w32r, cfg32, out)
-    check(len(case_files) == 2 * (len(TEXTS) * len(OPTIONS) + 5) + 3, "case count")
+    check(len(case_files) == 2 * (len(TEXTS) * len(OPTIONS) + 5) + 4 + 3, "case count")
+    _, bf = read_safetensors(os.path.join(out, "gpt2_bf16", "model.safetensors"))
+    check(np.array_equal((bf["wte.weight"].astype(np.uint32) << 16).view(np.float32), wbfr["wte.weight"]),
+          "bf16 checkpoint holds the rounded weights")
+    check(bf16_round(np.array([1.0, 1.00390625, 1.01171875, -3.0]))[1:3].tolist() == [1.0, 1.015625],
+          "bf16 rounds to nearest even")
 
     n_bad = make_bad_models(w32, cfg32, os.path.join(out, "gpt2_f32"), os.path.join(out, "bad"))
     check(n_bad >= 12, "bad checkpoints written (%d)" % n_bad)
 
-    print("wrote %d cases, 3 checkpoints and %d bad checkpoints into %s" % (len(case_files), n_bad, out))
+    print("wrote %d cases, 4 checkpoints and %d bad checkpoints into %s" % (len(case_files), n_bad, out))
     print("%d passed, %d failed" % (N_PASSED, N_FAILED))
     return 1 if N_FAILED else 0
 
