@@ -553,6 +553,7 @@ static void app__pass(App *app, bool dry) {
     }
 
     /* ---- text and chips ---- */
+    app->text_box = lo.text;
     if (view_textbox(d, ui, lo.text, &app->edit, app->editing, &app->text_first)) {
         if (!app->editing) {
             app->editing = true;

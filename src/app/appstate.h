@@ -72,6 +72,7 @@ typedef struct App {
     /* layout of the last frame, for hit tests */
     GridLayout grid_layout;
     HeadLayout head_layout;
+    SDL_Rect text_box;        /* the text box */
 } App;
 
 /* Creates the app on window win (with its renderer), or headless on a

@@ -79,6 +79,8 @@ int export_png(const Model *m, const char *text, const TokenList *tokens,
     SDL_Renderer *r = surf ? SDL_CreateSoftwareRenderer(surf) : NULL;
     Draw d;
     bool have_draw = false;
+    HeadLayout hl;
+    memset(&hl, 0, sizeof hl);
     if (!r) {
         engine_fail(err, "software renderer: %s; HINT: check the SDL2 install", SDL_GetError());
         goto done;
@@ -131,7 +133,6 @@ int export_png(const Model *m, const char *text, const TokenList *tokens,
         view_colorbar(&d, (SDL_Rect){last.x + last.w + draw_px(&d, 12), top,
                                      draw_px(&d, 12), bot - top});
     } else {
-        HeadLayout hl;
         int foot_h = font_height(d.font, FONT_SMALL) + draw_px(&d, 8);
         view_head_layout(&d, (SDL_Rect){body.x, body.y, body.w, body.h - foot_h}, T, true, &hl);
         view_head_draw(&d, &hl, &v);
@@ -151,12 +152,17 @@ int export_png(const Model *m, const char *text, const TokenList *tokens,
              head, desc, colormap_name(cmap), eo->white_background ? "white" : "dark",
              eo->scale);
     snprintf(title, sizeof title, "attnscope: %s, %s", m->name, head);
+    /* where the cells are, for tools (and tests) that read the pixels back */
+    char geom[128];
+    snprintf(geom, sizeof geom, "x=%d y=%d cell=%.3f n=%d", hl.map.x, hl.map.y,
+             hl.cell, eo->grid ? 0 : T);
     PngText texts[] = {
         {"Title", title},
         {"Software", "attnscope"},
         {"Description", text ? text : ""},
         {"Model", m->path},
         {"Settings", settings},
+        {"Heatmap", geom},
     };
     rc = png_write_argb(path, surf->pixels, W, H, surf->pitch / 4, texts,
                         sizeof texts / sizeof *texts, err);

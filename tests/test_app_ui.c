@@ -1,0 +1,339 @@
+/* test_app_ui.c — drives the real app headless (SDL dummy video driver,
+ * software renderer): scripted typing, paste, clicks, keys and hover; then
+ * checks App state, the traces the worker produced, and exported pixels
+ * read back with libpng. Uses the numpy oracle's random GPT-2 checkpoint
+ * (build/oracle/gpt2_f32, n_ctx 32); skips when it is absent. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app/appstate.h"
+#include "app/png.h"
+#include "check.h"
+
+static App *app;
+
+static void key(SDL_Keycode sym, Uint16 mod) {
+    SDL_Event e;
+    memset(&e, 0, sizeof e);
+    e.type = SDL_KEYDOWN;
+    e.key.keysym.sym = sym;
+    e.key.keysym.mod = mod;
+    app_handle_event(app, &e);
+}
+
+static void type(const char *s) {
+    SDL_Event e;
+    memset(&e, 0, sizeof e);
+    e.type = SDL_TEXTINPUT;
+    snprintf(e.text.text, sizeof e.text.text, "%s", s);
+    app_handle_event(app, &e);
+}
+
+static void mouse(int type_, int x, int y, Uint8 button) {
+    SDL_Event e;
+    memset(&e, 0, sizeof e);
+    e.type = (Uint32)type_;
+    if (type_ == SDL_MOUSEMOTION) {
+        e.motion.x = x;
+        e.motion.y = y;
+    } else {
+        e.button.x = x;
+        e.button.y = y;
+        e.button.button = button;
+    }
+    app_handle_event(app, &e);
+}
+
+static void click(int x, int y, Uint8 button) {
+    mouse(SDL_MOUSEMOTION, x, y, 0);
+    mouse(SDL_MOUSEBUTTONDOWN, x, y, button);
+    mouse(SDL_MOUSEBUTTONUP, x, y, button);
+}
+
+/* Lets the worker finish, shows the result, draws a frame. */
+static bool settle(void) {
+    bool ok = app_wait_result(app, 10000);
+    app_frame(app, true);
+    return ok;
+}
+
+static const Trace *tr(void) { return app->res ? app->res->tr : NULL; }
+
+/* Cell (q, k) center color of an exported head view. */
+typedef struct {
+    uint32_t *px;
+    int w, h, x, y, n;
+    float cell;
+} Png;
+
+static int load_export(const char *path, Png *p) {
+    EngineError err;
+    char geom[128];
+    memset(p, 0, sizeof *p);
+    if (png_read_argb(path, &p->px, &p->w, &p->h, "Heatmap", geom, sizeof geom, &err)) {
+        printf("read %s: %s\n", path, err.msg);
+        return -1;
+    }
+    if (sscanf(geom, "x=%d y=%d cell=%f n=%d", &p->x, &p->y, &p->cell, &p->n) != 4) return -1;
+    return 0;
+}
+
+static uint32_t cell_px(const Png *p, int q, int k) {
+    int x = p->x + (int)((float)k * p->cell + p->cell / 2);
+    int y = p->y + (int)((float)q * p->cell + p->cell / 2);
+    return p->px[(size_t)y * p->w + x] & 0xFFFFFF;
+}
+
+static uint32_t rgb24(Rgb c) { return ((uint32_t)c.r << 16) | ((uint32_t)c.g << 8) | c.b; }
+
+int main(void) {
+    const char *build = getenv("BUILD") ? getenv("BUILD") : "build";
+    char model[1024];
+    snprintf(model, sizeof model, "%s/oracle/gpt2_f32", build);
+    if (!check_path_exists(model)) {
+        SKIP("%s absent: run the numpy oracle first (make test does)", model);
+        return check_summary();
+    }
+    setenv("SDL_VIDEODRIVER", "dummy", 1);
+    setenv("SDL_RENDER_DRIVER", "software", 1);
+    if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_EVENTS) != 0) {
+        CHECK(0, "SDL_Init: %s", SDL_GetError());
+        return check_summary();
+    }
+    char tmp[256];
+    snprintf(tmp, sizeof tmp, "%s/test-app", build);
+    mkdir(tmp, 0755);
+    setenv("ATTNSCOPE_EXPORT_DIR", tmp, 1);
+
+    /* --- a bad model is a status-line error, not a crash --- */
+    AppArgs bad;
+    memset(&bad, 0, sizeof bad);
+    bad.model_path = "/nonexistent/model";
+    EngineError err = {{0}};
+    app = app_create(&bad, NULL, 1280, 800, &err);
+    CHECK(app != NULL, "app_create with a bad model: %s", err.msg);
+    if (app) {
+        CHECK(app->model == NULL && app->msg_error && strstr(app->msg, "/nonexistent/model"),
+              "bad model error in the status line: %s", app->msg);
+        CHECK(app_frame(app, true), "a frame without a model draws");
+        CHECK(app_export(app, false, NULL, NULL, 0) == -1 && app->msg_error,
+              "export without a trace is an error: %s", app->msg);
+        app_destroy(app);
+    }
+
+    AppArgs args;
+    memset(&args, 0, sizeof args);
+    args.model_path = model;
+    args.text = "ab";
+    args.run = run_options_default();
+    app = app_create(&args, NULL, 1280, 800, &err);
+    CHECK(app && app->model, "app_create: %s", app ? app->msg : err.msg);
+    if (!app || !app->model) return check_summary();
+    CHECK(settle(), "first run finishes");
+    CHECK(tr() && app->res->tokens.n >= 1 && !strcmp(app->res->text, "ab"),
+          "first trace for \"ab\"");
+
+    /* --- typing and editing --- */
+    CHECK(!app->editing, "text box starts unfocused");
+    click(app->text_box.x + app->text_box.w - 5, app->text_box.y + app->text_box.h / 2, SDL_BUTTON_LEFT);
+    CHECK(app->editing, "clicking the text box focuses it");
+    CHECK(app->edit.cursor == 2, "click past the end puts the caret at the end (%zu)", app->edit.cursor);
+    type("c");
+    type("d");
+    CHECK(!strcmp(app->edit.buf, "abcd"), "typed: %s", app->edit.buf);
+    key(SDLK_HOME, 0);
+    key(SDLK_DELETE, 0);
+    CHECK(!strcmp(app->edit.buf, "bcd"), "Home, Delete: %s", app->edit.buf);
+    key(SDLK_END, 0);
+    key(SDLK_BACKSPACE, 0);
+    CHECK(!strcmp(app->edit.buf, "bc"), "End, Backspace: %s", app->edit.buf);
+    key(SDLK_LEFT, 0);
+    type("\xC3\xA9"); /* é: two bytes */
+    CHECK(!strcmp(app->edit.buf, "b\xC3\xA9" "c"), "insert UTF-8 mid-text: %s", app->edit.buf);
+    key(SDLK_BACKSPACE, 0);
+    CHECK(!strcmp(app->edit.buf, "bc") && app->edit.cursor == 1,
+          "Backspace removes a whole UTF-8 character: %s", app->edit.buf);
+    key(SDLK_a, KMOD_LCTRL);
+    type("x");
+    CHECK(!strcmp(app->edit.buf, "x"), "Ctrl+A then typing replaces all: %s", app->edit.buf);
+    SDL_SetClipboardText(" hello world");
+    key(SDLK_v, KMOD_LCTRL);
+    CHECK(!strcmp(app->edit.buf, "x hello world"), "Ctrl+V pastes: %s", app->edit.buf);
+    key(SDLK_a, KMOD_LCTRL);
+    key(SDLK_c, KMOD_LCTRL);
+    char *clip = SDL_GetClipboardText();
+    CHECK(clip && !strcmp(clip, "x hello world"), "Ctrl+C copies: %s", clip ? clip : "(null)");
+    SDL_free(clip);
+    key(SDLK_END, 0);
+    CHECK(settle(), "latest request finishes");
+    CHECK(tr() && !strcmp(app->res->text, "x hello world"),
+          "the trace is for the latest text (latest wins): %s", app->res ? app->res->text : "");
+    CHECK(app->res->tokens.n == (size_t)tr()->n_tokens, "tokens == trace length");
+    key(SDLK_ESCAPE, 0);
+    CHECK(!app->editing, "Esc leaves the text box");
+
+    /* --- keys toggle scaling and masking; the forward pass reflects them --- */
+    int T = tr()->n_tokens;
+    key(SDLK_s, 0);
+    CHECK(app->ro.scale == SCALE_NONE, "S: scaling off");
+    settle();
+    CHECK(app->res->ro.scale == SCALE_NONE, "trace computed without scaling");
+    {
+        const float *raw = trace_raw(tr(), 0, 0), *sc = trace_scores(tr(), 0, 0);
+        CHECK_CLOSE(sc[(T - 1) * T], raw[(T - 1) * T], 1e-6, "unscaled score == q.k");
+    }
+    key(SDLK_s, 0);
+    CHECK(app->ro.scale == SCALE_TEMP, "S again: temperature");
+    type("]");
+    CHECK(app->ro.temperature > 1.2f && app->ro.temperature < 1.3f, "] raises T: %f", app->ro.temperature);
+    settle();
+    {
+        const float *raw = trace_raw(tr(), 0, 0), *sc = trace_scores(tr(), 0, 0);
+        float want = raw[(T - 1) * T] / (sqrtf((float)tr()->d_head) * app->ro.temperature);
+        CHECK_CLOSE(sc[(T - 1) * T], want, 1e-4, "temperature score");
+    }
+    key(SDLK_s, 0);
+    CHECK(app->ro.scale == SCALE_SQRT, "S cycles back to 1/sqrt(d)");
+    key(SDLK_m, 0);
+    CHECK(app->ro.mask == MASK_NONE, "M: no mask");
+    settle();
+    CHECK(trace_att(tr(), 0, 0)[0 * T + T - 1] > 0.0f, "mask none: query 0 sees the last key");
+    type("-");
+    CHECK(app->ro.mask == MASK_WINDOW, "- switches to a window mask");
+    int w = app->ro.window;
+    type("+");
+    CHECK(app->ro.window == w + 1, "+ widens the window");
+    key(SDLK_m, 0);
+    CHECK(app->ro.mask == MASK_CAUSAL, "M cycles back to causal");
+    settle();
+    CHECK(trace_att(tr(), 0, 0)[0 * T + T - 1] == 0.0f, "causal: query 0 does not see the last key");
+
+    /* --- select a head by click, ablate by right-click --- */
+    SDL_Rect c = view_grid_cell(&app->grid_layout, 1, 2);
+    click(c.x + c.w / 2, c.y + c.h / 2, SDL_BUTTON_LEFT);
+    CHECK(app->layer == 1 && app->head == 2, "click selects L1 H2 (got L%d H%d)", app->layer, app->head);
+    float p_before = tr()->top_p[(T - 1) * tr()->top_k];
+    int id_before = tr()->top_ids[(T - 1) * tr()->top_k];
+    c = view_grid_cell(&app->grid_layout, 0, 1);
+    click(c.x + c.w / 2, c.y + c.h / 2, SDL_BUTTON_RIGHT);
+    CHECK(run_options_head_ablated(&app->ro, 0, 1), "right-click ablates L0 H1");
+    CHECK(app->layer == 1 && app->head == 2, "right-click does not change the selection");
+    settle();
+    {
+        const float *ho = trace_head_out(tr(), 0, 1);
+        float m = 0;
+        for (int i = 0; i < T * tr()->d_head; i++) m = fmaxf(m, fabsf(ho[i]));
+        CHECK(m == 0.0f, "ablated head output is zero (max %g)", m);
+        float p_after = tr()->top_p[(T - 1) * tr()->top_k];
+        CHECK(p_after != p_before || tr()->top_ids[(T - 1) * tr()->top_k] != id_before,
+              "ablation changes the predictions (%g -> %g)", p_before, p_after);
+    }
+    click(c.x + c.w / 2, c.y + c.h / 2, SDL_BUTTON_RIGHT);
+    CHECK(!run_options_head_ablated(&app->ro, 0, 1), "right-click again restores");
+
+    /* --- hover a cell: focus, tooltip --- */
+    settle();
+    HeadLayout *hl = &app->head_layout;
+    int hq = T - 1, hk = 1;
+    mouse(SDL_MOUSEMOTION, hl->map.x + (int)((float)hk * hl->cell + hl->cell / 2),
+          hl->map.y + (int)((float)hq * hl->cell + hl->cell / 2), 0);
+    app_frame(app, false);
+    CHECK(app->hover_q == hq && app->hover_k == hk, "hover (%d,%d) got (%d,%d)", hq, hk,
+          app->hover_q, app->hover_k);
+    ViewData v = app_view_data(app);
+    CHECK(v.q == hq && v.k == hk, "the vector view follows the hover");
+
+    /* --- click a key label: that key is masked for every query --- */
+    int mk = 1;
+    click(hl->map.x + (int)((float)mk * hl->cell + hl->cell / 2), hl->map.y - 10, SDL_BUTTON_LEFT);
+    CHECK(run_options_key_masked(&app->ro, mk), "clicking key label %d masks it", mk);
+    settle();
+    {
+        float m = 0;
+        for (int q = 0; q < T; q++) m = fmaxf(m, trace_att(tr(), app->layer, app->head)[q * T + mk]);
+        CHECK(m == 0.0f, "masked key column is zero (max %g)", m);
+    }
+
+    /* --- export: pixels --- */
+    char path[1024];
+    CHECK(app_export(app, false, NULL, path, sizeof path) == 0, "P export: %s", app->msg);
+    CHECK(strstr(path, "gpt2_f32") && strstr(path, "L1H2"), "file name has model, layer, head: %s", path);
+    CHECK(!app->msg_error && strstr(app->msg, path), "status line shows the path: %s", app->msg);
+    Png p;
+    if (load_export(path, &p) == 0) {
+        CHECK(p.n == T, "exported %d tokens", p.n);
+        uint32_t zero = rgb24(colormap_rgb(CMAP_VIRIDIS, 0.0f));
+        int upper_ok = 0, upper = 0, lower_colored = 0, lower = 0, col_ok = 0;
+        const float *att = trace_att(tr(), 1, 2);
+        for (int q = 0; q < T; q++)
+            for (int k = 0; k < T; k++) {
+                uint32_t px = cell_px(&p, q, k);
+                if (k > q) { upper++; upper_ok += px == zero; }
+                else if (k != mk) { lower++; lower_colored += px == rgb24(colormap_rgb(CMAP_VIRIDIS, roundf(att[q * T + k] * 255.0f) / 255.0f)); }
+                if (k == mk) col_ok += px == zero;
+            }
+        CHECK(upper > 0 && upper_ok == upper, "causal map is lower-triangular: %d/%d upper cells zero color", upper_ok, upper);
+        CHECK(lower_colored == lower, "visible cells carry their weight's color: %d/%d", lower_colored, lower);
+        CHECK(col_ok == T, "masked key column has the zero color: %d/%d", col_ok, T);
+        char desc[256];
+        uint32_t *px2;
+        int w2, h2;
+        png_read_argb(path, &px2, &w2, &h2, "Description", desc, sizeof desc, &err);
+        CHECK(!strcmp(desc, "x hello world"), "text in a PNG text chunk: %s", desc);
+        free(px2);
+        char settings[256];
+        png_read_argb(path, &px2, &w2, &h2, "Settings", settings, sizeof settings, &err);
+        CHECK(strstr(settings, "layer 1 head 2") && strstr(settings, "viridis"),
+              "settings chunk: %s", settings);
+        free(px2);
+        free(p.px);
+    } else {
+        CHECK(0, "exported PNG readable with a Heatmap chunk");
+    }
+    /* white background, another colormap, the grid */
+    key(SDLK_w, 0);
+    key(SDLK_c, 0);
+    CHECK(app->white && app->cmap == CMAP_MAGMA, "W and C: white, magma");
+    key(SDLK_p, KMOD_LSHIFT);
+    CHECK(!app->msg_error && strstr(app->last_export, "grid.png"), "Shift+P exports the grid: %s", app->msg);
+    if (load_export(app->last_export, &p) == 0) {
+        CHECK(p.px[0] == 0xFFFFFFFFu, "white background export (0x%08x)", p.px[0]);
+        free(p.px);
+    }
+    /* an unwritable folder: one-line error, the app keeps running */
+    CHECK(app_export(app, false, "/nonexistent-dir/x.png", NULL, 0) == -1, "unwritable path fails");
+    CHECK(app->msg_error && strstr(app->msg, "/nonexistent-dir/x.png") && strstr(app->msg, "HINT")
+          && !strchr(app->msg, '\n'), "one-line error: %s", app->msg);
+    CHECK(app_frame(app, true), "still drawing after the failed export");
+
+    /* --- text longer than the context: truncated with a message --- */
+    key(SDLK_e, 0);
+    key(SDLK_a, KMOD_LCTRL);
+    for (int i = 0; i < 16; i++) type("the quick brown fox ");
+    settle();
+    CHECK(tr() && tr()->n_tokens == app->model->config.n_ctx && app->res->n_dropped > 0,
+          "truncated to n_ctx=%d (got %d)", app->model->config.n_ctx, tr() ? tr()->n_tokens : 0);
+    CHECK(strstr(app->msg, "truncated to the last"), "truncation message: %s", app->msg);
+
+    /* --- help overlay, reset --- */
+    key(SDLK_F1, 0);
+    CHECK(app->help, "F1 shows help");
+    app_frame(app, true);
+    key(SDLK_F1, 0);
+    key(SDLK_ESCAPE, 0);
+    key(SDLK_x, 0);
+    CHECK(!run_options_key_masked(&app->ro, mk), "X unmasks keys");
+
+    /* --- latest wins: a burst of posts ends on the last text --- */
+    key(SDLK_e, 0);
+    for (int i = 0; i < 20; i++) type("z");
+    settle();
+    CHECK(app->res->gen == app->posted_gen && app->res->text[strlen(app->res->text) - 1] == 'z',
+          "after a burst the shown trace is the newest (gen %llu of %llu)",
+          (unsigned long long)app->res->gen, (unsigned long long)app->posted_gen);
+
+    app_destroy(app);
+    SDL_Quit();
+    return check_summary();
+}
