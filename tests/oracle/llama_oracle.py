@@ -13,6 +13,7 @@ Writes, under OUT_DIR/llama/:
       mqa_untied:  4 query heads, 1 KV head, separate classifier; the HF copy
                    is stored F16 (weights are pre-rounded to F16 so both
                    formats hold the same numbers)
+      mha_bf16:    2 heads, 2 KV heads (no grouping), tied, HF copy in BF16
   - for each model and several id sequences and run options: the expected
     q/k (before and after RoPE, in each format's own basis), v, raw q.k,
     scores, attention, head outputs, logits and loss;
@@ -67,14 +68,27 @@ class Llama:
         return self.cfg["dim"] // self.cfg["n_heads"]
 
 
+def to_dtype(a, dtype):
+    """a rounded to the values dtype can hold (as float64), so a checkpoint
+    stored in dtype holds exactly the model the oracle computes with."""
+    if dtype == "F16":
+        return a.astype(np.float16).astype(np.float64)
+    f = np.ascontiguousarray(a, dtype=np.float32)
+    if dtype == "BF16":
+        bits = f.view(np.uint32).astype(np.uint64)
+        bits = (bits + 0x7FFF + ((bits >> 16) & 1)) >> 16 << 16   # round to nearest even
+        f = bits.astype(np.uint32).view(np.float32)
+    return f.astype(np.float64)
+
+
 def random_llama(rng, dim, hidden, n_layers, n_heads, n_kv_heads, vocab, seq_len,
-                 tied, f16):
+                 tied, dtype):
     dh = dim // n_heads
     kv = n_kv_heads * dh
 
     def mat(*shape, scale):
         a = rng.standard_normal(shape) * scale
-        return a.astype(np.float16 if f16 else np.float32).astype(np.float64)
+        return to_dtype(a, dtype)
 
     w = {
         "tok_emb": mat(vocab, dim, scale=0.6),
@@ -90,7 +104,7 @@ def random_llama(rng, dim, hidden, n_layers, n_heads, n_kv_heads, vocab, seq_len
         "rms_final": 1.0 + mat(dim, scale=0.1),
     }
     for k in ("rms_att", "rms_ffn", "rms_final"):  # stored exactly in either format
-        w[k] = w[k].astype(np.float16 if f16 else np.float32).astype(np.float64)
+        w[k] = to_dtype(w[k], dtype)
     w["wcls"] = w["tok_emb"] if tied else mat(vocab, dim, scale=0.3)
     cfg = dict(dim=dim, hidden=hidden, n_layers=n_layers, n_heads=n_heads,
                n_kv_heads=n_kv_heads, vocab=vocab, seq_len=seq_len, tied=tied,
@@ -168,10 +182,12 @@ def head_perm(dh):
 
 
 def write_safetensors(path, tensors, dtype):
-    np_dtype = {"F32": "<f4", "F16": "<f2"}[dtype]
     header, blobs, off = {}, [], 0
     for name, a in tensors.items():
-        b = np.ascontiguousarray(a).astype(np_dtype).tobytes()
+        if dtype == "BF16":   # values are bf16-exact: keep the high halves
+            b = (np.ascontiguousarray(a, dtype=np.float32).view(np.uint32) >> 16).astype("<u2").tobytes()
+        else:
+            b = np.ascontiguousarray(a).astype({"F32": "<f4", "F16": "<f2"}[dtype]).tobytes()
         header[name] = {"dtype": dtype, "shape": list(a.shape), "data_offsets": [off, off + len(b)]}
         blobs.append(b)
         off += len(b)
@@ -210,7 +226,7 @@ def write_hf(folder, model, dtype, tok_json):
         "num_key_value_heads": c["n_kv_heads"], "max_position_embeddings": c["seq_len"],
         "vocab_size": c["vocab"], "rms_norm_eps": c["eps"], "rope_theta": c["theta"],
         "tie_word_embeddings": c["tied"], "hidden_act": "silu", "bos_token_id": 1,
-        "eos_token_id": 2, "torch_dtype": "float16" if dtype == "F16" else "float32",
+        "eos_token_id": 2, "torch_dtype": {"F32": "float32", "F16": "float16", "BF16": "bfloat16"}[dtype],
         "rope_scaling": None,
     }
     with open(os.path.join(folder, "config.json"), "w") as f:
@@ -231,9 +247,13 @@ def read_hf_as_hf(folder):
     for name, e in header.items():
         if name == "__metadata__":
             continue
-        dt = {"F32": "<f4", "F16": "<f2"}[e["dtype"]]
         b, en = e["data_offsets"]
-        t[name] = np.frombuffer(data[base + b:base + en], dtype=dt).astype(np.float64).reshape(e["shape"])
+        raw = data[base + b:base + en]
+        if e["dtype"] == "BF16":
+            arr = (np.frombuffer(raw, dtype="<u2").astype(np.uint32) << 16).view(np.float32)
+        else:
+            arr = np.frombuffer(raw, dtype={"F32": "<f4", "F16": "<f2"}[e["dtype"]])
+        t[name] = arr.astype(np.float64).reshape(e["shape"])
     return cfg, t
 
 
@@ -471,17 +491,17 @@ def emit_case(root, model_name, case_name, ids, opts, tr_meta, tr_hf, dh):
             "arrays": arrays}
 
 
-def build_random_model(root, name, rng, n_heads, n_kv_heads, tied, f16, texts):
+def build_random_model(root, name, rng, n_heads, n_kv_heads, tied, dtype, texts):
     pieces, scores = small_vocab()
     model = random_llama(rng, dim=32, hidden=48, n_layers=2, n_heads=n_heads,
                          n_kv_heads=n_kv_heads, vocab=len(pieces), seq_len=24,
-                         tied=tied, f16=f16)
+                         tied=tied, dtype=dtype)
     folder = os.path.join(root, name)
     os.makedirs(folder, exist_ok=True)
     write_llama2c(os.path.join(folder, "model.bin"), model)
     spref.write_llama2c_tokenizer(os.path.join(folder, "tokenizer.bin"), pieces, scores)
     tok_json, hf_ref = hf_tokenizer_json(pieces, scores)
-    write_hf(os.path.join(folder, "hf"), model, "F16" if f16 else "F32", tok_json)
+    write_hf(os.path.join(folder, "hf"), model, dtype, tok_json)
 
     # The files read back are the model we meant to write.
     back = read_llama2c(os.path.join(folder, "model.bin"))
@@ -539,7 +559,7 @@ def build_random_model(root, name, rng, n_heads, n_kv_heads, tied, f16, texts):
             cases.append(emit_case(root, name, "%s_%s" % (seq_name, opt_name), ids, opts, tm, th, dh))
     c = model.cfg
     return {"name": name, "l2c": name + "/model.bin", "l2c_tokenizer": name + "/tokenizer.bin",
-            "hf": name + "/hf", "hf_dtype": "F16" if f16 else "F32",
+            "hf": name + "/hf", "hf_dtype": dtype,
             "n_layer": c["n_layers"], "n_head": c["n_heads"], "n_kv_head": c["n_kv_heads"],
             "d_model": c["dim"], "d_ff": c["hidden"], "vocab_size": c["vocab"],
             "n_ctx": c["seq_len"], "tied": c["tied"],
@@ -600,9 +620,11 @@ def main():
              "line\nbreak", "  two spaces", "x"]
     models = [
         build_random_model(root, "gqa_tied", rng, n_heads=4, n_kv_heads=2, tied=True,
-                           f16=False, texts=texts),
+                           dtype="F32", texts=texts),
         build_random_model(root, "mqa_untied", rng, n_heads=4, n_kv_heads=1, tied=False,
-                           f16=True, texts=texts),
+                           dtype="F16", texts=texts),
+        build_random_model(root, "mha_bf16", rng, n_heads=2, n_kv_heads=2, tied=True,
+                           dtype="BF16", texts=texts),
     ]
     shared = os.environ.get("ATTNSCOPE_SHARED", "../shared")
     s = stories(root, shared)
