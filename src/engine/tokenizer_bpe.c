@@ -38,7 +38,10 @@
 
 #include "tokenizer_internal.h"
 
-#define BPE_WS "\\t\\n\\x{0B}\\f\\r \\x{A0}\\x{1680}\\x{2000}-\\x{200A}\\x{2028}\\x{2029}\\x{202F}\\x{205F}\\x{3000}\\x{FEFF}"
+/* JavaScript's \s, as the inside of a character class. */
+#define BPE_WS                                                                 \
+    "\\t\\n\\x{0B}\\f\\r \\x{A0}\\x{1680}\\x{2000}-\\x{200A}\\x{2028}\\x{2029}"  \
+    "\\x{202F}\\x{205F}\\x{3000}\\x{FEFF}"
 
 static const char bpe_pattern[] =
     "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^" BPE_WS "\\p{L}\\p{N}]+"
@@ -493,7 +496,11 @@ static void bpe__merge_piece(const Bpe *b, BpeScratch *s, const unsigned char *w
             if (s->next[c.pos] >= 0) bpe__candidate(b, s, c.pos, false);
             continue;
         }
-        for (size_t i = 0; i < s->n_pending; i++) bpe__heap_push(s, s->pending[i]);
+        for (size_t i = 0; i < s->n_pending; i++) { /* a later merge in the pass may have made it stale */
+            const BpeCand *c = &s->pending[i];
+            int32_t nx = s->next[c->pos];
+            if (s->id[c->pos] == c->left && nx >= 0 && s->id[nx] == c->right) bpe__heap_push(s, *c);
+        }
         s->n_pending = 0;
         if (s->n_heap == 0) break;
         pass = s->heap[0].rank;
