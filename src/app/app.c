@@ -489,6 +489,18 @@ static void app__pass(App *app, bool dry) {
     int chip_h = fs + draw_px(d, 6);
     lo.chips = (SDL_Rect){pad, lo.text.y + lo.text.h + draw_px(d, 6), W - 2 * pad,
                           3 * chip_h + 2 * draw_px(d, 4)};
+    {
+        /* only as many chip rows as the tokens need (at most 3) */
+        ViewData vm = app_view_data(app);
+        Draw dm = *d;
+        Ui um;
+        memset(&um, 0, sizeof um);
+        um.mx = um.my = -1;
+        dm.dry = true;
+        int hv, ck, used = view_chips(&dm, &um, lo.chips, &vm, &hv, &ck);
+        if (used < chip_h) used = chip_h;
+        if (used < lo.chips.h) lo.chips.h = used;
+    }
     lo.status = (SDL_Rect){0, H - fs - draw_px(d, 10), W, fs + draw_px(d, 10)};
     int top = lo.chips.y + lo.chips.h + pad, bottom = lo.status.y - pad;
     int left_w = W * 27 / 100, right_w = W * 26 / 100;
@@ -751,6 +763,15 @@ int app_apply_spec(App *app, const char *spec, EngineError *err) {
             if ((rc = run_options_parse_mask(&app->ro, val, err))) break;
         } else if (!strcmp(k, "ablate")) {
             if ((rc = run_options_parse_ablate(&app->ro, val, err))) break;
+        } else if (!strcmp(k, "mouse")) {
+            int mx, my;
+            if (sscanf(val, "%d:%d", &mx, &my) != 2) {
+                rc = engine_fail(err, "state: mouse=%s; HINT: mouse=X:Y in window points", val);
+                break;
+            }
+            if (app->win) SDL_WarpMouseInWindow(app->win, mx, my);
+            app->ui.mx = (int)lroundf((float)mx * app->hidpi);
+            app->ui.my = (int)lroundf((float)my * app->hidpi);
         } else if (!strcmp(k, "text")) {
             textedit_set(&app->edit, val);
         } else {
@@ -980,6 +1001,8 @@ int app_main(const AppArgs *args_in) {
         return 1;
     }
     SDL_SetWindowMinimumSize(win, 900, 600);
+    if (args.screenshot) /* keep the pointer off the views unless the state puts it there */
+        SDL_WarpMouseInWindow(win, w - 1, h - 1);
     EngineError err = {{0}};
     App *app = app_create(&args, win, w, h, &err);
     if (!app) {

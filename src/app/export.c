@@ -119,13 +119,14 @@ int export_png(const Model *m, const char *text, const TokenList *tokens,
     run_options_describe(ro, desc, sizeof desc);
     SDL_Rect body = {pad, pad, W - 2 * pad, H - 2 * pad};
     if (eo->grid) {
-        snprintf(title, sizeof title, "%s  \xC2\xB7  all heads (%d layers \xC3\x97 %d heads, "
-                 "avg = layer mean)  \xC2\xB7  %s", m->name, tr->n_layer, tr->n_head, desc);
+        snprintf(title, sizeof title, "%s  \xC2\xB7  %d layers \xC3\x97 %d heads  \xC2\xB7  %s",
+                 m->name, tr->n_layer, tr->n_head, desc);
         int th_h = font_height(d.font, FONT_TITLE) + draw_px(&d, 8);
         draw_text_fit(&d, FONT_TITLE, body.x, body.y, body.w, d.th.text, title);
         v.layer = v.head = -1;
         GridLayout gl;
-        SDL_Rect gr = {body.x, body.y + th_h, body.w, body.h - th_h};
+        int foot_h = font_height(d.font, FONT_SMALL) + draw_px(&d, 8);
+        SDL_Rect gr = {body.x, body.y + th_h, body.w, body.h - th_h - foot_h};
         view_grid_layout(&d, gr, tr->n_layer, tr->n_head, &gl);
         view_grid_draw(&d, &gl, &v, -1, -1);
         SDL_Rect last = view_grid_cell(&gl, tr->n_layer - 1, tr->n_head);

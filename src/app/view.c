@@ -269,6 +269,7 @@ void view_grid_draw(Draw *d, const GridLayout *gl, const ViewData *v,
             } else {
                 draw_fill(d, c, th->control);
             }
+            draw_outline(d, (SDL_Rect){c.x - 1, c.y - 1, c.w + 2, c.h + 2}, th->border, 1);
             bool ablated = h < gl->H && run_options_head_ablated(v->ro, l, h);
             if (ablated) {
                 draw_fill(d, c, draw_alpha(th->bg, 150));
