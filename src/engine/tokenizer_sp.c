@@ -675,6 +675,11 @@ int tokenizer_sp_from_hf_json(Tokenizer **out, const cJSON *root, const char *pa
         if (!strcmp(content, "<s>")) bos = id;
         if (!strcmp(content, "</s>")) eos = id;
     }
+    /* Files without added_tokens still spell BOS/EOS in the vocabulary. */
+    for (int i = 0; i < n && (bos < 0 || eos < 0); i++) {
+        if (bos < 0 && piece[i] && !strcmp(piece[i], "<s>")) bos = i, sp->special[i] = 1;
+        if (eos < 0 && piece[i] && !strcmp(piece[i], "</s>")) eos = i, sp->special[i] = 1;
+    }
     size_t o = 0;
     for (int i = 0; i < n; i++) {
         size_t len = piece[i] ? strlen(piece[i]) : 0;
