@@ -61,7 +61,9 @@ void tokenizer_free(Tokenizer *tok);
 /* Encodes len bytes of text. Text must be valid UTF-8: otherwise returns -1
  * with the byte offset of the first bad sequence in err. add_bos prepends the
  * BOS token (GPT-2: <|endoftext|>; llama: id 1). Empty text gives n == 0
- * (or just BOS). On success *out owns a heap array; free with token_list_free. */
+ * (or just BOS). Special-token text in the input (a literal "<|endoftext|>")
+ * is never interpreted: it is encoded as ordinary text, as OpenAI's encoder
+ * does; only add_bos yields the special id. On success *out owns a heap array; free with token_list_free. */
 int tokenizer_encode(const Tokenizer *tok, const char *text, size_t len,
                      bool add_bos, TokenList *out, EngineError *err);
 
@@ -74,8 +76,9 @@ void token_list_free(TokenList *list);
 int tokenizer_decode_token(const Tokenizer *tok, int id, char *buf, size_t cap);
 
 /* A printable label for token id: its bytes as UTF-8, with bytes that do not
- * form valid UTF-8 shown as \xNN, newline as \n, tab as \t; special tokens
- * as they are spelled (<|endoftext|>, <s>). For chips and axis labels. */
+ * form valid UTF-8 and control bytes (below 0x20, 0x7F) shown as \xNN, except
+ * newline, carriage return and tab as \n, \r, \t; special tokens as they
+ * are spelled (<|endoftext|>, <s>). For chips and axis labels. */
 void tokenizer_token_label(const Tokenizer *tok, int id, char *buf, size_t cap);
 
 int tokenizer_vocab_size(const Tokenizer *tok);
