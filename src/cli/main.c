@@ -240,23 +240,28 @@ static void json_float(FILE *f, float v) {
     else fputs("null", f);
 }
 
+/* [rows][cols] nested arrays of a row-major block. */
+static void json_matrix(FILE *f, const float *x, int rows, int cols) {
+    fputc('[', f);
+    for (int r = 0; r < rows; r++) {
+        fputs(r ? ",[" : "[", f);
+        for (int c = 0; c < cols; c++) {
+            if (c) fputc(',', f);
+            json_float(f, x[(size_t)r * cols + c]);
+        }
+        fputc(']', f);
+    }
+    fputc(']', f);
+}
+
 /* [a][b][c][d] nested arrays of a row-major block. */
 static void json_tensor4(FILE *f, const float *x, int a, int b, int c, int d) {
     fputc('[', f);
     for (int i = 0; i < a; i++) {
         fputs(i ? ",[" : "[", f);
         for (int j = 0; j < b; j++) {
-            fputs(j ? ",[" : "[", f);
-            for (int k = 0; k < c; k++) {
-                fputs(k ? ",[" : "[", f);
-                const float *row = x + (((size_t)i * b + j) * c + k) * d;
-                for (int l = 0; l < d; l++) {
-                    if (l) fputc(',', f);
-                    json_float(f, row[l]);
-                }
-                fputc(']', f);
-            }
-            fputc(']', f);
+            if (j) fputc(',', f);
+            json_matrix(f, x + ((size_t)i * b + j) * c * d, c, d);
         }
         fputc(']', f);
     }
@@ -271,7 +276,7 @@ static void json_vectors(FILE *f, const Trace *tr, float *(*get)(const Trace *, 
         fputs(l ? ",[" : "[", f);
         for (int h = 0; h < tr->n_head; h++) {
             if (h) fputc(',', f);
-            json_tensor4(f, get(tr, l, h), 1, 1, tr->n_tokens, tr->d_head);
+            json_matrix(f, get(tr, l, h), tr->n_tokens, tr->d_head);
         }
         fputc(']', f);
     }

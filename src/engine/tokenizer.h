@@ -52,7 +52,8 @@ int tokenizer_load_gpt2(Tokenizer **out, const char *vocab_json_path,
 int tokenizer_load_hf_json(Tokenizer **out, const char *tokenizer_json_path,
                            EngineError *err);
 
-/* Loads a llama2.c tokenizer.bin (SentencePiece-style, scores + byte fallback). */
+/* Loads a llama2.c tokenizer.bin (SentencePiece-style, scores + byte fallback).
+ * vocab_size is the model's; vocab_size <= 0 takes every token in the file. */
 int tokenizer_load_llama2c(Tokenizer **out, const char *tokenizer_bin_path,
                            int vocab_size, EngineError *err);
 
