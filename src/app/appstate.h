@@ -56,6 +56,8 @@ typedef struct App {
     int layer, head;          /* selected head */
     int hover_q, hover_k;     /* head-view cell under the mouse; -1 = none */
     int pin_q, pin_k;         /* cell clicked in the head view; -1 = none */
+    bool auto_focus;          /* pin the strongest long-range cell of the
+                                 next result (state spec focus=auto) */
     int hover_layer, hover_head; /* grid thumbnail under the mouse */
     /* display */
     int cmap;                 /* CmapId of the heatmaps */
@@ -101,7 +103,8 @@ int app_export(App *app, bool grid, const char *path, char *path_out, size_t cap
 /* Saves the current frame as a PNG (screenshots). */
 int app_save_frame(App *app, const char *path, EngineError *err);
 /* Applies a state spec "layer=1;head=2;focus=5:3;help=1;white=1;cmap=magma;
- * edit=1;scale=none;mask=window:3;ablate=0.1" (for screenshots and tests). */
+ * edit=1;scale=none;mask=window:3;ablate=0.1;mouse=X:Y;text=..." (for
+ * screenshots and tests); focus=auto pins the strongest long-range cell. */
 int app_apply_spec(App *app, const char *spec, EngineError *err);
 
 /* The ViewData of the current result (tr NULL when there is none). */

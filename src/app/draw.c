@@ -92,12 +92,15 @@ SDL_Color draw_alpha(SDL_Color c, uint8_t a) {
 
 void draw_fill(Draw *d, SDL_Rect r, SDL_Color c) {
     if (d->dry || r.w <= 0 || r.h <= 0) return;
+    /* opaque fills skip blending: much faster in the software renderer */
+    SDL_SetRenderDrawBlendMode(d->r, c.a == 255 ? SDL_BLENDMODE_NONE : SDL_BLENDMODE_BLEND);
     SDL_SetRenderDrawColor(d->r, c.r, c.g, c.b, c.a);
     SDL_RenderFillRect(d->r, &r);
 }
 
 void draw_outline(Draw *d, SDL_Rect r, SDL_Color c, int thick) {
     if (d->dry) return;
+    SDL_SetRenderDrawBlendMode(d->r, c.a == 255 ? SDL_BLENDMODE_NONE : SDL_BLENDMODE_BLEND);
     SDL_SetRenderDrawColor(d->r, c.r, c.g, c.b, c.a);
     for (int i = 0; i < thick; i++) {
         SDL_Rect o = {r.x - i, r.y - i, r.w + 2 * i, r.h + 2 * i};
@@ -107,6 +110,7 @@ void draw_outline(Draw *d, SDL_Rect r, SDL_Color c, int thick) {
 
 void draw_line(Draw *d, int x0, int y0, int x1, int y1, SDL_Color c) {
     if (d->dry) return;
+    SDL_SetRenderDrawBlendMode(d->r, c.a == 255 ? SDL_BLENDMODE_NONE : SDL_BLENDMODE_BLEND);
     SDL_SetRenderDrawColor(d->r, c.r, c.g, c.b, c.a);
     SDL_RenderDrawLine(d->r, x0, y0, x1, y1);
 }

@@ -88,6 +88,7 @@ static void view__upload_head(Draw *d, const ViewData *v) {
 void view_colorbar(Draw *d, SDL_Rect bar) {
     if (d->dry || bar.h <= 0) return;
     const Theme *th = &d->th;
+    SDL_SetRenderDrawBlendMode(d->r, SDL_BLENDMODE_NONE);
     for (int y = 0; y < bar.h; y++) {
         float t = 1.0f - (float)y / (float)(bar.h > 1 ? bar.h - 1 : 1);
         uint32_t c = draw_lut(d, t);

@@ -32,6 +32,15 @@ void work_result_free(WorkResult *r) {
     free(r);
 }
 
+/* A label of only spaces would be an empty-looking chip: show each space
+ * as U+2423 (open box). */
+static void worker__visible_spaces(char *lab, size_t cap) {
+    size_t n = strlen(lab);
+    if (n == 0 || strspn(lab, " ") != n || n * 3 + 1 > cap) return;
+    for (size_t i = 0; i < n; i++) memcpy(lab + 3 * i, "\xE2\x90\xA3", 3);
+    lab[3 * n] = '\0';
+}
+
 static double worker__now_ms(void) {
     return (double)SDL_GetPerformanceCounter() * 1000.0 /
            (double)SDL_GetPerformanceFrequency();
@@ -67,9 +76,11 @@ int worker_run(const Model *m, int max_tokens, const char *text,
     char *labels = realloc(r->labels, (n ? n : 1) * WORKER_LABEL_CAP);
     if (!labels) goto oom;
     r->labels = labels;
-    for (size_t i = 0; i < n; i++)
-        tokenizer_token_label(m->tokenizer, r->tokens.tokens[i].id,
-                              r->labels + i * WORKER_LABEL_CAP, WORKER_LABEL_CAP);
+    for (size_t i = 0; i < n; i++) {
+        char *lab = r->labels + i * WORKER_LABEL_CAP;
+        tokenizer_token_label(m->tokenizer, r->tokens.tokens[i].id, lab, WORKER_LABEL_CAP);
+        worker__visible_spaces(lab, WORKER_LABEL_CAP);
+    }
     if (n == 0) {
         r->run_ms = worker__now_ms() - t0;
         return 0; /* nothing to run: the views show a hint */

@@ -1,0 +1,36 @@
+#!/bin/sh
+# Writes screenshots/*.png: the app under Xvfb at 1280x800 and 1920x1080 in a
+# few states, plus two `attnscope export` PNGs. Called by `make screenshots`.
+# Model: $ATTNSCOPE_MODEL, else models/pd-gpt2, else the oracle's random
+# checkpoint (then the pictures show random weights: say so in the README).
+set -eu
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build}
+BIN="$BUILD/attnscope"
+OUT=${SCREENSHOT_DIR:-screenshots}
+MODEL=${ATTNSCOPE_MODEL:-models/pd-gpt2}
+if [ ! -f "$MODEL/model.safetensors" ]; then
+    MODEL="$BUILD/oracle/gpt2_f32"
+    [ -f "$MODEL/model.safetensors" ] || /usr/bin/python3 tests/oracle/gpt2_oracle.py "$BUILD/oracle" >/dev/null
+    echo "screenshots: models/pd-gpt2 absent; using the random oracle checkpoint $MODEL"
+fi
+command -v xvfb-run >/dev/null || { echo "screenshots: xvfb-run missing; HINT: apt-get install xvfb xauth"; exit 1; }
+mkdir -p "$OUT"
+
+shot() { # name WxH state
+    ATTNSCOPE_SIZE=$2 ATTNSCOPE_STATE=$3 ATTNSCOPE_SCREENSHOT="$OUT/$1.png" ATTNSCOPE_AFTER_MS=300 \
+        xvfb-run -a -s "-screen 0 1920x1080x24" "$BIN" app --model "$MODEL"
+}
+
+shot main-1280x800 1280x800 "layer=1;head=0;focus=auto"
+shot main-1920x1080 1920x1080 "layer=1;head=1;focus=auto"
+shot help-1280x800 1280x800 "help=1"
+shot slides-1280x800 1280x800 "white=1;cmap=slides;mask=window:3;layer=0;head=1;focus=auto"
+shot ablate-1280x800 1280x800 "ablate=0.0,0.1;scale=none;layer=1;head=0;focus=auto"
+shot edit-1280x800 1280x800 "edit=1;text=The cat sat on the mat. The cat sat on the;focus=auto"
+
+"$BIN" export --model "$MODEL" --text "Mr. Darcy walked into the room. Elizabeth looked at Mr. Darcy and smiled." \
+    --layer 1 --head 0 --out "$OUT/export-head.png"
+"$BIN" export --model "$MODEL" --text "Mr. Darcy walked into the room. Elizabeth looked at Mr. Darcy and smiled." \
+    --grid --white --colormap slides --out "$OUT/export-grid-white.png"
+ls -1 "$OUT"/*.png
