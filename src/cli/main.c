@@ -183,7 +183,7 @@ static int cli_input(const CliArgs *a, const Model *m, bool allow_empty, CliInpu
     }
     if (in->len == 0 && tokenizer_bos_id(m->tokenizer) >= 0) bos = true;
     if (tokenizer_encode(m->tokenizer, in->text, in->len, bos, &in->tokens, &err)) {
-        fprintf(stderr, "attnscope: text: %s\n", err.msg);
+        fprintf(stderr, "attnscope: %s\n", err.msg);
         return 1;
     }
     if (in->tokens.n == 0) {

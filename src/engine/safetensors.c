@@ -40,8 +40,12 @@ static int st__parse_entry(const SafeTensors *st, const cJSON *item, StTensor *t
                            EngineError *err) {
     const char *name = item->string;
     if (strlen(name) >= sizeof t->name)
-        return engine_fail(err, "%s: tensor name too long: %.60s...; HINT: not a model file attnscope can read", st->path, name);
-    strcpy(t->name, name);
+        return engine_fail(err, "%s: a tensor name is over %zu bytes; HINT: not a model file attnscope can read", st->path, sizeof t->name - 1);
+    /* Names go into one-line errors: control characters become '?'. */
+    size_t c = 0;
+    for (; name[c]; c++) t->name[c] = (unsigned char)name[c] < 0x20 || name[c] == 0x7f ? '?' : name[c];
+    t->name[c] = 0;
+    name = t->name;
     const cJSON *dtype = cJSON_GetObjectItemCaseSensitive(item, "dtype");
     const cJSON *shape = cJSON_GetObjectItemCaseSensitive(item, "shape");
     const cJSON *offs = cJSON_GetObjectItemCaseSensitive(item, "data_offsets");
@@ -68,7 +72,10 @@ static int st__parse_entry(const SafeTensors *st, const cJSON *item, StTensor *t
     const cJSON *b = cJSON_GetArrayItem(offs, 0), *e = cJSON_GetArrayItem(offs, 1);
     if (!cJSON_IsNumber(b) || !cJSON_IsNumber(e) || b->valuedouble < 0 ||
         e->valuedouble < b->valuedouble)
-        return engine_fail(err, "%s: tensor %s has invalid data_offsets; HINT: the file is corrupt, re-export it", st->path, name);
+        return engine_fail(err, "%s: tensor %s has invalid data_offsets; HINT: the file is corrupt, re-export it", st->path, t->name);
+    /* Compare as doubles first: casting a value beyond SIZE_MAX is undefined. */
+    if (e->valuedouble > (double)st->data_size)
+        return engine_fail(err, "%s: tensor %s data_offsets end at %.0f, past the end of the data (%zu bytes); HINT: the file is truncated or corrupt, download it again", st->path, t->name, e->valuedouble, st->data_size);
     t->begin = (size_t)b->valuedouble;
     t->end = (size_t)e->valuedouble;
     if (t->end > st->data_size)
@@ -131,7 +138,12 @@ int st_open(SafeTensors *st, const char *path, EngineError *err) {
     for (const cJSON *it = root->child; it; it = it->next) {
         if (!strcmp(it->string, "__metadata__")) continue;
         if (!cJSON_IsObject(it)) {
-            engine_fail(err, "%s: header entry %s is not an object; HINT: the file is corrupt", path, it->string);
+            char shown[64];
+            size_t i = 0;
+            for (; it->string[i] && i + 1 < sizeof shown; i++)
+                shown[i] = (unsigned char)it->string[i] < 0x20 ? '?' : it->string[i];
+            shown[i] = 0;
+            engine_fail(err, "%s: header entry %s is not an object; HINT: the file is corrupt", path, shown);
             goto fail;
         }
         if (st__parse_entry(st, it, &st->tensors[st->n_tensors], err)) goto fail;

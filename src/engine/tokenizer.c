@@ -22,7 +22,7 @@ int tokenizer_encode(const Tokenizer *tok, const char *text, size_t len,
     if (bad < len) {
         return engine_fail(err,
                            "text: invalid UTF-8 at byte offset %zu (byte 0x%02X); HINT: save the text "
-                           "as UTF-8 (e.g. iconv -t UTF-8), or replace bad bytes with utf8_sanitize",
+                           "as UTF-8 (e.g. iconv -f LATIN1 -t UTF-8)",
                            bad, (unsigned char)text[bad]);
     }
     return tok->encode(tok, text, len, add_bos, out, err);
