@@ -24,8 +24,11 @@ trap 'rm -rf "$TMP"' EXIT INT TERM
 passed=0
 failed=0
 
-pass() { passed=$((passed + 1)); echo "ok   $1"; }
-fail() { failed=$((failed + 1)); echo "FAIL $1: $2"; }
+# Output from the CLI is shown with bytes outside printable ASCII as '?', so
+# this log stays text for run_all.sh's grep whatever the CLI wrote.
+clean() { printf '%s\n' "$*" | LC_ALL=C tr -c '\11\12\40-\176' '?'; }
+pass() { passed=$((passed + 1)); clean "ok   $1"; }
+fail() { failed=$((failed + 1)); clean "FAIL $1: $2"; }
 
 # names_all LINE WORD... : whether LINE contains every WORD (fixed strings).
 names_all() {

@@ -40,7 +40,6 @@ checks (safetensors round trip, tokenizer round trip, softmax rows, ...).
 import json
 import math
 import os
-import shutil
 import struct
 import sys
 
@@ -136,13 +135,20 @@ def decode(ids):
     return bytes(u2b[c] for i in ids for c in inv[i]).decode("utf-8")
 
 
-def write_tokenizer(folder):
-    with open(os.path.join(folder, "vocab.json"), "w", encoding="utf-8") as f:
-        json.dump(VOCAB, f, ensure_ascii=False)
-    with open(os.path.join(folder, "merges.txt"), "w", encoding="utf-8") as f:
-        f.write("#version: 0.2\n")
-        for a, b in MERGES:
-            f.write(a + " " + b + "\n")
+def write_atomic(path, data):
+    """Replaces path with data (bytes or str) in one rename, so a test
+    reading the same build folder concurrently never sees a partial file."""
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    tmp = "%s.tmp%d" % (path, os.getpid())
+    with open(tmp, "wb") as f:
+        f.write(data)
+    os.replace(tmp, path)
+
+
+def tokenizer_files():
+    merges = "#version: 0.2\n" + "".join(a + " " + b + "\n" for a, b in MERGES)
+    return {"vocab.json": json.dumps(VOCAB, ensure_ascii=False), "merges.txt": merges}
 
 
 # --- safetensors writer ----------------------------------------------------
@@ -249,15 +255,24 @@ def checkpoint_tensors(w, cfg, dtype, prefix="", buffers_dtype="F32"):
     return t
 
 
+def checkpoint_files(cfg, tensors, order=None):
+    files = {"config.json": json.dumps(cfg, indent=2),
+             "model.safetensors": safetensors_bytes(tensors, order)}
+    files.update(tokenizer_files())
+    return files
+
+
+def write_folder(folder, files):
+    """Writes {name: bytes or str} into folder; files written earlier under
+    other names stay (the contents are deterministic, so a concurrent reader
+    sees the same data either way)."""
+    os.makedirs(folder, exist_ok=True)
+    for name, data in files.items():
+        write_atomic(os.path.join(folder, name), data)
+
+
 def write_checkpoint(folder, cfg, tensors, order=None):
-    if os.path.isdir(folder):
-        shutil.rmtree(folder)
-    os.makedirs(folder)
-    with open(os.path.join(folder, "config.json"), "w") as f:
-        json.dump(cfg, f, indent=2)
-    with open(os.path.join(folder, "model.safetensors"), "wb") as f:
-        f.write(safetensors_bytes(tensors, order))
-    write_tokenizer(folder)
+    write_folder(folder, checkpoint_files(cfg, tensors, order))
 
 
 # --- the forward pass (float64) --------------------------------------------
@@ -416,26 +431,29 @@ def forward_batched(w, cfg, ids, scale, mask, ablate):
 
 # --- corrupted checkpoints for tests/bad_input_test.sh -----------------------
 
-def make_bad_models(w, cfg, good, bad_root):
-    """Writes bad_root/NAME/: a copy of the good f32 folder with exactly one
-    defect each. The shell test knows which file or field each must name.
+def make_bad_models(w, cfg, bad_root):
+    """Writes bad_root/NAME/: the files of the good f32 checkpoint (w, cfg)
+    with exactly one defect each. The shell test knows which file or field each must name.
     Returns how many folders were written."""
-    if os.path.isdir(bad_root):
-        shutil.rmtree(bad_root)
-    os.makedirs(bad_root)
     tensors = checkpoint_tensors(w, cfg, "F32")
+    good_files = checkpoint_files(cfg, tensors)
     made = []
 
-    def folder(name, weights=None, drop=None):
-        d = os.path.join(bad_root, name)
-        shutil.copytree(good, d)
+    def folder(name, weights=None, drop=None, config=None):
+        """The good files, with model.safetensors replaced by weights,
+        config.json by config, and drop left out."""
+        files = dict(good_files)
         if weights is not None:
-            with open(os.path.join(d, "model.safetensors"), "wb") as f:
-                f.write(weights)
+            files["model.safetensors"] = weights
+        if config is not None:
+            files["config.json"] = config
         if drop:
+            del files[drop]
+        d = os.path.join(bad_root, name)
+        write_folder(d, files)
+        if drop and os.path.exists(os.path.join(d, drop)):
             os.remove(os.path.join(d, drop))
         made.append(name)
-        return d
 
     def with_header(edit):
         """The good file with its JSON header edited by edit(header_dict)."""
@@ -452,23 +470,15 @@ def make_bad_models(w, cfg, good, bad_root):
     folder("no_weights", drop="model.safetensors")
     folder("no_vocab", drop="vocab.json")
 
-    d = folder("config_not_json")
-    with open(os.path.join(d, "config.json"), "w") as f:
-        f.write('{"model_type": "gpt2", "n_layer": 2,, oops\n')
-    for name, edit in (("config_no_n_head", lambda c: c.pop("n_head")),
-                       ("config_model_type", lambda c: c.update(model_type="mamba"))):
-        d = folder(name)
-        c = dict(cfg)
-        edit(c)
-        with open(os.path.join(d, "config.json"), "w") as f:
-            json.dump(c, f, indent=2)
+    folder("config_not_json", config='{"model_type": "gpt2", "n_layer": 2,, oops\n')
+    no_head = dict(cfg)
+    del no_head["n_head"]
+    folder("config_no_n_head", config=json.dumps(no_head, indent=2))
+    folder("config_model_type", config=json.dumps(dict(cfg, model_type="mamba"), indent=2))
 
-    d = folder("config_head_split")  # 32 wide cannot split into 5 heads
-    with open(os.path.join(d, "config.json"), "w") as f:
-        json.dump(dict(cfg, n_head=5), f, indent=2)
-    d = folder("config_n_layer_string")
-    with open(os.path.join(d, "config.json"), "w") as f:
-        json.dump(dict(cfg, n_layer="two"), f, indent=2)
+    # 32 wide cannot split into 5 heads.
+    folder("config_head_split", config=json.dumps(dict(cfg, n_head=5), indent=2))
+    folder("config_n_layer_string", config=json.dumps(dict(cfg, n_layer="two"), indent=2))
 
     good_blob = safetensors_bytes(tensors)
     folder("empty_weights", weights=b"")
@@ -539,8 +549,7 @@ def write_case(path, model, text, ids, scale, mask, ablate, r):
     for name in ("q", "k", "v", "raw", "scores", "att", "head_out", "logits",
                  "token_loss", "top_p"):
         parts.append('"%s":%s' % (name, tensor_json(r[name])))
-    with open(path, "w") as f:
-        f.write("{" + ",\n".join(parts) + "}\n")
+    write_atomic(path, "{" + ",\n".join(parts) + "}\n")
 
 
 OPTIONS = [  # (tag, scale, mask, ablate)
@@ -626,9 +635,7 @@ def main():
     vocab = len(VOCAB)
     case_files = []
     cases_dir = os.path.join(out, "cases")
-    if os.path.isdir(cases_dir):
-        shutil.rmtree(cases_dir)
-    os.makedirs(cases_dir)
+    os.makedirs(cases_dir, exist_ok=True)
 
     # F32: 2 layers, 4 heads of 8.
     cfg32 = make_config(2, 4, 32, 32, vocab)
@@ -683,8 +690,7 @@ def main():
     for tag, scale, mask, ablate in (OPTIONS[0], OPTIONS[6], OPTIONS[9]):
         add("gpt2_prefixed", w32r, cfg32, "cat", TEXTS[1][1], encode(TEXTS[1][1]), tag, scale, mask, ablate)
 
-    with open(os.path.join(out, "gpt2_cases.json"), "w") as f:
-        json.dump({"cases": case_files}, f, indent=1)
+    write_atomic(os.path.join(out, "gpt2_cases.json"), json.dumps({"cases": case_files}, indent=1))
 
     sanity_checks(w32r, cfg32, out)
     check(len(case_files) == 2 * (len(TEXTS) * len(OPTIONS) + 5) + 4 + 3, "case count")
@@ -694,7 +700,7 @@ def main():
     check(bf16_round(np.array([1.0, 1.00390625, 1.01171875, -3.0]))[1:3].tolist() == [1.0, 1.015625],
           "bf16 rounds to nearest even")
 
-    n_bad = make_bad_models(w32, cfg32, os.path.join(out, "gpt2_f32"), os.path.join(out, "bad"))
+    n_bad = make_bad_models(w32, cfg32, os.path.join(out, "bad"))
     check(n_bad >= 12, "bad checkpoints written (%d)" % n_bad)
 
     print("wrote %d cases, 4 checkpoints and %d bad checkpoints into %s" % (len(case_files), n_bad, out))
