@@ -92,6 +92,77 @@ long model_first_nonfinite(const float *x, size_t n) {
     return -1;
 }
 
+void model_need(TensorNeed *needs, int *count, const char *name, int64_t d0, int64_t d1,
+                const float **dst) {
+    TensorNeed *x = &needs[(*count)++];
+    snprintf(x->name, sizeof x->name, "%s", name);
+    x->n_dims = d1 ? 2 : 1;
+    x->shape[0] = d0;
+    x->shape[1] = d1;
+    x->dst = dst;
+}
+
+int model_bind_safetensors(Model *m, SafeTensors *st, const TensorNeed *needs, int n,
+                           const char *alt_prefix, const char *missing_hint,
+                           EngineError *err) {
+    const StTensor **found = calloc((size_t)(n ? n : 1), sizeof *found);
+    if (!found) return engine_fail(err, "%s: out of memory", st->path);
+    int rc = -1;
+    size_t owned_floats = 0;
+    ModelConfig *c = &m->config;
+    snprintf(c->dtype, sizeof c->dtype, "F32");
+    for (int i = 0; i < n; i++) {
+        const StTensor *t = st_find(st, needs[i].name);
+        if (!t && alt_prefix) {
+            char prefixed[160];
+            snprintf(prefixed, sizeof prefixed, "%s%s", alt_prefix, needs[i].name);
+            t = st_find(st, prefixed);
+        }
+        if (!t) {
+            engine_fail(err, "%s: tensor %s is missing; HINT: %s", st->path, needs[i].name, missing_hint);
+            goto done;
+        }
+        if (st_check_shape(st, t, needs[i].n_dims, needs[i].shape, err)) goto done;
+        found[i] = t;
+        if (!st_f32_in_place(st, t)) owned_floats += t->n_elems;
+        if (t->dtype != ST_F32) snprintf(c->dtype, sizeof c->dtype, "%.7s", t->dtype_name);
+    }
+    if (owned_floats) {
+        m->owned = malloc(owned_floats * sizeof(float));
+        if (!m->owned) {
+            engine_fail(err, "%s: out of memory converting %zu weights to f32", st->path, owned_floats);
+            goto done;
+        }
+    }
+    size_t cursor = 0;
+    m->n_params = 0;
+    for (int i = 0; i < n; i++) {
+        const StTensor *t = found[i];
+        const float *p = st_f32_in_place(st, t);
+        if (!p) {
+            float *dst = m->owned + cursor;
+            if (st_read_f32(st, t, dst, err)) goto done;
+            cursor += t->n_elems;
+            p = dst;
+        }
+        long bad = model_first_nonfinite(p, t->n_elems);
+        if (bad >= 0) {
+            engine_fail(err, "%s: tensor %s holds %s at element %ld; HINT: the checkpoint is damaged, re-export it", st->path, t->name, isnan(p[bad]) ? "NaN" : "Inf", bad);
+            goto done;
+        }
+        *needs[i].dst = p;
+        m->n_params += t->n_elems;
+    }
+    /* In-place tensors point into the mapping: it now lives as long as m. */
+    m->map = (void *)st->map;
+    m->map_size = st->map_size;
+    st->map = NULL;
+    rc = 0;
+done:
+    free(found);
+    return rc;
+}
+
 static void model__set_name(Model *m, const char *path) {
     snprintf(m->path, sizeof m->path, "%s", path);
     char tmp[1024];

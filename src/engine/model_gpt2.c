@@ -9,32 +9,6 @@
 
 #include "model_internal.h"
 
-typedef struct {
-    char name[96];
-    int n_dims;
-    int64_t shape[2];
-    const float **dst;
-} Gpt2Need;
-
-/* Finds name with or without the "transformer." prefix. */
-static const StTensor *gpt2__find(const SafeTensors *st, const char *name) {
-    const StTensor *t = st_find(st, name);
-    if (t) return t;
-    char prefixed[128];
-    snprintf(prefixed, sizeof prefixed, "transformer.%s", name);
-    return st_find(st, prefixed);
-}
-
-static void gpt2__need(Gpt2Need *n, int *count, const char *name, int64_t d0, int64_t d1,
-                       const float **dst) {
-    Gpt2Need *x = &n[(*count)++];
-    snprintf(x->name, sizeof x->name, "%s", name);
-    x->n_dims = d1 ? 2 : 1;
-    x->shape[0] = d0;
-    x->shape[1] = d1;
-    x->dst = dst;
-}
-
 static int gpt2__config(Model *m, const char *cfg_path, const cJSON *config, EngineError *err) {
     ModelConfig *c = &m->config;
     c->arch = ARCH_GPT2;
@@ -91,17 +65,17 @@ int model_gpt2_load_hf(Model *m, const char *dir, const cJSON *config, EngineErr
 
     /* Everything the forward pass reads, with the shape config.json implies. */
     int max_needs = 4 + 12 * c->n_layer, n_need = 0;
-    Gpt2Need *need = calloc((size_t)max_needs, sizeof *need);
+    TensorNeed *need = calloc((size_t)max_needs, sizeof *need);
     if (!need) return engine_fail(err, "%s: out of memory", dir);
     ModelWeights *w = &m->weights;
-    gpt2__need(need, &n_need, "wte.weight", c->vocab_size, D, &w->tok_emb);
-    gpt2__need(need, &n_need, "wpe.weight", c->n_ctx, D, &w->pos_emb);
+    model_need(need, &n_need, "wte.weight", c->vocab_size, D, &w->tok_emb);
+    model_need(need, &n_need, "wpe.weight", c->n_ctx, D, &w->pos_emb);
     for (int l = 0; l < c->n_layer; l++) {
         LayerWeights *L = &w->layers[l];
         char n[96];
 #define NEED(suffix, d0, d1, dst)                                              \
     snprintf(n, sizeof n, "h.%d.%s", l, suffix);                               \
-    gpt2__need(need, &n_need, n, d0, d1, dst)
+    model_need(need, &n_need, n, d0, d1, dst)
         NEED("ln_1.weight", D, 0, &L->norm1_w);
         NEED("ln_1.bias", D, 0, &L->norm1_b);
         NEED("attn.c_attn.weight", D, 3 * D, &L->qkv.w);
@@ -120,8 +94,8 @@ int model_gpt2_load_hf(Model *m, const char *dir, const cJSON *config, EngineErr
         L->fc.n_in = (int)D; L->fc.n_out = (int)F;
         L->proj.n_in = (int)F; L->proj.n_out = (int)D;
     }
-    gpt2__need(need, &n_need, "ln_f.weight", D, 0, &w->norm_f_w);
-    gpt2__need(need, &n_need, "ln_f.bias", D, 0, &w->norm_f_b);
+    model_need(need, &n_need, "ln_f.weight", D, 0, &w->norm_f_w);
+    model_need(need, &n_need, "ln_f.bias", D, 0, &w->norm_f_b);
     ENGINE_ASSERT(n_need <= max_needs);
 
     SafeTensors st;
@@ -130,59 +104,13 @@ int model_gpt2_load_hf(Model *m, const char *dir, const cJSON *config, EngineErr
         return -1;
     }
     int rc = -1;
-    const StTensor **found = calloc((size_t)n_need, sizeof *found);
-    if (!found) {
-        engine_fail(err, "%s: out of memory", dir);
+    if (model_bind_safetensors(m, &st, need, n_need, "transformer.",
+                               "is this a GPT-2 checkpoint (GPT2LMHeadModel)?", err))
         goto done;
-    }
-    size_t owned_floats = 0;
-    snprintf(c->dtype, sizeof c->dtype, "F32");
-    for (int i = 0; i < n_need; i++) {
-        const StTensor *t = gpt2__find(&st, need[i].name);
-        if (!t) {
-            engine_fail(err, "%s: tensor %s is missing; HINT: is this a GPT-2 checkpoint (GPT2LMHeadModel)?", st_path, need[i].name);
-            goto done;
-        }
-        if (st_check_shape(&st, t, need[i].n_dims, need[i].shape, err)) goto done;
-        found[i] = t;
-        if (!st_f32_in_place(&st, t)) owned_floats += t->n_elems;
-        if (t->dtype != ST_F32) snprintf(c->dtype, sizeof c->dtype, "%.7s", t->dtype_name);
-    }
-    if (owned_floats) {
-        m->owned = malloc(owned_floats * sizeof(float));
-        if (!m->owned) {
-            engine_fail(err, "%s: out of memory converting %zu weights to f32", st_path, owned_floats);
-            goto done;
-        }
-    }
-    size_t cursor = 0;
-    m->n_params = 0;
-    for (int i = 0; i < n_need; i++) {
-        const StTensor *t = found[i];
-        const float *p = st_f32_in_place(&st, t);
-        if (!p) {
-            float *dst = m->owned + cursor;
-            if (st_read_f32(&st, t, dst, err)) goto done;
-            cursor += t->n_elems;
-            p = dst;
-        }
-        long bad = model_first_nonfinite(p, t->n_elems);
-        if (bad >= 0) {
-            engine_fail(err, "%s: tensor %s holds %s at element %ld; HINT: the checkpoint is damaged, re-export it", st_path, t->name, isnan(p[bad]) ? "NaN" : "Inf", bad);
-            goto done;
-        }
-        *need[i].dst = p;
-        m->n_params += t->n_elems;
-    }
     w->classifier = w->tok_emb;
-    /* Keep the mapping: in-place tensors point into it. */
-    m->map = (void *)st.map;
-    m->map_size = st.map_size;
-    st.map = NULL;
     if (model_load_hf_tokenizer(m, dir, err)) goto done;
     rc = 0;
 done:
-    free(found);
     free(need);
     st_close(&st);
     return rc;

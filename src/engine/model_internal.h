@@ -32,6 +32,29 @@ int model_config_int(const cJSON *config, const char *path, const char *field,
  * tokenizer.json. */
 int model_load_hf_tokenizer(Model *m, const char *dir, EngineError *err);
 
+/* A tensor a loader needs from a safetensors file, with the shape that
+ * config.json implies (d1 == 0: one dimension) and where its pointer goes. */
+typedef struct {
+    char name[96];
+    int n_dims;
+    int64_t shape[2];
+    const float **dst;
+} TensorNeed;
+
+/* Appends one need to needs[*count]. */
+void model_need(TensorNeed *needs, int *count, const char *name, int64_t d0, int64_t d1,
+                const float **dst);
+
+/* Binds every need to its tensor in st: shapes checked, F32 data used in
+ * place, F16/BF16 (and unaligned F32) converted into one m->owned allocation,
+ * NaN/Inf rejected with the tensor's name. Sets m->config.dtype and
+ * m->n_params. A name absent from st is retried with alt_prefix in front (may
+ * be NULL); a tensor still missing fails with missing_hint as the HINT. On
+ * success the mapping moves from st into m (m->map), so st_close leaves it. */
+int model_bind_safetensors(Model *m, SafeTensors *st, const TensorNeed *needs, int n,
+                           const char *alt_prefix, const char *missing_hint,
+                           EngineError *err);
+
 /* Scans n floats for NaN/Inf; returns the index of the first or -1. */
 long model_first_nonfinite(const float *x, size_t n);
 

@@ -258,23 +258,6 @@ int model_llama_load_llama2c(Model *m, const char *bin_path, const char *tokeniz
 /* ------------------------------------------------------------------------- */
 /* Hugging Face folder                                                        */
 
-typedef struct {
-    char name[96];
-    int n_dims;
-    int64_t shape[2];
-    const float **dst;
-} LlamaNeed;
-
-static void llama__need(LlamaNeed *n, int *count, const char *name, int64_t d0, int64_t d1,
-                        const float **dst) {
-    LlamaNeed *x = &n[(*count)++];
-    snprintf(x->name, sizeof x->name, "%s", name);
-    x->n_dims = d1 ? 2 : 1;
-    x->shape[0] = d0;
-    x->shape[1] = d1;
-    x->dst = dst;
-}
-
 /* An optional positive number field; *out keeps its default when absent. */
 static int llama__config_float(const cJSON *config, const char *path, const char *field,
                                float *out, EngineError *err) {
@@ -363,15 +346,15 @@ int model_llama_load_hf(Model *m, const char *dir, const cJSON *config, EngineEr
     w->layers = calloc((size_t)c->n_layer, sizeof *w->layers);
     if (!w->layers) return engine_fail(err, "%s: out of memory", dir);
     int max_needs = 4 + 9 * c->n_layer, n_need = 0;
-    LlamaNeed *need = calloc((size_t)max_needs, sizeof *need);
+    TensorNeed *need = calloc((size_t)max_needs, sizeof *need);
     if (!need) return engine_fail(err, "%s: out of memory", dir);
-    llama__need(need, &n_need, "model.embed_tokens.weight", c->vocab_size, D, &w->tok_emb);
+    model_need(need, &n_need, "model.embed_tokens.weight", c->vocab_size, D, &w->tok_emb);
     for (int l = 0; l < c->n_layer; l++) {
         LayerWeights *L = &w->layers[l];
         char n[96];
 #define NEED(suffix, d0, d1, dst)                                              \
     snprintf(n, sizeof n, "model.layers.%d.%s", l, suffix);                    \
-    llama__need(need, &n_need, n, d0, d1, dst)
+    model_need(need, &n_need, n, d0, d1, dst)
         NEED("input_layernorm.weight", D, 0, &L->norm1_w);
         NEED("self_attn.q_proj.weight", QD, D, &L->wq.w);
         NEED("self_attn.k_proj.weight", KVD, D, &L->wk.w);
@@ -383,9 +366,9 @@ int model_llama_load_hf(Model *m, const char *dir, const cJSON *config, EngineEr
         NEED("mlp.down_proj.weight", D, F, &L->w2.w);
 #undef NEED
     }
-    llama__need(need, &n_need, "model.norm.weight", D, 0, &w->norm_f_w);
+    model_need(need, &n_need, "model.norm.weight", D, 0, &w->norm_f_w);
     if (!c->tied_classifier)
-        llama__need(need, &n_need, "lm_head.weight", c->vocab_size, D, &w->classifier);
+        model_need(need, &n_need, "lm_head.weight", c->vocab_size, D, &w->classifier);
     ENGINE_ASSERT(n_need <= max_needs);
 
     SafeTensors st;
@@ -394,53 +377,13 @@ int model_llama_load_hf(Model *m, const char *dir, const cJSON *config, EngineEr
         return -1;
     }
     int rc = -1;
-    const StTensor **found = calloc((size_t)n_need, sizeof *found);
-    if (!found) {
-        engine_fail(err, "%s: out of memory", dir);
+    if (!c->tied_classifier && !st_find(&st, "lm_head.weight")) {
+        engine_fail(err, "%s: tensor lm_head.weight is missing and config.json has tie_word_embeddings false; HINT: set \"tie_word_embeddings\": true if the classifier is the embedding", st_path);
         goto done;
     }
-    size_t owned_floats = 0;
-    snprintf(c->dtype, sizeof c->dtype, "F32");
-    for (int i = 0; i < n_need; i++) {
-        const StTensor *t = st_find(&st, need[i].name);
-        if (!t) {
-            if (!strcmp(need[i].name, "lm_head.weight"))
-                engine_fail(err, "%s: tensor lm_head.weight is missing and config.json has tie_word_embeddings false; HINT: set \"tie_word_embeddings\": true if the classifier is the embedding", st_path);
-            else
-                engine_fail(err, "%s: tensor %s is missing; HINT: is this a Llama checkpoint (LlamaForCausalLM) saved whole?", st_path, need[i].name);
-            goto done;
-        }
-        if (st_check_shape(&st, t, need[i].n_dims, need[i].shape, err)) goto done;
-        found[i] = t;
-        if (!st_f32_in_place(&st, t)) owned_floats += t->n_elems;
-        if (t->dtype != ST_F32) snprintf(c->dtype, sizeof c->dtype, "%.7s", t->dtype_name);
-    }
-    if (owned_floats) {
-        m->owned = malloc(owned_floats * sizeof(float));
-        if (!m->owned) {
-            engine_fail(err, "%s: out of memory converting %zu weights to f32", st_path, owned_floats);
-            goto done;
-        }
-    }
-    size_t cursor = 0;
-    m->n_params = 0;
-    for (int i = 0; i < n_need; i++) {
-        const StTensor *t = found[i];
-        const float *p = st_f32_in_place(&st, t);
-        if (!p) {
-            float *dst = m->owned + cursor;
-            if (st_read_f32(&st, t, dst, err)) goto done;
-            cursor += t->n_elems;
-            p = dst;
-        }
-        long bad = model_first_nonfinite(p, t->n_elems);
-        if (bad >= 0) {
-            engine_fail(err, "%s: tensor %s holds %s at element %ld; HINT: the checkpoint is damaged, re-export it", st_path, t->name, isnan(p[bad]) ? "NaN" : "Inf", bad);
-            goto done;
-        }
-        *need[i].dst = p;
-        m->n_params += t->n_elems;
-    }
+    if (model_bind_safetensors(m, &st, need, n_need, NULL,
+                               "is this a Llama checkpoint (LlamaForCausalLM) saved whole?", err))
+        goto done;
     if (c->tied_classifier) w->classifier = w->tok_emb;
     w->pos_emb = NULL;
     w->norm_f_b = NULL;
@@ -454,14 +397,9 @@ int model_llama_load_hf(Model *m, const char *dir, const cJSON *config, EngineEr
         llama__linear(&L->w3, L->w3.w, (int)D, (int)F);
         llama__linear(&L->w2, L->w2.w, (int)F, (int)D);
     }
-    /* Keep the mapping: in-place tensors point into it. */
-    m->map = (void *)st.map;
-    m->map_size = st.map_size;
-    st.map = NULL;
     if (model_load_hf_tokenizer(m, dir, err)) goto done;
     rc = 0;
 done:
-    free(found);
     free(need);
     st_close(&st);
     return rc;
