@@ -549,7 +549,13 @@ static void app__pass(App *app, bool dry) {
     v.head = app->head;
     SDL_Rect head_in = ui_panel(&(Draw){.r = d->r, .font = d->font, .s = d->s, .dry = true},
                                 lo.head, "x");
-    view_head_layout(d, head_in, v.tr ? v.tr->n_tokens : 0, true, &app->head_layout);
+    if (v.gen != app->label_px_gen || d->s != app->label_px_scale) {
+        app->label_px = view_max_label_px(d, &v);
+        app->label_px_gen = v.gen;
+        app->label_px_scale = d->s;
+    }
+    view_head_layout(d, head_in, v.tr ? v.tr->n_tokens : 0, true, app->label_px,
+                     &app->head_layout);
     int hq = -1, hk = -1;
     int hit = (!app->help && v.tr) ? view_head_hit(&app->head_layout, ui->mx, ui->my, &hq, &hk) : 0;
     app->hover_q = hit == 1 ? hq : -1;

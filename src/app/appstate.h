@@ -75,6 +75,9 @@ typedef struct App {
     GridLayout grid_layout;
     HeadLayout head_layout;
     SDL_Rect text_box;        /* the text box */
+    int label_px;             /* widest token label, pixels (axis margins) */
+    uint64_t label_px_gen;    /* result generation label_px was measured on */
+    float label_px_scale;     /* pixel scale it was measured at */
 } App;
 
 /* Creates the app on window win (with its renderer), or headless on a

@@ -21,7 +21,7 @@ ExportOptions export_options_default(void) {
 
 /* Size in pixels of the image for view data v under d's scale. */
 static void export__size(Draw *d, const ExportOptions *eo, const Trace *tr,
-                         int *w, int *h, int *map_pt) {
+                         int label_px, int *w, int *h, int *map_pt) {
     int T = tr->n_tokens;
     int pad = draw_px(d, 20);
     int title_h = font_height(d->font, FONT_TITLE) + draw_px(d, 8);
@@ -44,8 +44,12 @@ static void export__size(Draw *d, const ExportOptions *eo, const Trace *tr,
     if (map < T) map = T;
     int gap = draw_px(d, 6);
     int bar_w = draw_px(d, 12) + gap + font_width(d->font, FONT_SMALL, "0.00") + gap;
-    *w = 2 * pad + draw_px(d, 92) + gap + map + gap + bar_w + gap;
-    *h = 2 * pad + title_h + draw_px(d, 72) + gap + (map > draw_px(d, 160) ? map : draw_px(d, 160)) + foot_h;
+    int lw = label_px + draw_px(d, 10), lh = lw;
+    if (lw > draw_px(d, 92)) lw = draw_px(d, 92);
+    if (lh > draw_px(d, 72)) lh = draw_px(d, 72);
+    *w = 2 * pad + lw + gap + map + gap + bar_w + gap;
+    *h = 2 * pad + title_h + lh + gap + (map > draw_px(d, 160) ? map : draw_px(d, 160)) +
+         font_height(d->font, FONT_SMALL) + gap + foot_h;
     int min_w = draw_px(d, 640);
     if (*w < min_w) *w = min_w;
     *map_pt = map;
@@ -89,7 +93,8 @@ int export_png(const Model *m, const char *text, const TokenList *tokens,
     have_draw = true;
     draw_set_scale(&d, (float)(eo->scale >= 1 && eo->scale <= 4 ? eo->scale : 2));
     int W, H, map;
-    export__size(&d, eo, tr, &W, &H, &map);
+    ViewData measure = {.tr = tr, .labels = labels, .label_cap = EXPORT_LABEL_CAP};
+    export__size(&d, eo, tr, view_max_label_px(&d, &measure), &W, &H, &map);
     draw_free(&d);
     have_draw = false;
     SDL_DestroyRenderer(r);
@@ -135,7 +140,8 @@ int export_png(const Model *m, const char *text, const TokenList *tokens,
                                      draw_px(&d, 12), bot - top});
     } else {
         int foot_h = font_height(d.font, FONT_SMALL) + draw_px(&d, 8);
-        view_head_layout(&d, (SDL_Rect){body.x, body.y, body.w, body.h - foot_h}, T, true, &hl);
+        view_head_layout(&d, (SDL_Rect){body.x, body.y, body.w, body.h - foot_h}, T, true,
+                         view_max_label_px(&d, &v), &hl);
         view_head_draw(&d, &hl, &v);
     }
     char foot[512];

@@ -17,16 +17,29 @@ void view_head_title(const ViewData *v, char *buf, size_t cap) {
              ablated ? " (ablated)" : "", desc);
 }
 
-void view_head_layout(Draw *d, SDL_Rect r, int T, bool title, HeadLayout *hl) {
+int view_max_label_px(Draw *d, const ViewData *v) {
+    int m = 0;
+    for (int i = 0; v->tr && i < v->tr->n_tokens; i++) {
+        int w = font_width(d->font, FONT_SMALL, view_label(v, i));
+        if (w > m) m = w;
+    }
+    return m;
+}
+
+void view_head_layout(Draw *d, SDL_Rect r, int T, bool title, int label_px,
+                      HeadLayout *hl) {
     memset(hl, 0, sizeof *hl);
     hl->T = T;
     int gap = draw_px(d, 6);
     int title_h = title ? font_height(d->font, FONT_TITLE) + draw_px(d, 8) : 0;
     hl->title = (SDL_Rect){r.x, r.y, r.w, title_h};
     int label_w = draw_px(d, 92), label_h = draw_px(d, 72);
+    int need = label_px + draw_px(d, 10);
+    if (label_px > 0 && need < label_w) label_w = need;
+    if (label_px > 0 && need < label_h) label_h = need;
     int bar_w = draw_px(d, 12) + gap + font_width(d->font, FONT_SMALL, "0.00") + gap;
     int avail_w = r.w - label_w - gap - bar_w - gap;
-    int avail_h = r.h - title_h - label_h - gap;
+    int avail_h = r.h - title_h - label_h - gap - font_height(d->font, FONT_SMALL) - gap;
     if (T <= 0 || avail_w < 8 || avail_h < 8) {
         hl->map = (SDL_Rect){r.x + label_w + gap, r.y + title_h + label_h + gap, 0, 0};
         return;
@@ -151,8 +164,12 @@ void view_head_draw(Draw *d, const HeadLayout *hl, const ViewData *v) {
         draw_text(d, FONT_SMALL, hl->map.x - draw_px(d, 6) - w, cy - fh / 2,
                   focus_q ? th->accent : th->text_dim, buf);
     }
-    draw_text(d, FONT_SMALL, hl->rows.x, hl->cols.y, th->text_dim,
-              "query \xE2\x86\x93  key \xE2\x86\x92");
+    static const char axes[] = "query \xE2\x86\x93  key \xE2\x86\x92";
+    if (font_width(d->font, FONT_SMALL, axes) <= hl->rows.w)
+        draw_text(d, FONT_SMALL, hl->rows.x, hl->cols.y, th->text_dim, axes);
+    else /* no room in the corner: under the map */
+        draw_text(d, FONT_SMALL, hl->map.x, hl->map.y + hl->map.h + draw_px(d, 4),
+                  th->text_dim, axes);
 
     /* crosshair on the focused cell */
     if (v->q >= 0 && v->k >= 0 && v->q < T && v->k < T) {

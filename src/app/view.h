@@ -46,7 +46,12 @@ typedef struct {
     int T;
 } HeadLayout;
 
-void view_head_layout(Draw *d, SDL_Rect r, int T, bool title, HeadLayout *hl);
+/* label_px: the widest token label in pixels (sizes the axis margins;
+ * 0 = the maximum margin). */
+void view_head_layout(Draw *d, SDL_Rect r, int T, bool title, int label_px,
+                      HeadLayout *hl);
+/* The widest label of v in FONT_SMALL pixels. */
+int view_max_label_px(Draw *d, const ViewData *v);
 /* What is at pixel (x, y): 1 = cell (*q, *k), 2 = key label (*k),
  * 3 = query label (*q), 0 = nothing. */
 int view_head_hit(const HeadLayout *hl, int x, int y, int *q, int *k);
