@@ -60,6 +60,27 @@ static inline int check_path_exists(const char *path) {
     return stat(path, &st) == 0;
 }
 
+/* The whole file as a NUL-terminated heap string (len may be NULL), or NULL
+ * if it cannot be read. */
+static inline char *check_read_file(const char *path, size_t *len) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    char *buf = NULL;
+    long n = -1;
+    if (fseek(f, 0, SEEK_END) == 0) n = ftell(f);
+    if (n >= 0 && fseek(f, 0, SEEK_SET) == 0) buf = malloc((size_t)n + 1);
+    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+        free(buf);
+        buf = NULL;
+    }
+    fclose(f);
+    if (buf) {
+        buf[n] = 0;
+        if (len) *len = (size_t)n;
+    }
+    return buf;
+}
+
 /* ../shared beside the repo, or $ATTNSCOPE_SHARED. */
 static inline const char *check_shared_dir(void) {
     const char *env = getenv("ATTNSCOPE_SHARED");

@@ -37,28 +37,9 @@ typedef struct {
     Trace *trace; /* capacity n_ctx, reused by every case of this model */
 } LoadedModel;
 
-static char *read_file(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = n >= 0 ? malloc((size_t)n + 1) : NULL;
-    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-        free(buf);
-        buf = NULL;
-    }
-    fclose(f);
-    if (buf) {
-        buf[n] = '\0';
-        if (len) *len = (size_t)n;
-    }
-    return buf;
-}
-
 static cJSON *read_json(const char *path) {
     size_t n;
-    char *text = read_file(path, &n);
+    char *text = check_read_file(path, &n);
     if (!text) return NULL;
     cJSON *j = cJSON_ParseWithLength(text, n);
     free(text);

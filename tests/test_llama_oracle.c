@@ -29,25 +29,6 @@
 
 static char root[1024];
 
-static char *read_file(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = n >= 0 ? malloc((size_t)n + 1) : NULL;
-    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-        free(buf);
-        buf = NULL;
-    }
-    fclose(f);
-    if (buf) {
-        buf[n] = 0;
-        if (len) *len = (size_t)n;
-    }
-    return buf;
-}
-
 static int json_int(const cJSON *o, const char *key) {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
     return cJSON_IsNumber(v) ? v->valueint : -1;
@@ -75,7 +56,7 @@ static float *expected(const cJSON *c, const char *key, size_t *n) {
     char path[1200];
     resolve(path, sizeof path, file);
     size_t len;
-    float *data = (float *)read_file(path, &len);
+    float *data = (float *)check_read_file(path, &len);
     if (data) *n = len / sizeof(float);
     return data;
 }
@@ -280,7 +261,7 @@ int main(void) {
     char manifest_path[1100];
     snprintf(manifest_path, sizeof manifest_path, "%s/manifest.json", root);
     size_t len;
-    char *text = read_file(manifest_path, &len);
+    char *text = check_read_file(manifest_path, &len);
     CHECK(text != NULL, "%s missing: run /usr/bin/python3 tests/oracle/llama_oracle.py %s/oracle", manifest_path, build);
     if (!text) return check_summary();
     cJSON *manifest = cJSON_ParseWithLength(text, len);

@@ -24,25 +24,6 @@ static double now_ms(void) {
     return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
-static char *read_file(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-        free(buf);
-        buf = NULL;
-    }
-    fclose(f);
-    if (buf) {
-        buf[n] = '\0';
-        if (len) *len = (size_t)n;
-    }
-    return buf;
-}
-
 static void write_file(const char *path, const char *text, size_t len) {
     FILE *f = fopen(path, "wb");
     if (!f) {
@@ -629,8 +610,8 @@ static char *make_hf_json(const char *vocab_text, const char *merges_text, bool 
 
 static void test_hf_round_trip(const Tokenizer *ref, const char *vocab_path, const char *merges_path,
                                const char *dir, const cJSON *cases) {
-    char *vocab_text = read_file(vocab_path, NULL);
-    char *merges_text = read_file(merges_path, NULL);
+    char *vocab_text = check_read_file(vocab_path, NULL);
+    char *merges_text = check_read_file(merges_path, NULL);
     if (!vocab_text || !merges_text) {
         CHECK(0, "cannot read the GPT-2 files again");
         free(vocab_text);
@@ -729,7 +710,7 @@ int main(void) {
     CHECK(tokenizer_kind(tok) == TOKENIZER_BYTE_BPE, "kind is byte-level BPE");
 
     size_t clen;
-    char *ctext = read_file(CASES_PATH, &clen);
+    char *ctext = check_read_file(CASES_PATH, &clen);
     cJSON *cases = ctext ? cJSON_ParseWithLength(ctext, clen) : NULL;
     free(ctext);
     CHECK(cJSON_IsArray(cases), "%s is a JSON array (run from the repo root)", CASES_PATH);

@@ -21,25 +21,6 @@
 
 static const char *build_dir;
 
-static char *read_file(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = n >= 0 ? malloc((size_t)n + 1) : NULL;
-    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-        free(buf);
-        buf = NULL;
-    }
-    fclose(f);
-    if (buf) {
-        buf[n] = 0;
-        if (len) *len = (size_t)n;
-    }
-    return buf;
-}
-
 static void write_file(const char *path, const void *data, size_t n) {
     FILE *f = fopen(path, "wb");
     if (!f) return;
@@ -111,7 +92,7 @@ static void test_tok512(void) {
     char cases_path[1100];
     snprintf(cases_path, sizeof cases_path, "%s/oracle/llama/sp_cases.json", build_dir);
     size_t len;
-    char *text = read_file(cases_path, &len);
+    char *text = check_read_file(cases_path, &len);
     CHECK(text != NULL, "%s missing: run /usr/bin/python3 tests/oracle/sp_tokenizer_oracle.py %s/oracle", cases_path, build_dir);
     cJSON *root = text ? cJSON_ParseWithLength(text, len) : NULL;
     free(text);
@@ -197,7 +178,7 @@ static void test_tok512(void) {
 
     /* Bad files, made from tok512.bin. */
     size_t n;
-    unsigned char *data = (unsigned char *)read_file(tok_path, &n);
+    unsigned char *data = (unsigned char *)check_read_file(tok_path, &n);
     CHECK(data != NULL, "read %s", tok_path);
     if (!data) return;
     char bad[1100];
@@ -265,7 +246,7 @@ static void test_hf_json(void) {
 
     /* Damaged tokenizer.json files. */
     size_t n;
-    char *text = read_file(path, &n);
+    char *text = check_read_file(path, &n);
     if (!text) return;
     cJSON *root = cJSON_Parse(text);
     free(text);
