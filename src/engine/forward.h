@@ -90,7 +90,8 @@ typedef struct {
     float *raw;           /* (layer, head, query, key) q.k */
     float *scores;        /* (layer, head, query, key) scaled + masked */
     float *att;           /* (layer, head, query, key) softmax probabilities */
-    float *head_out;      /* (layer, head, token, d_head) sum_k att * v */
+    float *head_out;      /* (layer, head, token, d_head) sum_k att * v;
+                             zero for an ablated head */
     float *logits;        /* (token, vocab) */
     int *top_ids;         /* (token, top_k) most likely next tokens */
     float *top_p;         /* (token, top_k) their probabilities */

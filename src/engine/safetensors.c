@@ -4,6 +4,7 @@
 
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <math.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,7 +62,8 @@ static int st__parse_entry(const SafeTensors *st, const cJSON *item, StTensor *t
     size_t n = 1;
     for (int i = 0; i < nd; i++) {
         const cJSON *d = cJSON_GetArrayItem(shape, i);
-        if (!cJSON_IsNumber(d) || d->valuedouble < 0 || d->valuedouble > 1e12)
+        if (!cJSON_IsNumber(d) || d->valuedouble < 0 || d->valuedouble > 1e12 ||
+            d->valuedouble != floor(d->valuedouble))
             return engine_fail(err, "%s: tensor %s has an invalid shape; HINT: the file is corrupt, re-export it", st->path, name);
         t->shape[i] = (int64_t)d->valuedouble;
         if (t->shape[i] && n > SIZE_MAX / (size_t)t->shape[i])
@@ -71,7 +73,8 @@ static int st__parse_entry(const SafeTensors *st, const cJSON *item, StTensor *t
     t->n_elems = n;
     const cJSON *b = cJSON_GetArrayItem(offs, 0), *e = cJSON_GetArrayItem(offs, 1);
     if (!cJSON_IsNumber(b) || !cJSON_IsNumber(e) || b->valuedouble < 0 ||
-        e->valuedouble < b->valuedouble)
+        e->valuedouble < b->valuedouble || b->valuedouble != floor(b->valuedouble) ||
+        e->valuedouble != floor(e->valuedouble))
         return engine_fail(err, "%s: tensor %s has invalid data_offsets; HINT: the file is corrupt, re-export it", st->path, t->name);
     /* Compare as doubles first: casting a value beyond SIZE_MAX is undefined. */
     if (e->valuedouble > (double)st->data_size)
@@ -147,6 +150,10 @@ int st_open(SafeTensors *st, const char *path, EngineError *err) {
             goto fail;
         }
         if (st__parse_entry(st, it, &st->tensors[st->n_tensors], err)) goto fail;
+        if (st_find(st, st->tensors[st->n_tensors].name)) {
+            engine_fail(err, "%s: tensor %s appears twice in the header; HINT: the file is corrupt, re-export it", path, st->tensors[st->n_tensors].name);
+            goto fail;
+        }
         st->n_tensors++;
     }
     cJSON_Delete(root);
