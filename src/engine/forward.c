@@ -242,7 +242,7 @@ static void predictions(Trace *tr, const int *ids, int T, int V, int top_k) {
         float mx = -INFINITY;
         for (int i = 0; i < V; i++) mx = lg[i] > mx ? lg[i] : mx;
         double sum = 0;
-        for (int i = 0; i < V; i++) sum += exp((double)lg[i] - mx);
+        for (int i = 0; i < V; i++) sum += expf(lg[i] - mx); /* float exp, double sum */
         double lse = mx + log(sum);
         int *top = tr->top_ids + (size_t)t * top_k;
         float *tp = tr->top_p + (size_t)t * top_k;
