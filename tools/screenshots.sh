@@ -29,6 +29,15 @@ shot slides-1280x800 1280x800 "white=1;cmap=slides;mask=window:3;layer=0;head=1;
 shot ablate-1280x800 1280x800 "ablate=0.0,0.1;scale=none;layer=1;head=0;focus=auto"
 shot edit-1280x800 1280x800 "edit=1;text=The cat sat on the mat. The cat sat on the;focus=auto"
 
+# a real pretrained model too (Llama architecture), when ../shared is present
+STORIES=${ATTNSCOPE_SHARED:-../shared}/models/stories260K/stories260K.bin
+if [ -f "$STORIES" ]; then
+    ATTNSCOPE_SIZE=1280x800 ATTNSCOPE_STATE="layer=2;head=3;focus=auto" \
+    ATTNSCOPE_SCREENSHOT="$OUT/stories260K-1280x800.png" ATTNSCOPE_AFTER_MS=300 \
+        xvfb-run -a -s "-screen 0 1920x1080x24" "$BIN" app --model "$STORIES" \
+        --text "Once upon a time, there was a little girl named Lily. She loved to play. Lily"
+fi
+
 "$BIN" export --model "$MODEL" --text "Mr. Darcy walked into the room. Elizabeth looked at Mr. Darcy and smiled." \
     --layer 1 --head 0 --out "$OUT/export-head.png"
 "$BIN" export --model "$MODEL" --text "Mr. Darcy walked into the room. Elizabeth looked at Mr. Darcy and smiled." \

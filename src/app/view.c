@@ -422,18 +422,25 @@ void view_vectors_draw(Draw *d, SDL_Rect r, const ViewData *v) {
         float rh = (float)vh / (float)T;
         if (rh > (float)sh) rh = (float)sh;
         int bar_max = lab_w - draw_px(d, 8);
+        /* every v as one texture, (key, d_head) cells, uploaded on change */
+        int pitch;
+        uint64_t key[4] = {v->gen, (uint64_t)L << 32 | (uint64_t)H, (uint64_t)q + 1,
+                           (uint64_t)th->neutral.r << 16 | (uint64_t)th->neutral.g << 8 | th->neutral.b};
+        uint32_t *px = d->dry ? NULL : draw_heat_begin(d, &d->vec, D, T, key, &pitch);
+        if (px) {
+            for (int j = 0; j < T; j++)
+                for (int i = 0; i < D; i++) {
+                    Rgb c = colormap_diverging(vv[(size_t)j * D + i] / (vmax > 0 ? vmax : 1),
+                                               th->neutral);
+                    px[j * pitch + i] = 0xFF000000u | (uint32_t)c.r << 16 | (uint32_t)c.g << 8 | c.b;
+                }
+            draw_heat_unlock(&d->vec);
+        }
+        draw_heat_blit(d, &d->vec, (SDL_Rect){0, 0, D, T},
+                       (SDL_FRect){(float)sx, (float)y, (float)sw, rh * (float)T});
         for (int j = 0; j < T; j++) {
             int y0 = y + (int)((float)j * rh), y1 = y + (int)((float)(j + 1) * rh);
             SDL_Rect row = {sx, y0, sw, y1 - y0 > 0 ? y1 - y0 : 1};
-            if (!d->dry) {
-                float cw = (float)sw / (float)D;
-                for (int i = 0; i < D; i++) {
-                    SDL_Color c = draw_color(colormap_diverging(
-                        vv[(size_t)j * D + i] / (vmax > 0 ? vmax : 1), th->neutral));
-                    int x0 = sx + (int)((float)i * cw), x1 = sx + (int)((float)(i + 1) * cw);
-                    draw_fill(d, (SDL_Rect){x0, row.y, x1 - x0 > 0 ? x1 - x0 : 1, row.h}, c);
-                }
-            }
             int bw = (int)lroundf(att[j] * (float)bar_max);
             draw_fill(d, (SDL_Rect){sx - draw_px(d, 4) - bw, row.y, bw, row.h > 2 ? row.h - 1 : row.h},
                       j == k ? th->accent : th->text_dim);
