@@ -4,7 +4,7 @@
   previous-token : mean attention from query i to key i-1        (i >= 1)
   first-token    : mean attention from query i to key 0 ("sink") (i >= 1;
                    query 0 can only attend to key 0, so it is left out)
-  induction      : on random tokens repeated twice (length 2n), mean
+  induction      : on random word tokens repeated twice (length 2n), mean
                    attention from query n+j to key j+1 — the token that
                    followed the earlier occurrence of the current token —
                    for j = 0..n-2.
@@ -16,8 +16,8 @@ Two ways to get the attention:
   head_roles.py --model models/pd-gpt2                   # PyTorch, exported weights
   head_roles.py --dump-text A.json --dump-induction B.json
       # from `attnscope dump` output ({"attention":[layer][head][query][key]});
-      # B must be a dump of the sequence in models/pd-gpt2/head_roles.json
-      # "induction_ids" (or any sequence whose second half repeats its first).
+      # B: a dump of --text set to "induction_text" from models/pd-gpt2/head_roles.json
+      # (or of any sequence whose second half repeats its first).
 
 Writes JSON (--json) and prints a Markdown table plus the clearest heads.
 """
@@ -52,14 +52,23 @@ def induction(att):
     return att[:, :, n + j, j + 1].mean(-1)
 
 
-def induction_sequences(vocab_size, eot_id):
+def induction_sequences(tok):
+    """Random sequences of whole-word tokens (" word"), each repeated twice.
+
+    Whole words with a leading space, and only those whose decoded text
+    re-encodes to the same ids, so the same sequence can be given to
+    `attnscope dump --text` and yield exactly these tokens. Nothing but the
+    repetition lets the model predict the second half.
+    """
+    words = sorted(i for s, i in tok.encoder.items()
+                   if len(s) > 2 and s[0] == "\u0120" and s[1:].isalpha() and s[1:].isascii())
     rng = np.random.default_rng(SEED)
     seqs = []
-    for _ in range(N_REPEATS):
-        # Random ordinary tokens (no <|endoftext|>), so nothing but the repeat
-        # itself lets the model predict the second half.
-        half = rng.integers(0, eot_id if eot_id == vocab_size - 1 else vocab_size, size=REPEAT_LEN)
-        seqs.append(np.concatenate([half, half]).tolist())
+    while len(seqs) < N_REPEATS:
+        half = [int(words[k]) for k in rng.choice(len(words), size=REPEAT_LEN, replace=False)]
+        ids = half + half
+        if tok.encode(tok.decode(ids)) == ids:
+            seqs.append(ids)
     return seqs
 
 
@@ -67,9 +76,11 @@ def torch_scores(model_dir, work, reference):
     import torch
     sys.path.insert(0, HERE)
     from model import load_hf
+    sys.path.insert(0, os.path.join(HERE, "..", "bpe"))
+    from bpe import Tokenizer
     torch.set_num_threads(2)
     model, cfg = load_hf(model_dir)
-    eot = cfg["eos_token_id"]
+    tok = Tokenizer(os.path.join(model_dir, "vocab.json"), os.path.join(model_dir, "merges.txt"))
 
     def attn(ids):
         with torch.no_grad():
@@ -90,9 +101,9 @@ def torch_scores(model_dir, work, reference):
     ps = [prev_and_sink(attn(t)) for t in texts]
     prev = np.mean([p for p, _ in ps], axis=0)
     sink = np.mean([s for _, s in ps], axis=0)
-    seqs = induction_sequences(cfg["vocab_size"], eot)
+    seqs = induction_sequences(tok)
     ind = np.mean([induction(attn(s)) for s in seqs], axis=0)
-    return prev, sink, ind, text_src, seqs
+    return prev, sink, ind, text_src, (seqs[0], tok.decode(seqs[0]))
 
 
 def dump_attention(path):
@@ -147,7 +158,8 @@ def main():
                "clearest": {r: [{"layer": l, "head": h, "score": round(s, 4)} for l, h, s in v]
                             for r, v in best.items()}}
         if seqs:
-            out["induction_ids"] = seqs[0]
+            # For re-checking with the C engine: attnscope dump --text "<induction_text>"
+            out["induction_ids"], out["induction_text"] = seqs
         with open(args.json, "w") as f:
             json.dump(out, f, indent=1)
             f.write("\n")
