@@ -322,6 +322,13 @@ int main(void) {
     app_frame(app, true);
     key(SDLK_F1, 0);
     key(SDLK_ESCAPE, 0);
+    /* GPT-2 has no RoPE and no grouped KV heads: no toggle, no brackets */
+    key(SDLK_r, 0);
+    app_frame(app, true);
+    CHECK(!app->pre_rope && app->rope_button.w == 0, "R and the before-RoPE button are off for GPT-2");
+    CHECK(app->grid_layout.KV == app->model->config.n_head &&
+          app->grid_layout.y0 - app->grid_layout.area.y < 2 * font_height(app->d.font, FONT_SMALL),
+          "no KV bracket row for plain multi-head attention");
     key(SDLK_x, 0);
     CHECK(!run_options_key_masked(&app->ro, mk), "X unmasks keys");
 

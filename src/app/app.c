@@ -58,9 +58,12 @@ static void app__take_result(App *app) {
         return;
     }
     if (r->n_dropped > 0) {
+        bool bos = r->tokens.n > 0 && r->tokens.tokens[0].end == 0 &&
+                   r->tokens.tokens[0].id == tokenizer_bos_id(app->model->tokenizer);
         if (!app->truncation_noted)
-            app__say(app, false, "text truncated to the last %zu tokens "
-                     "(%zu dropped from the start)", r->tokens.n, r->n_dropped);
+            app__say(app, false, "text truncated to %sthe last %zu tokens "
+                     "(%zu dropped from the start)", bos ? "BOS + " : "",
+                     r->tokens.n - (bos ? 1 : 0), r->n_dropped);
         app->truncation_noted = true;
     } else {
         if (app->truncation_noted && !app->msg_error) app->msg[0] = '\0';
@@ -147,6 +150,19 @@ static void app__reset_interventions(App *app) {
     memset(app->ro.ablated, 0, sizeof app->ro.ablated);
     app__say(app, false, "all keys unmasked, all heads restored");
     app_rerun(app);
+}
+
+/* Llama models only: GPT-2 has no RoPE, its q and k are what the score uses. */
+static bool app__has_rope(const App *app) {
+    return app->model && app->model->config.arch == ARCH_LLAMA;
+}
+
+static void app__toggle_rope(App *app) {
+    if (!app__has_rope(app)) return;
+    app->pre_rope = !app->pre_rope;
+    app__say(app, false, "vector view: q and k %s", app->pre_rope
+             ? "before RoPE (the weight still comes from the rotated q\xC2\xB7k)"
+             : "after RoPE, as the score uses them");
 }
 
 static void app__set_theme(App *app) {
@@ -257,6 +273,7 @@ static void app__key_command(App *app, const SDL_Keysym *k) {
     case SDLK_w: app->white = !app->white; app__set_theme(app); break;
     case SDLK_p: app_export(app, shift, NULL, NULL, 0); break;
     case SDLK_a: app__toggle_ablate(app, app->layer, app->head); break;
+    case SDLK_r: app__toggle_rope(app); break;
     case SDLK_x: app__reset_interventions(app); break;
     case SDLK_LEFT: app__select(app, app->layer, app->head - 1); break;
     case SDLK_RIGHT: app__select(app, app->layer, app->head + 1); break;
@@ -400,6 +417,7 @@ ViewData app_view_data(const App *app) {
     v.head = app->head;
     v.ro = &app->ro;
     v.model_name = app->model ? app->model->name : "no model";
+    v.pre_rope = app->pre_rope;
     v.tok = app->model ? app->model->tokenizer : NULL;
     v.label_cap = WORKER_LABEL_CAP;
     const WorkResult *r = app->res;
@@ -433,6 +451,7 @@ static void app__help(App *app) {
         "S  cycle scaling: 1/\xE2\x88\x9A" "d, off, temperature      [ ]  temperature down / up",
         "M  cycle masking: causal, none, window       - +  window size",
         "X  unmask all keys and restore all heads",
+        "R  vector view: q and k before / after RoPE (Llama models)",
         "C  next colormap        W  white background (slides)",
         "P  export the head view as PNG      Shift+P  export the grid",
         "F1 or ?  this help      Ctrl+Q  quit",
@@ -534,7 +553,7 @@ static void app__pass(App *app, bool dry) {
     SDL_Rect grid_in = ui_panel(&(Draw){.r = d->r, .font = d->font, .s = d->s, .dry = true},
                                 lo.grid, "Heads");
     view_grid_layout(d, grid_in, cfg ? cfg->n_layer : 0, cfg ? cfg->n_head : 0,
-                     &app->grid_layout);
+                     cfg ? cfg->n_kv_head : 0, &app->grid_layout);
     app->hover_layer = app->hover_head = -1;
     int gl_l, gl_h;
     if (!app->help && cfg && view_grid_hit(&app->grid_layout, ui->mx, ui->my, &gl_l, &gl_h)) {
@@ -617,10 +636,19 @@ static void app__pass(App *app, bool dry) {
     view_grid_draw(d, &app->grid_layout, &v, app->hover_layer, app->hover_head);
     if (app->hover_layer >= 0 && cfg) {
         char tip[256];
+        char kv[200] = "";
+        if (cfg->n_kv_head > 0 && cfg->n_kv_head < cfg->n_head && app->hover_head < cfg->n_head
+            && v.tr) {
+            char group[160];
+            int g = trace_kv_head(v.tr, app->hover_head);
+            view_kv_group(v.tr, g, group, sizeof group);
+            snprintf(kv, sizeof kv, "\nreads k, v of KV head %d (shared by %s)", g, group);
+        }
         if (app->hover_head < cfg->n_head)
-            snprintf(tip, sizeof tip, "layer %d head %d%s\nclick: select \xC2\xB7 right-click: %s",
+            snprintf(tip, sizeof tip, "layer %d head %d%s%s\nclick: select \xC2\xB7 right-click: %s",
                      app->hover_layer, app->hover_head,
                      run_options_head_ablated(&app->ro, app->hover_layer, app->hover_head) ? " (ablated)" : "",
+                     kv,
                      run_options_head_ablated(&app->ro, app->hover_layer, app->hover_head) ? "restore" : "ablate");
         else
             snprintf(tip, sizeof tip, "layer %d: mean of its %d heads", app->hover_layer, cfg->n_head);
@@ -660,7 +688,26 @@ static void app__pass(App *app, bool dry) {
 
     /* ---- vector view ---- */
     SDL_Rect vec_in = ui_panel(d, lo.vec, "Inside one weight: q, k, softmax, v");
-    view_vectors_draw(d, vec_in, &v);
+    app->rope_button = (SDL_Rect){0, 0, 0, 0};
+    if (app__has_rope(app)) {
+        /* RoPE toggle, where its effect shows */
+        int bh = fn + draw_px(d, 6);
+        static const char lab[] = "before RoPE";
+        SDL_Rect b = {vec_in.x + vec_in.w - ui_button_width(d, lab), vec_in.y,
+                      ui_button_width(d, lab), bh};
+        draw_text(d, FONT_SMALL, vec_in.x, b.y + (bh - fs) / 2, th->text_dim,
+                  "q, k shown:");
+        if (ui_button(ui, d, b, lab, app->pre_rope)) app__toggle_rope(app);
+        if (ui_inside(ui, b) && !app->help)
+            ui_tooltip(ui, b, "Show q and k as projected, before the rotary\n"
+                       "position embedding rotates them. The weight\n"
+                       "always comes from the rotated q\xC2\xB7k. Key: R");
+        app->rope_button = b;
+        vec_in.y += bh + draw_px(d, 6);
+        vec_in.h -= bh + draw_px(d, 6);
+        v.pre_rope = app->pre_rope;
+    }
+    view_vectors_draw(d, vec_in, &v, &app->vec_layout);
 
     app__status(app, lo.status);
     if (app->help) app__help(app);
@@ -772,6 +819,13 @@ int app_apply_spec(App *app, const char *spec, EngineError *err) {
         } else if (!strcmp(k, "help")) app->help = on;
         else if (!strcmp(k, "white")) { app->white = on; app__set_theme(app); }
         else if (!strcmp(k, "edit")) app->editing = on;
+        else if (!strcmp(k, "rope")) {
+            if (strcmp(val, "pre") && strcmp(val, "post")) {
+                rc = engine_fail(err, "state: rope=%s; HINT: rope=pre or rope=post", val);
+                break;
+            }
+            app->pre_rope = !strcmp(val, "pre");
+        }
         else if (!strcmp(k, "cmap")) {
             int c = colormap_find(val);
             if (c < 0) { rc = engine_fail(err, "state: cmap=%s unknown; HINT: viridis, magma, inferno, cividis, slides", val); break; }
@@ -797,7 +851,7 @@ int app_apply_spec(App *app, const char *spec, EngineError *err) {
             textedit_set(&app->edit, val);
         } else {
             rc = engine_fail(err, "state: unknown key \"%s\"; HINT: layer, head, focus, help, "
-                             "white, edit, cmap, scale, mask, ablate, text", k);
+                             "white, edit, rope, cmap, scale, mask, ablate, mouse, text", k);
             break;
         }
     }

@@ -63,6 +63,7 @@ typedef struct App {
     int cmap;                 /* CmapId of the heatmaps */
     bool white;               /* light theme (slides) */
     bool help;                /* help overlay shown */
+    bool pre_rope;            /* vector view shows q, k before RoPE (Llama) */
     /* status line */
     char msg[512];            /* last message */
     bool msg_error;           /* msg is an error (drawn in red) */
@@ -74,6 +75,8 @@ typedef struct App {
     /* layout of the last frame, for hit tests */
     GridLayout grid_layout;
     HeadLayout head_layout;
+    VecLayout vec_layout;     /* the vector view's strips */
+    SDL_Rect rope_button;     /* the "before RoPE" toggle; w = 0 when hidden */
     SDL_Rect text_box;        /* the text box */
     int label_px;             /* widest token label, pixels (axis margins) */
     uint64_t label_px_gen;    /* result generation label_px was measured on */
@@ -106,7 +109,7 @@ int app_export(App *app, bool grid, const char *path, char *path_out, size_t cap
 /* Saves the current frame as a PNG (screenshots). */
 int app_save_frame(App *app, const char *path, EngineError *err);
 /* Applies a state spec "layer=1;head=2;focus=5:3;help=1;white=1;cmap=magma;
- * edit=1;scale=none;mask=window:3;ablate=0.1;mouse=X:Y;text=..." (for
+ * edit=1;rope=pre;scale=none;mask=window:3;ablate=0.1;mouse=X:Y;text=..." (for
  * screenshots and tests); focus=auto pins the strongest long-range cell. */
 int app_apply_spec(App *app, const char *spec, EngineError *err);
 

@@ -29,7 +29,7 @@ static void export__size(Draw *d, const ExportOptions *eo, const Trace *tr,
     if (eo->grid) {
         int cell = draw_px(d, T > 48 ? 96 : 72), gap = draw_px(d, 3);
         int label_w = font_width(d->font, FONT_SMALL, "L00") + draw_px(d, 6);
-        int label_h = font_height(d->font, FONT_SMALL) + draw_px(d, 2);
+        int label_h = view_grid_label_h(d, tr->n_head, tr->n_kv_head);
         int bar = draw_px(d, 12) + draw_px(d, 12) + font_width(d->font, FONT_SMALL, "0.00");
         *w = 2 * pad + label_w + (tr->n_head + 1) * (cell + gap) + draw_px(d, 8) + bar;
         *h = 2 * pad + title_h + label_h + tr->n_layer * (cell + gap) + foot_h;
@@ -132,7 +132,7 @@ int export_png(const Model *m, const char *text, const TokenList *tokens,
         GridLayout gl;
         int foot_h = font_height(d.font, FONT_SMALL) + draw_px(&d, 8);
         SDL_Rect gr = {body.x, body.y + th_h, body.w, body.h - th_h - foot_h};
-        view_grid_layout(&d, gr, tr->n_layer, tr->n_head, &gl);
+        view_grid_layout(&d, gr, tr->n_layer, tr->n_head, tr->n_kv_head, &gl);
         view_grid_draw(&d, &gl, &v, -1, -1);
         SDL_Rect last = view_grid_cell(&gl, tr->n_layer - 1, tr->n_head);
         int top = gl.y0, bot = last.y + last.h;

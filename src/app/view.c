@@ -187,14 +187,23 @@ void view_head_draw(Draw *d, const HeadLayout *hl, const ViewData *v) {
 /* ------------------------------------------------------------------ */
 /* overview grid                                                        */
 
-void view_grid_layout(Draw *d, SDL_Rect r, int L, int H, GridLayout *gl) {
+static bool view__grouped(int H, int KV) { return KV > 0 && KV < H && H % KV == 0; }
+
+int view_grid_label_h(Draw *d, int H, int KV) {
+    int row = font_height(d->font, FONT_SMALL) + draw_px(d, 2);
+    return view__grouped(H, KV) ? 2 * row : row;
+}
+
+void view_grid_layout(Draw *d, SDL_Rect r, int L, int H, int KV, GridLayout *gl) {
     memset(gl, 0, sizeof *gl);
     gl->area = r;
     gl->L = L;
     gl->H = H;
+    gl->KV = KV;
     if (L <= 0 || H <= 0) return;
     int label_w = font_width(d->font, FONT_SMALL, "L00") + draw_px(d, 6);
-    int label_h = font_height(d->font, FONT_SMALL) + draw_px(d, 2);
+    int label_h = view_grid_label_h(d, H, KV);
+    gl->kv_y = r.y + font_height(d->font, FONT_SMALL) + draw_px(d, 2);
     gl->gap = draw_px(d, 3);
     gl->avg_gap = draw_px(d, 8);
     int cw = (r.w - label_w - gl->avg_gap - H * gl->gap) / (H + 1);
@@ -270,6 +279,34 @@ void view_grid_draw(Draw *d, const GridLayout *gl, const ViewData *v,
         draw_text_center(d, FONT_SMALL, (SDL_Rect){c.x - gl->gap, gl->area.y,
                          c.w + 2 * gl->gap, fh}, h == v->head ? th->accent : th->text_dim, s);
     }
+    if (view__grouped(gl->H, gl->KV)) {
+        /* grouped-query attention: one bracket per KV head over the query
+           heads that read it, |--- kv0 ---| */
+        int gs = gl->H / gl->KV, tick = fh / 2, ym = gl->kv_y + fh / 2;
+        int sel_kv = v->head >= 0 && v->head < gl->H ? v->head / gs : -1;
+        for (int g = 0; g < gl->KV; g++) {
+            SDL_Rect a = view_grid_cell(gl, 0, g * gs), b = view_grid_cell(gl, 0, g * gs + gs - 1);
+            int x0 = a.x + draw_px(d, 1), x1 = b.x + b.w - 1 - draw_px(d, 1);
+            SDL_Color c = g == sel_kv ? th->accent : th->text_dim;
+            snprintf(s, sizeof s, "kv%d", g);
+            int tw = font_width(d->font, FONT_SMALL, s), m = (x0 + x1) / 2;
+            int room = x1 - x0 - 2 * draw_px(d, 3);
+            if (room < tw) {
+                snprintf(s, sizeof s, "%d", g);
+                tw = font_width(d->font, FONT_SMALL, s);
+            }
+            draw_line(d, x0, ym, x0, ym + tick, c);
+            draw_line(d, x1, ym, x1, ym + tick, c);
+            if (room >= tw) {
+                int gap = draw_px(d, 3);
+                draw_line(d, x0, ym, m - tw / 2 - gap, ym, c);
+                draw_line(d, m + tw - tw / 2 + gap, ym, x1, ym, c);
+                draw_text(d, FONT_SMALL, m - tw / 2, gl->kv_y, c, s);
+            } else {
+                draw_line(d, x0, ym, x1, ym, c);
+            }
+        }
+    }
     for (int l = 0; l < gl->L; l++) {
         SDL_Rect c = view_grid_cell(gl, l, 0);
         snprintf(s, sizeof s, "L%d", l);
@@ -328,9 +365,35 @@ static float view__maxabs(const float *x, int n) {
     return m;
 }
 
-void view_vectors_draw(Draw *d, SDL_Rect r, const ViewData *v) {
+bool view_vectors_qk(const ViewData *v, const float **q, const float **k) {
+    *q = *k = NULL;
+    const Trace *tr = v->tr;
+    if (!tr || v->q < 0 || v->k < 0 || v->q >= tr->n_tokens || v->k >= tr->n_tokens)
+        return false;
+    size_t D = (size_t)tr->d_head;
+    *q = trace_q(tr, v->layer, v->head) + (size_t)v->q * D;
+    *k = trace_k(tr, v->layer, v->head) + (size_t)v->k * D;
+    if (!v->pre_rope || !tr->q_pre_rope || !tr->k_pre_rope) return false;
+    /* the same layout as trace_q / trace_k: (layer, head | kv_head, token, d_head) */
+    size_t T = (size_t)tr->n_tokens;
+    int kvh = trace_kv_head(tr, v->head);
+    *q = tr->q_pre_rope + (((size_t)v->layer * tr->n_head + v->head) * T + v->q) * D;
+    *k = tr->k_pre_rope + (((size_t)v->layer * tr->n_kv_head + kvh) * T + v->k) * D;
+    return true;
+}
+
+void view_kv_group(const Trace *tr, int kv, char *buf, size_t cap) {
+    size_t o = 0;
+    buf[0] = '\0';
+    for (int h = 0; h < tr->n_head && o < cap; h++)
+        if (trace_kv_head(tr, h) == kv)
+            o += (size_t)snprintf(buf + o, cap - o, "%sH%d", o ? ", " : "", h);
+}
+
+void view_vectors_draw(Draw *d, SDL_Rect r, const ViewData *v, VecLayout *vl) {
     const Theme *th = &d->th;
     int fh = font_height(d->font, FONT_SMALL), fn = font_height(d->font, FONT_NORMAL);
+    if (vl) memset(vl, 0, sizeof *vl);
     if (!v->tr) return;
     const Trace *tr = v->tr;
     int T = tr->n_tokens, D = tr->d_head;
@@ -342,8 +405,8 @@ void view_vectors_draw(Draw *d, SDL_Rect r, const ViewData *v) {
         return;
     }
     int q = v->q, k = v->k, L = v->layer, H = v->head;
-    const float *qv = trace_q(tr, L, H) + (size_t)q * D;
-    const float *kv = trace_k(tr, L, H) + (size_t)k * D;
+    const float *qv, *kv;
+    bool pre = view_vectors_qk(v, &qv, &kv);
     const float *vv = trace_v(tr, L, H);                    // (token, d_head)
     const float *out = trace_head_out(tr, L, H) + (size_t)q * D;
     const float *att = trace_att(tr, L, H) + (size_t)q * T; // (key)
@@ -363,21 +426,49 @@ void view_vectors_draw(Draw *d, SDL_Rect r, const ViewData *v) {
     snprintf(s, sizeof s, "query %d %s  \xE2\x86\x92  key %d %s", q, view_label(v, q),
              k, view_label(v, k));
     draw_text_fit(d, FONT_NORMAL, r.x, y, r.w, th->text, s);
-    y += fn + gap;
+    y += fn + gap / 2;
+    if (tr->n_kv_head > 0 && tr->n_kv_head < tr->n_head) {
+        /* grouped-query attention: k and v are not this head's own */
+        char group[160];
+        int kvh = trace_kv_head(tr, H);
+        view_kv_group(tr, kvh, group, sizeof group);
+        snprintf(s, sizeof s, "k, v from KV head %d \xE2\x80\x94 shared by %s", kvh, group);
+        draw_text_fit(d, FONT_SMALL, r.x, y, r.w, th->text_dim, s);
+        y += fh + gap / 2;
+    }
+    if (tr->q_pre_rope) {
+        if (pre)
+            snprintf(s, sizeof s, "q, k before RoPE: as projected, position not yet mixed in");
+        else
+            snprintf(s, sizeof s, "q, k after RoPE: rotated by position (what the score uses)");
+        draw_text_fit(d, FONT_SMALL, r.x, y, r.w, pre ? th->warn : th->text_dim, s);
+        y += fh + gap / 2;
+    }
+    y += gap / 2;
     float qk_scale = fmaxf(view__maxabs(qv, D), view__maxabs(kv, D));
     struct { const char *name; const float *x; float scale; } rows[3] = {
         {"q", qv, qk_scale}, {"k", kv, qk_scale},
         {"q\xE2\x8A\x99k", prod, view__maxabs(prod, D)},
     };
     for (int i = 0; i < 3; i++) {
+        SDL_Rect strip = {sx, y, sw, sh};
         draw_text(d, FONT_SMALL, r.x, y + (sh - fh) / 2, th->text_dim, rows[i].name);
-        view__strip(d, (SDL_Rect){sx, y, sw, sh}, rows[i].x, D, rows[i].scale);
+        view__strip(d, strip, rows[i].x, D, rows[i].scale);
+        if (vl) *(i == 0 ? &vl->q : i == 1 ? &vl->k : &vl->prod) = strip;
         y += sh + gap;
     }
+    if (vl) vl->pre_rope = pre;
     snprintf(s, sizeof s, "d_head = %d cells, blue < 0 < orange, |max| %.3g", D, qk_scale);
     draw_text_fit(d, FONT_SMALL, sx, y, sw, th->text_dim, s);
     y += fh + gap;
-    snprintf(s, sizeof s, "q\xC2\xB7k = \xCE\xA3 q\xE2\x8A\x99k = %.4f", raw);
+    if (pre) {
+        snprintf(s, sizeof s, "before RoPE: q\xC2\xB7k = \xCE\xA3 q\xE2\x8A\x99k = %.4f", dot);
+        draw_text_fit(d, FONT_NORMAL, r.x, y, r.w, th->warn, s);
+        y += fn;
+        snprintf(s, sizeof s, "after RoPE (used below): q\xC2\xB7k = %.4f", raw);
+    } else {
+        snprintf(s, sizeof s, "q\xC2\xB7k = \xCE\xA3 q\xE2\x8A\x99k = %.4f", raw);
+    }
     draw_text_fit(d, FONT_NORMAL, r.x, y, r.w, th->text, s);
     y += fn;
     if (isinf(sc))

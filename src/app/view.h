@@ -25,6 +25,8 @@ typedef struct {
     const RunOptions *ro;     /* options tr was computed with */
     const Tokenizer *tok;     /* for prediction labels */
     const char *model_name;
+    bool pre_rope;            /* vector view: q, k before RoPE (needs
+                                 tr->q_pre_rope) */
     uint64_t gen;             /* changes whenever tr's contents change */
     int layer, head;          /* selected head */
     int q, k;                 /* focused cell; -1 = none */
@@ -68,9 +70,15 @@ typedef struct {
     int cell, gap;    /* thumbnail size and spacing, pixels */
     int avg_gap;      /* extra space before the average column */
     int L, H;
+    int KV;           /* KV heads; < H: grouped-query, brackets drawn */
+    int kv_y;         /* top of the KV bracket row (under the head labels) */
 } GridLayout;
 
-void view_grid_layout(Draw *d, SDL_Rect r, int L, int H, GridLayout *gl);
+/* KV: the model's KV heads (n_kv_head); when 0 < KV < H a row of brackets
+ * under the head labels shows which query heads share each KV head. */
+void view_grid_layout(Draw *d, SDL_Rect r, int L, int H, int KV, GridLayout *gl);
+/* Height of the labels above the thumbnails, for export sizing. */
+int view_grid_label_h(Draw *d, int H, int KV);
 /* true when (x, y) is on a thumbnail; *head == H means the average column. */
 bool view_grid_hit(const GridLayout *gl, int x, int y, int *layer, int *head);
 SDL_Rect view_grid_cell(const GridLayout *gl, int layer, int head);
@@ -78,7 +86,19 @@ void view_grid_draw(Draw *d, const GridLayout *gl, const ViewData *v,
                     int hover_layer, int hover_head);
 
 /* ---- vector view for the focused (q, k) of the selected head ---- */
-void view_vectors_draw(Draw *d, SDL_Rect r, const ViewData *v);
+typedef struct {
+    SDL_Rect q, k, prod;  /* the q, k and q*k strips (w = 0: not drawn) */
+    bool pre_rope;        /* they show q, k before RoPE */
+} VecLayout;
+
+/* The q and k (d_head) the vector view shows for v's focus: the trace's
+ * post-RoPE q/k, or q_pre_rope/k_pre_rope when v->pre_rope and the trace has
+ * them. Returns true for pre-RoPE; *q, *k NULL without a focus. */
+bool view_vectors_qk(const ViewData *v, const float **q, const float **k);
+/* "H2, H3": the query heads sharing KV head kv of tr, into buf. */
+void view_kv_group(const Trace *tr, int kv, char *buf, size_t cap);
+/* vl (may be NULL) gets where the strips went. */
+void view_vectors_draw(Draw *d, SDL_Rect r, const ViewData *v, VecLayout *vl);
 
 /* ---- top next-token predictions at position pos ---- */
 void view_predictions_draw(Draw *d, SDL_Rect r, const ViewData *v, int pos);

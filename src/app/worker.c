@@ -59,7 +59,10 @@ int worker_run(const Model *m, int max_tokens, const char *text,
     if (!copy) goto oom;
     free(r->text);
     r->text = copy;
-    if (tokenizer_encode(m->tokenizer, r->text, strlen(r->text), false,
+    /* llama2.c models were trained with BOS at position 0: prepend it as
+       llama2.c's run.c does, so the trace (and every view) includes it */
+    bool bos = m->config.arch == ARCH_LLAMA && tokenizer_bos_id(m->tokenizer) >= 0;
+    if (tokenizer_encode(m->tokenizer, r->text, strlen(r->text), bos,
                          &r->tokens, &err) != 0) {
         r->status = -1;
         snprintf(r->err, sizeof r->err, "%s", err.msg);
@@ -67,10 +70,11 @@ int worker_run(const Model *m, int max_tokens, const char *text,
         return -1;
     }
     size_t n = r->tokens.n;
-    if (n > (size_t)max_tokens) {
+    if (n > (size_t)max_tokens) { /* keep BOS, drop the oldest text tokens */
+        size_t keep_bos = bos ? 1 : 0;
         r->n_dropped = n - (size_t)max_tokens;
-        memmove(r->tokens.tokens, r->tokens.tokens + r->n_dropped,
-                (size_t)max_tokens * sizeof *r->tokens.tokens);
+        memmove(r->tokens.tokens + keep_bos, r->tokens.tokens + keep_bos + r->n_dropped,
+                ((size_t)max_tokens - keep_bos) * sizeof *r->tokens.tokens);
         r->tokens.n = n = (size_t)max_tokens;
     }
     char *labels = realloc(r->labels, (n ? n : 1) * WORKER_LABEL_CAP);

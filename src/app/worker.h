@@ -1,10 +1,11 @@
 /* worker.h — runs the engine off the UI thread; the latest request wins.
  *
- * The UI posts (text, RunOptions); the worker encodes the text, keeps the
- * last max_tokens tokens, runs forward_run into a spare Trace, publishes the
- * result and pushes an SDL user event so a sleeping UI wakes up. Requests that
- * arrive while a run is in progress replace each other: only the newest one
- * runs next. The UI never blocks on the model.
+ * The UI posts (text, RunOptions); the worker encodes the text (BOS first
+ * for Llama models, as llama2.c does), keeps the last max_tokens tokens, runs
+ * forward_run into a spare Trace, publishes the result and pushes an SDL user
+ * event so a sleeping UI wakes up. Requests that arrive while a run is in
+ * progress replace each other: only the newest one runs next. The UI never
+ * blocks on the model.
  *
  * Usage:
  *     Worker *w = worker_create(model, 512, SDL_RegisterEvents(1), &err);
@@ -30,9 +31,11 @@
 typedef struct {
     uint64_t gen;          /* the request this answers (1, 2, ...) */
     char *text;            /* the text as posted (owned) */
-    TokenList tokens;      /* tokens run: the last max_tokens of the text;
-                              offsets index text */
-    size_t n_dropped;      /* tokens cut from the front (0 = not truncated) */
+    TokenList tokens;      /* tokens run: for Llama models BOS (start == end
+                              == 0) then the text's tokens; at most
+                              max_tokens, the oldest text tokens cut first
+                              (BOS is kept); offsets index text */
+    size_t n_dropped;      /* text tokens cut (0 = not truncated) */
     char *labels;          /* (n_tokens, WORKER_LABEL_CAP) printable labels */
     Trace *tr;             /* NULL when there are no tokens or the run failed */
     RunOptions ro;         /* options the trace was computed with */
