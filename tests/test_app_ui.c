@@ -316,6 +316,39 @@ int main(void) {
           "truncated to n_ctx=%d (got %d)", app->model->config.n_ctx, tr() ? tr()->n_tokens : 0);
     CHECK(strstr(app->msg, "truncated to the last"), "truncation message: %s", app->msg);
 
+    /* --- long text wraps onto lines at word boundaries --- */
+    {
+        Draw *d = &app->d;
+        int fn = font_height(d->font, FONT_NORMAL), inner = app->text_box.w - 2 * draw_px(d, 8);
+        size_t st[32];
+        int n = view_text_wrap(d, &app->edit, inner, st, 32);
+        CHECK(n >= 2 && app->text_box.h >= 2 * fn, "320 characters wrap: %d lines, box %d px", n,
+              app->text_box.h);
+        int ok = 1;
+        for (int i = 0; i < n; i++) {
+            size_t e = i + 1 < n ? st[i + 1] : app->edit.len;
+            while (e > st[i] && app->edit.buf[e - 1] == ' ') e--; /* spaces hang */
+            char line[512];
+            snprintf(line, sizeof line, "%.*s", (int)(e - st[i]), app->edit.buf + st[i]);
+            if (font_width(d->font, FONT_NORMAL, line) > inner) ok = 0;
+            if (i > 0 && (app->edit.buf[st[i] - 1] != ' ' || app->edit.buf[st[i]] == ' ')) ok = 0;
+        }
+        CHECK(ok, "every line fits the box and breaks between words");
+        key(SDLK_HOME, 0);
+        key(SDLK_DOWN, 0);
+        CHECK(app->edit.cursor == st[1], "Down from the start goes to line 2's start (%zu, want %zu)",
+              app->edit.cursor, st[1]);
+        key(SDLK_UP, 0);
+        CHECK(app->edit.cursor == 0, "Up comes back (%zu)", app->edit.cursor);
+        app_frame(app, true);
+        int vis = (app->text_box.h - draw_px(d, 14)) / fn;
+        int y0 = app->text_box.y + (app->text_box.h - vis * fn) / 2;
+        click(app->text_box.x + draw_px(d, 8) + 1, y0 + fn + fn / 2, SDL_BUTTON_LEFT);
+        CHECK(app->edit.cursor == st[1], "a click at the start of line 2 puts the caret there (%zu, want %zu)",
+              app->edit.cursor, st[1]);
+        key(SDLK_END, 0);
+    }
+
     /* --- help overlay, reset --- */
     key(SDLK_F1, 0);
     CHECK(app->help, "F1 shows help");

@@ -242,6 +242,11 @@ static void app__key_editing(App *app, const SDL_Keysym *k) {
     switch (k->sym) {
     case SDLK_LEFT: textedit_left(te, shift, ctrl); break;
     case SDLK_RIGHT: textedit_right(te, shift, ctrl); break;
+    case SDLK_UP:
+    case SDLK_DOWN:
+        textedit_set_cursor(te, view_textbox_vertical(&app->d, te, app->text_box.w,
+                                                      k->sym == SDLK_UP ? -1 : 1), shift);
+        break;
     case SDLK_HOME: textedit_home(te, shift); break;
     case SDLK_END: textedit_end(te, shift); break;
     case SDLK_BACKSPACE: changed = textedit_backspace(te, ctrl); break;
@@ -518,7 +523,9 @@ static void app__pass(App *app, bool dry) {
     int bar_h = app__place_controls(app, ctl, n_ctl, (SDL_Rect){pad, pad, W - 2 * pad, 0});
     lo.bar = (SDL_Rect){pad, pad, W - 2 * pad, bar_h};
     int fn = font_height(d->font, FONT_NORMAL), fs = font_height(d->font, FONT_SMALL);
-    lo.text = (SDL_Rect){pad, lo.bar.y + bar_h + pad, W - 2 * pad, fn + draw_px(d, 14)};
+    int max_lines = H >= draw_px(d, 900) ? 4 : 3; /* long text wraps; more scrolls */
+    lo.text = (SDL_Rect){pad, lo.bar.y + bar_h + pad, W - 2 * pad, 0};
+    lo.text.h = view_textbox_height(d, &app->edit, lo.text.w, max_lines);
     int chip_h = fs + draw_px(d, 6);
     lo.chips = (SDL_Rect){pad, lo.text.y + lo.text.h + draw_px(d, 6), W - 2 * pad,
                           3 * chip_h + 2 * draw_px(d, 4)};
@@ -554,6 +561,18 @@ static void app__pass(App *app, bool dry) {
                                 lo.grid, "Heads");
     view_grid_layout(d, grid_in, cfg ? cfg->n_layer : 0, cfg ? cfg->n_head : 0,
                      cfg ? cfg->n_kv_head : 0, &app->grid_layout);
+    if (cfg) {
+        /* the grid is usually width-bound: give its spare height to the
+           predictions panel below */
+        const GridLayout *gl = &app->grid_layout;
+        int used = gl->y0 + gl->L * (gl->cell + gl->gap) + pad - lo.grid.y;
+        int spare = lo.grid.h - used;
+        if (spare > 0) {
+            lo.grid.h -= spare;
+            lo.pred.y -= spare;
+            lo.pred.h += spare;
+        }
+    }
     app->hover_layer = app->hover_head = -1;
     int gl_l, gl_h;
     if (!app->help && cfg && view_grid_hit(&app->grid_layout, ui->mx, ui->my, &gl_l, &gl_h)) {
@@ -896,7 +915,7 @@ App *app_create(const AppArgs *args, SDL_Window *win, int w, int h, EngineError 
     app->hover_q = app->hover_k = app->pin_q = app->pin_k = -1;
     app->hover_layer = app->hover_head = -1;
     app->ro = args->run;
-    if (app->ro.top_k <= 0) app->ro.top_k = 5;
+    if (app->ro.top_k < 10) app->ro.top_k = 10; /* as many as the panel has room for */
     if (!(app->ro.temperature > 0)) app->ro.temperature = 1.0f;
     if (app->ro.window < 1) app->ro.window = 4;
     app->temp_slider = log10f(app->ro.temperature);

@@ -458,7 +458,7 @@ void view_vectors_draw(Draw *d, SDL_Rect r, const ViewData *v, VecLayout *vl) {
         y += sh + gap;
     }
     if (vl) vl->pre_rope = pre;
-    snprintf(s, sizeof s, "d_head = %d cells, blue < 0 < orange, |max| %.3g", D, qk_scale);
+    snprintf(s, sizeof s, "d_head %d \xC2\xB7 blue < 0 < orange \xC2\xB7 |max| %.3g", D, qk_scale);
     draw_text_fit(d, FONT_SMALL, sx, y, sw, th->text_dim, s);
     y += fh + gap;
     if (pre) {
@@ -562,9 +562,10 @@ void view_predictions_draw(Draw *d, SDL_Rect r, const ViewData *v, int pos) {
     snprintf(s, sizeof s, "after \"%s\" (position %d)", view_label(v, pos), pos);
     draw_text_fit(d, FONT_SMALL, r.x, r.y, r.w, th->text_dim, s);
     int y = r.y + fh + draw_px(d, 6);
-    int n = tr->top_k < 5 ? tr->top_k : 5;
+    int n = tr->top_k; /* as many as fit */
     int lab_w = r.w * 2 / 5, row_h = fn + draw_px(d, 6);
-    for (int i = 0; i < n && y + row_h <= r.y + r.h; i++) {
+    int foot = pos + 1 < tr->n_tokens ? fh + draw_px(d, 4) : 0; /* "actual next" line */
+    for (int i = 0; i < n && y + row_h + foot <= r.y + r.h; i++) {
         int id = tr->top_ids[(size_t)pos * tr->top_k + i];
         float p = tr->top_p[(size_t)pos * tr->top_k + i];
         char lab[96];
@@ -606,15 +607,18 @@ int view_chips(Draw *d, Ui *ui, SDL_Rect r, const ViewData *v, int *hover,
         font_elide(d->font, FONT_SMALL, view_label(v, i), draw_px(d, 110), buf, sizeof buf);
         int w = font_width(d->font, FONT_SMALL, buf) + 2 * padx;
         if (w < draw_px(d, 14)) w = draw_px(d, 14);
+        /* the last row keeps room for "+N more" unless this chip is the last */
+        char more[32];
+        snprintf(more, sizeof more, "+%d more", T - i);
+        bool last_row = y + 2 * ch + gap > r.y + r.h;
+        int need = w + (i + 1 < T ? gap + font_width(d->font, FONT_SMALL, more) : 0);
+        if (last_row && x + need > r.x + r.w && x > r.x) {
+            draw_text(d, FONT_SMALL, x, y + (ch - fh) / 2, th->text_dim, more);
+            break;
+        }
         if (x + w > r.x + r.w && x > r.x) {
             x = r.x;
             y += ch + gap;
-        }
-        if (y + ch > r.y + r.h) {
-            char more[32];
-            snprintf(more, sizeof more, "+%d more", T - i);
-            draw_text(d, FONT_SMALL, x, y - ch - gap, th->text_dim, more);
-            break;
         }
         SDL_Rect c = {x, y, w, ch};
         bool masked = run_options_key_masked(v->ro, i);
@@ -668,6 +672,126 @@ static size_t view__next_char(const TextEdit *te, size_t p) {
     return p;
 }
 
+static bool view__is_space(char c) { return c == ' ' || c == '\t' || c == '\r'; }
+
+/* The byte where a line that starts at a and may be w pixels wide should
+ * end: after the last whole word that fits (its trailing spaces hang past
+ * the edge), or mid-word when one word is wider than the line, or after a
+ * newline. Words are measured one by one (kerning across a word boundary is
+ * ignored: a pixel or two, inside the box's padding). */
+static size_t view__line_end(Draw *d, const TextEdit *te, size_t a, int w) {
+    /* candidate ends after each word, while the per-word estimate stays
+       under w + 1/8 (rounding drifts a few pixels per word); then a binary
+       search with exact widths of the whole line */
+    size_t cand[256];
+    int n = 0, x = 0;
+    size_t p = a;
+    bool newline = false;
+    while (n < 256 && p < te->len) {
+        if (te->buf[p] == '\n') { newline = true; break; }
+        size_t q = p;
+        while (q < te->len && view__is_space(te->buf[q])) q++;
+        while (q < te->len && !view__is_space(te->buf[q]) && te->buf[q] != '\n') q++;
+        x += view__span_w(d, te, p, q);
+        if (x > w + w / 8) break;
+        cand[n++] = p = q;
+    }
+    int lo = 0, hi = n - 1, best = -1;
+    while (lo <= hi) {
+        int mid = (lo + hi) / 2;
+        if (view__span_w(d, te, a, cand[mid]) <= w) { best = mid; lo = mid + 1; }
+        else hi = mid - 1;
+    }
+    if (best >= 0) {
+        size_t e = cand[best];
+        if (best == n - 1 && (e >= te->len || newline)) /* everything up to the end fits */
+            return e < te->len ? e + 1 : e;
+        while (e < te->len && view__is_space(te->buf[e])) e++; /* spaces hang */
+        if (e < te->len && te->buf[e] == '\n') e++;
+        return e;
+    }
+    if (a < te->len && te->buf[a] == '\n') return a + 1;
+    /* one word wider than the line: as many characters as fit (at least one) */
+    size_t e = view__next_char(te, a);
+    while (e < te->len && te->buf[e] != '\n') {
+        size_t nx = view__next_char(te, e);
+        if (view__span_w(d, te, a, nx) > w) break;
+        e = nx;
+    }
+    return e;
+}
+
+int view_text_wrap(Draw *d, const TextEdit *te, int w, size_t *starts, int cap) {
+    int n = 0;
+    size_t a = 0;
+    starts[n++] = 0;
+    while (n < cap) {
+        size_t e = view__line_end(d, te, a, w);
+        if (e >= te->len) {
+            /* a caret after a final newline sits on a line of its own */
+            if (te->len > 0 && te->buf[te->len - 1] == '\n' && e > a) starts[n++] = te->len;
+            break;
+        }
+        starts[n++] = a = e;
+    }
+    return n;
+}
+
+/* The line of `lines` (n of them) that holds byte pos. */
+static int view__line_of(const size_t *starts, int n, size_t pos) {
+    int i = 0;
+    while (i + 1 < n && starts[i + 1] <= pos) i++;
+    return i;
+}
+
+/* End of line i without its newline. */
+static size_t view__line_stop(const TextEdit *te, const size_t *starts, int n, int i) {
+    size_t e = i + 1 < n ? starts[i + 1] : te->len;
+    if (e > starts[i] && te->buf[e - 1] == '\n') e--;
+    return e;
+}
+
+/* The character boundary on line i nearest to x pixels from its start. */
+static size_t view__pos_at_x(Draw *d, const TextEdit *te, const size_t *starts, int n,
+                             int i, int x) {
+    size_t a = starts[i], stop = view__line_stop(te, starts, n, i);
+    /* a wrapped (not hard-broken) line ends where the next begins: keep the
+       caret before the break so it stays on this line */
+    if (i + 1 < n && stop == starts[i + 1] && stop > a) {
+        size_t p = a, last = a;
+        while (p < stop) { last = p; p = view__next_char(te, p); }
+        stop = last;
+    }
+    size_t best = a;
+    for (size_t p = a; p < stop;) {
+        size_t q = view__next_char(te, p);
+        int mid = (view__span_w(d, te, a, p) + view__span_w(d, te, a, q)) / 2;
+        if (mid > x) break;
+        best = q;
+        p = q;
+    }
+    return best;
+}
+
+int view_textbox_height(Draw *d, const TextEdit *te, int w, int max_lines) {
+    size_t starts[VIEW_TEXT_MAX_LINES];
+    int inner = w - 2 * draw_px(d, 8);
+    int n = view_text_wrap(d, te, inner, starts, VIEW_TEXT_MAX_LINES);
+    if (n > max_lines) n = max_lines;
+    return n * font_height(d->font, FONT_NORMAL) + draw_px(d, 14);
+}
+
+size_t view_textbox_vertical(Draw *d, const TextEdit *te, int w, int dir) {
+    size_t starts[VIEW_TEXT_MAX_LINES];
+    int inner = w - 2 * draw_px(d, 8);
+    int n = view_text_wrap(d, te, inner, starts, VIEW_TEXT_MAX_LINES);
+    int i = view__line_of(starts, n, te->cursor), j = i + dir;
+    if (j < 0) return 0;
+    if (j >= n) return te->len;
+    int x = view__span_w(d, te, starts[i], te->cursor);
+    return view__pos_at_x(d, te, starts, n, j, x);
+}
+
 bool view_textbox(Draw *d, Ui *ui, SDL_Rect r, TextEdit *te, bool focused,
                   size_t *first) {
     const Theme *th = &d->th;
@@ -675,58 +799,68 @@ bool view_textbox(Draw *d, Ui *ui, SDL_Rect r, TextEdit *te, bool focused,
     int inner = r.w - 2 * pad;
     draw_fill(d, r, focused ? th->bg : th->panel);
     draw_outline(d, r, focused ? th->accent : th->border, focused ? 2 : 1);
-    if (*first > te->len) *first = 0;
-    if (te->cursor < *first) *first = te->cursor;
-    while (*first < te->cursor && view__span_w(d, te, *first, te->cursor) > inner - pad)
-        *first = view__next_char(te, *first);
-    /* the visible bytes: at most what can fit, bounded for speed */
-    size_t end = *first;
-    while (end < te->len && end - *first < 2048) end = view__next_char(te, end);
-    int ty = r.y + (r.h - fn) / 2;
+    size_t starts[VIEW_TEXT_MAX_LINES];
+    int n = view_text_wrap(d, te, inner, starts, VIEW_TEXT_MAX_LINES);
+    int vis = (r.h - draw_px(d, 14)) / fn;
+    if (vis < 1) vis = 1;
+    /* scroll whole lines so the caret's line is visible */
+    int top = view__line_of(starts, n, *first > te->len ? 0 : *first);
+    int cl = view__line_of(starts, n, te->cursor);
+    if (cl < top) top = cl;
+    if (cl >= top + vis) top = cl - vis + 1;
+    if (top > n - vis) top = n - vis > 0 ? n - vis : 0;
+    *first = starts[top];
+    int y0 = r.y + (r.h - (n - top < vis ? n - top : vis) * fn) / 2;
+    if (n - top >= vis) y0 = r.y + (r.h - vis * fn) / 2;
     bool clicked = ui_clicked(ui, r, 0);
     if (clicked) {
-        size_t best = *first;
-        int target = ui->mx - (r.x + pad);
-        for (size_t p = *first; p <= end;) {
-            if (view__span_w(d, te, *first, p) > target) break;
-            best = p;
-            if (p == end) break;
-            size_t n = view__next_char(te, p);
-            int mid = (view__span_w(d, te, *first, p) + view__span_w(d, te, *first, n)) / 2;
-            if (mid > target) break;
-            best = n;
-            p = n;
-        }
-        textedit_set_cursor(te, best, ui->shift);
-    }
-    if (focused && textedit_has_selection(te)) {
-        size_t a, b;
-        textedit_selection(te, &a, &b);
-        if (a < *first) a = *first;
-        if (b > end) b = end;
-        if (b > a) {
-            int x0 = view__span_w(d, te, *first, a), x1 = view__span_w(d, te, *first, b);
-            if (x1 > inner) x1 = inner;
-            draw_fill(d, (SDL_Rect){r.x + pad + x0, ty, x1 - x0, fn}, draw_alpha(th->accent, 90));
-        }
+        int li = top + (ui->my - y0) / fn;
+        if (ui->my < y0) li = top;
+        if (li >= n) li = n - 1;
+        if (li >= top + vis) li = top + vis - 1;
+        textedit_set_cursor(te, view__pos_at_x(d, te, starts, n, li, ui->mx - (r.x + pad)),
+                            ui->shift);
+        cl = view__line_of(starts, n, te->cursor);
     }
     if (te->len == 0 && !focused) {
-        draw_text(d, FONT_NORMAL, r.x + pad, ty, th->text_dim, "Click here and type some text\xE2\x80\xA6");
-    } else {
-        char *vis = malloc(end - *first + 1);
-        if (vis) {
-            for (size_t i = *first; i < end; i++) {
-                char c = te->buf[i];
-                vis[i - *first] = (c == '\n' || c == '\t' || c == '\r') ? ' ' : c;
+        draw_text(d, FONT_NORMAL, r.x + pad, y0, th->text_dim, "Click here and type some text\xE2\x80\xA6");
+        return clicked;
+    }
+    size_t sa = 0, sb = 0;
+    if (focused && textedit_has_selection(te)) textedit_selection(te, &sa, &sb);
+    for (int i = top; i < n && i < top + vis; i++) {
+        size_t a = starts[i], e = view__line_stop(te, starts, n, i);
+        int y = y0 + (i - top) * fn;
+        if (sb > sa && sb > a && sa < (i + 1 < n ? starts[i + 1] : te->len + 1)) {
+            size_t s0 = sa > a ? sa : a, s1 = sb < e ? sb : e;
+            int x0 = view__span_w(d, te, a, s0), x1 = view__span_w(d, te, a, s1);
+            if (s1 < sb && i + 1 < n) x1 += draw_px(d, 4); /* selection goes on */
+            if (x1 > inner) x1 = inner;
+            if (x1 > x0)
+                draw_fill(d, (SDL_Rect){r.x + pad + x0, y, x1 - x0, fn}, draw_alpha(th->accent, 90));
+        }
+        if (e > a) {
+            char *line = malloc(e - a + 1);
+            if (line) {
+                for (size_t b = a; b < e; b++) {
+                    char c = te->buf[b];
+                    line[b - a] = (c == '\t' || c == '\r') ? ' ' : c;
+                }
+                line[e - a] = '\0';
+                draw_text(d, FONT_NORMAL, r.x + pad, y, th->text, line);
+                free(line);
             }
-            vis[end - *first] = '\0';
-            draw_text_fit(d, FONT_NORMAL, r.x + pad, ty, inner, th->text, vis);
-            free(vis);
         }
     }
-    if (focused) {
-        int cx = r.x + pad + view__span_w(d, te, *first, te->cursor);
-        draw_fill(d, (SDL_Rect){cx, ty, draw_px(d, 2), fn}, th->accent);
+    if (focused && cl >= top && cl < top + vis) {
+        int cx = r.x + pad + view__span_w(d, te, starts[cl], te->cursor);
+        draw_fill(d, (SDL_Rect){cx, y0 + (cl - top) * fn, draw_px(d, 2), fn}, th->accent);
+    }
+    if (n > vis) { /* more lines than shown: a thin scroll bar */
+        int bh = r.h - 2 * draw_px(d, 3), th_h = bh * vis / n;
+        int ty = r.y + draw_px(d, 3) + (bh - th_h) * top / (n - vis);
+        draw_fill(d, (SDL_Rect){r.x + r.w - draw_px(d, 5), ty, draw_px(d, 3), th_h},
+                  draw_alpha(th->text_dim, 160));
     }
     return clicked;
 }

@@ -109,11 +109,21 @@ void view_predictions_draw(Draw *d, SDL_Rect r, const ViewData *v, int pos);
 int view_chips(Draw *d, Ui *ui, SDL_Rect r, const ViewData *v, int *hover,
                int *clicked);
 
-/* ---- single-line text box ----
- * Draws te with caret and selection when focused; *first (a byte offset,
- * the first character shown) moves to keep the caret visible. A click inside
- * places the caret (shift extends). Returns true when the box was clicked. */
+/* ---- text box, wrapped onto lines at word boundaries ----
+ * Draws te with caret and selection when focused, as many lines as fit in r;
+ * *first (the byte offset where the first shown line starts) scrolls to keep
+ * the caret's line visible. A click inside places the caret (shift extends).
+ * Returns true when the box was clicked. */
+#define VIEW_TEXT_MAX_LINES 256 /* lines past this one are not wrapped */
 bool view_textbox(Draw *d, Ui *ui, SDL_Rect r, TextEdit *te, bool focused,
                   size_t *first);
+/* Height of a text box w pixels wide showing te's lines, at most max_lines. */
+int view_textbox_height(Draw *d, const TextEdit *te, int w, int max_lines);
+/* The caret position one line up (dir -1) or down (+1) in a box w wide,
+ * keeping its x; 0 / te->len past the first / last line. */
+size_t view_textbox_vertical(Draw *d, const TextEdit *te, int w, int dir);
+/* Start offsets of te's wrapped lines at w pixels into starts (cap >= 1);
+ * returns how many. */
+int view_text_wrap(Draw *d, const TextEdit *te, int w, size_t *starts, int cap);
 
 #endif
