@@ -349,6 +349,39 @@ int main(void) {
         key(SDLK_END, 0);
     }
 
+    /* --- the head view zooms around the cursor, pans by right-drag, 0 resets --- */
+    {
+        key(SDLK_ESCAPE, 0);
+        settle();
+        HeadLayout *h = &app->head_layout;
+        int zq = 20, zk = 10;
+        int zx = h->map.x + (int)(((float)zk + 0.5f) * h->cell), zy = h->map.y + (int)(((float)zq + 0.5f) * h->cell);
+        mouse(SDL_MOUSEMOTION, zx, zy, 0);
+        SDL_Event e;
+        memset(&e, 0, sizeof e);
+        e.type = SDL_MOUSEWHEEL;
+        e.wheel.y = 3;
+        app_handle_event(app, &e);
+        app_frame(app, false);
+        CHECK(app->head_zoom > 1.9f && app->head_zoom < 2.0f, "3 wheel steps zoom 1.25^3 (%g)", app->head_zoom);
+        CHECK(app->hover_q == zq && app->hover_k == zk, "the cell under the cursor stays put: (%d,%d)",
+              app->hover_q, app->hover_k);
+        CHECK(h->off_q > 0 && h->off_k > 0 && h->n_q < tr()->n_tokens, "zoomed view starts at (%d,%d), %d rows",
+              h->off_q, h->off_k, h->n_q);
+        int oq = h->off_q, ok_ = h->off_k;
+        mouse(SDL_MOUSEBUTTONDOWN, zx, zy, SDL_BUTTON_RIGHT);
+        app_frame(app, false);
+        mouse(SDL_MOUSEMOTION, zx + (int)(3 * h->cell), zy + (int)(2 * h->cell), 0);
+        app_frame(app, false);
+        mouse(SDL_MOUSEBUTTONUP, zx + (int)(3 * h->cell), zy + (int)(2 * h->cell), SDL_BUTTON_RIGHT);
+        app_frame(app, false);
+        CHECK(h->off_k == ok_ - 3 && h->off_q == oq - 2, "right-drag pans by the cells dragged: (%d,%d) -> (%d,%d)",
+              oq, ok_, h->off_q, h->off_k);
+        type("0");
+        app_frame(app, false);
+        CHECK(app->head_zoom == 1.0f && h->off_q == 0 && h->n_q == tr()->n_tokens, "0 resets the zoom");
+    }
+
     /* --- help overlay, reset --- */
     key(SDLK_F1, 0);
     CHECK(app->help, "F1 shows help");

@@ -307,6 +307,10 @@ static void app__text_command(App *app, const char *s) {
     else if (!strcmp(s, "-")) app__window(app, -1);
     else if (!strcmp(s, "]")) app__set_temperature(app, app->temp_slider + 0.1f);
     else if (!strcmp(s, "[")) app__set_temperature(app, app->temp_slider - 0.1f);
+    else if (!strcmp(s, "0")) {
+        app->head_zoom = 1.0f;
+        app->head_off_q = app->head_off_k = 0;
+    }
     app->dirty = true;
 }
 
@@ -452,6 +456,7 @@ static void app__help(App *app) {
         "Grid: click a head to select it; right-click to ablate it (A on the selected head)",
         "    arrow keys move the selection",
         "Head view: hover a cell for its weight and the vector view; click to pin it",
+        "    mouse wheel zooms around the cursor, right-drag pans, 0 resets the zoom",
         "    click a key label (or a token chip) to mask that key for every query",
         "S  cycle scaling: 1/\xE2\x88\x9A" "d, off, temperature      [ ]  temperature down / up",
         "M  cycle masking: causal, none, window       - +  window size",
@@ -504,6 +509,51 @@ static void app__status(App *app, SDL_Rect r) {
         draw_text_fit(d, FONT_SMALL, r.x + pad + w + draw_px(d, 24), y,
                       r.w - w - draw_px(d, 32) - pad, app->msg_error ? th->error : th->text,
                       app->msg);
+}
+
+/* The head view's zoom and pan (raylib-style camera in app state): the wheel
+ * zooms around the cell under the cursor, a right-drag pans, 0 resets. */
+static void app__head_view_transform(App *app) {
+    Ui *ui = &app->ui;
+    HeadLayout *hl = &app->head_layout;
+    const SDL_Rect *m = &hl->map;
+    bool over = !app->help && hl->T > 0 && ui->mx >= m->x && ui->mx < m->x + m->w &&
+                ui->my >= m->y && ui->my < m->y + m->h;
+    HeadLayout base = *hl;
+    view_head_zoom(&app->d, hl, app->head_zoom, &app->head_off_q, &app->head_off_k);
+    if (over && ui->wheel != 0) {
+        /* the point under the cursor, in cells, stays under the cursor */
+        float fx = (float)(ui->mx - m->x) / hl->cell, fy = (float)(ui->my - m->y) / hl->cell;
+        float wk = (float)hl->off_k + fx, wq = (float)hl->off_q + fy;
+        float z = app->head_zoom * powf(1.25f, (float)ui->wheel);
+        *hl = base;
+        int oq = 0, ok = 0;
+        view_head_zoom(&app->d, hl, z, &oq, &ok); /* clamps z */
+        app->head_zoom = hl->zoom;
+        app->head_off_k = (int)lroundf(wk - (float)(ui->mx - m->x) / hl->cell);
+        app->head_off_q = (int)lroundf(wq - (float)(ui->my - m->y) / hl->cell);
+        *hl = base;
+        view_head_zoom(&app->d, hl, app->head_zoom, &app->head_off_q, &app->head_off_k);
+        app->dirty = true;
+    }
+    if (over && ui->pressed[2] && hl->zoom > 1.0f) {
+        app->pan_active = true;
+        app->pan_mx = ui->mx;
+        app->pan_my = ui->my;
+        app->pan_q0 = app->head_off_q;
+        app->pan_k0 = app->head_off_k;
+    }
+    if (app->pan_active && !ui->down[2]) app->pan_active = false;
+    if (app->pan_active) {
+        int oq = app->pan_q0 - (int)lroundf((float)(ui->my - app->pan_my) / hl->cell);
+        int ok = app->pan_k0 - (int)lroundf((float)(ui->mx - app->pan_mx) / hl->cell);
+        if (oq != app->head_off_q || ok != app->head_off_k) {
+            app->head_off_q = oq;
+            app->head_off_k = ok;
+            *hl = base;
+            view_head_zoom(&app->d, hl, app->head_zoom, &app->head_off_q, &app->head_off_k);
+        }
+    }
 }
 
 /* One pass over the UI. Dry passes (on clicks) only act; wet ones draw. */
@@ -594,6 +644,7 @@ static void app__pass(App *app, bool dry) {
     }
     view_head_layout(d, head_in, v.tr ? v.tr->n_tokens : 0, true, app->label_px,
                      &app->head_layout);
+    app__head_view_transform(app);
     int hq = -1, hk = -1;
     int hit = (!app->help && v.tr) ? view_head_hit(&app->head_layout, ui->mx, ui->my, &hq, &hk) : 0;
     app->hover_q = hit == 1 ? hq : -1;
@@ -838,7 +889,17 @@ int app_apply_spec(App *app, const char *spec, EngineError *err) {
         } else if (!strcmp(k, "help")) app->help = on;
         else if (!strcmp(k, "white")) { app->white = on; app__set_theme(app); }
         else if (!strcmp(k, "edit")) app->editing = on;
-        else if (!strcmp(k, "rope")) {
+        else if (!strcmp(k, "zoom")) {
+            float z;
+            int oq = 0, ok = 0;
+            if (sscanf(val, "%f:%d:%d", &z, &oq, &ok) < 1 || !(z >= 1.0f)) {
+                rc = engine_fail(err, "state: zoom=%s; HINT: zoom=Z or zoom=Z:ROW:COLUMN, Z >= 1", val);
+                break;
+            }
+            app->head_zoom = z;
+            app->head_off_q = oq;
+            app->head_off_k = ok;
+        } else if (!strcmp(k, "rope")) {
             if (strcmp(val, "pre") && strcmp(val, "post")) {
                 rc = engine_fail(err, "state: rope=%s; HINT: rope=pre or rope=post", val);
                 break;
@@ -870,7 +931,7 @@ int app_apply_spec(App *app, const char *spec, EngineError *err) {
             textedit_set(&app->edit, val);
         } else {
             rc = engine_fail(err, "state: unknown key \"%s\"; HINT: layer, head, focus, help, "
-                             "white, edit, rope, cmap, scale, mask, ablate, mouse, text", k);
+                             "white, edit, rope, zoom, cmap, scale, mask, ablate, mouse, text", k);
             break;
         }
     }
@@ -913,6 +974,7 @@ App *app_create(const AppArgs *args, SDL_Window *win, int w, int h, EngineError 
     app->ev_result = SDL_RegisterEvents(1);
     if (app->ev_result == (uint32_t)-1) app->ev_result = 0;
     app->hover_q = app->hover_k = app->pin_q = app->pin_k = -1;
+    app->head_zoom = 1.0f;
     app->hover_layer = app->hover_head = -1;
     app->ro = args->run;
     if (app->ro.top_k < 10) app->ro.top_k = 10; /* as many as the panel has room for */

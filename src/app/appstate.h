@@ -59,6 +59,11 @@ typedef struct App {
     bool auto_focus;          /* pin the strongest long-range cell of the
                                  next result (state spec focus=auto) */
     int hover_layer, hover_head; /* grid thumbnail under the mouse */
+    /* head view transform: zoom around the cursor, pan by right-drag */
+    float head_zoom;          /* >= 1; 1 = the whole matrix */
+    int head_off_q, head_off_k; /* first visible row / column when zoomed */
+    bool pan_active;          /* a right-drag pan is in progress */
+    int pan_mx, pan_my, pan_q0, pan_k0; /* where the drag started */
     /* display */
     int cmap;                 /* CmapId of the heatmaps */
     bool white;               /* light theme (slides) */
@@ -109,7 +114,7 @@ int app_export(App *app, bool grid, const char *path, char *path_out, size_t cap
 /* Saves the current frame as a PNG (screenshots). */
 int app_save_frame(App *app, const char *path, EngineError *err);
 /* Applies a state spec "layer=1;head=2;focus=5:3;help=1;white=1;cmap=magma;
- * edit=1;rope=pre;scale=none;mask=window:3;ablate=0.1;mouse=X:Y;text=..." (for
+ * edit=1;rope=pre;zoom=3:10:5;scale=none;mask=window:3;ablate=0.1;mouse=X:Y;text=..." (for
  * screenshots and tests); focus=auto pins the strongest long-range cell. */
 int app_apply_spec(App *app, const char *spec, EngineError *err);
 

@@ -59,13 +59,38 @@ void view_head_layout(Draw *d, SDL_Rect r, int T, bool title, int label_px,
     int fh = font_height(d->font, FONT_SMALL);
     hl->step = (int)ceilf((float)fh * 0.95f / cell);
     if (hl->step < 1) hl->step = 1;
+    hl->zoom = 1.0f;
+    hl->n_q = hl->n_k = T;
+}
+
+void view_head_zoom(Draw *d, HeadLayout *hl, float zoom, int *off_q, int *off_k) {
+    if (hl->T <= 0 || hl->cell <= 0) return;
+    float max_zoom = (float)hl->T / 4.0f;
+    if (zoom > max_zoom) zoom = max_zoom;
+    if (zoom < 1.0f) zoom = 1.0f;
+    float cell = hl->cell * zoom;
+    int n = (int)ceilf((float)hl->map.w / cell - 1e-4f); /* visible, last partial */
+    if (n > hl->T) n = hl->T;
+    int full = (int)floorf((float)hl->map.w / cell + 1e-4f), max_off = hl->T - full;
+    if (max_off < 0) max_off = 0;
+    *off_q = *off_q < 0 ? 0 : *off_q > max_off ? max_off : *off_q;
+    *off_k = *off_k < 0 ? 0 : *off_k > max_off ? max_off : *off_k;
+    hl->zoom = zoom;
+    hl->cell = cell;
+    hl->off_q = *off_q;
+    hl->off_k = *off_k;
+    hl->n_q = hl->n_k = n;
+    if (hl->off_q + n > hl->T) hl->n_q = hl->T - hl->off_q;
+    if (hl->off_k + n > hl->T) hl->n_k = hl->T - hl->off_k;
+    hl->step = (int)ceilf((float)font_height(d->font, FONT_SMALL) * 0.95f / cell);
+    if (hl->step < 1) hl->step = 1;
 }
 
 int view_head_hit(const HeadLayout *hl, int x, int y, int *q, int *k) {
     if (hl->T <= 0 || hl->cell <= 0) return 0;
     const SDL_Rect *m = &hl->map;
-    int col = (int)floorf((float)(x - m->x) / hl->cell);
-    int row = (int)floorf((float)(y - m->y) / hl->cell);
+    int col = hl->off_k + (int)floorf((float)(x - m->x) / hl->cell);
+    int row = hl->off_q + (int)floorf((float)(y - m->y) / hl->cell);
     bool in_cols = x >= m->x && x < m->x + m->w;
     bool in_rows = y >= m->y && y < m->y + m->h;
     if (in_cols && in_rows && col < hl->T && row < hl->T) {
@@ -134,53 +159,69 @@ void view_head_draw(Draw *d, const HeadLayout *hl, const ViewData *v) {
     if (!v->tr || hl->map.w <= 0) return;
     int T = v->tr->n_tokens;
     view__upload_head(d, v);
-    SDL_FRect dst = {(float)hl->map.x, (float)hl->map.y, (float)hl->map.w,
-                     (float)hl->map.h};
-    draw_heat_blit(d, &d->head, (SDL_Rect){0, 0, T, T}, dst);
-    draw_outline(d, (SDL_Rect){hl->map.x - 1, hl->map.y - 1, hl->map.w + 2,
-                               hl->map.h + 2}, th->border, 1);
-    if (run_options_head_ablated(v->ro, v->layer, v->head))
-        draw_outline(d, (SDL_Rect){hl->map.x - 2, hl->map.y - 2, hl->map.w + 4,
-                                   hl->map.h + 4}, th->error, 2);
-
-    /* axis labels: keys rotated above, queries at the left */
-    int fh = font_height(d->font, FONT_SMALL);
-    for (int i = 0; i < T; i++) {
-        bool focus_k = i == v->k, focus_q = i == v->q;
-        if (i % hl->step != 0 && !focus_k && !focus_q) continue;
-        const char *lab = view_label(v, i);
-        int cx = hl->map.x + (int)((float)i * hl->cell + hl->cell / 2);
-        bool masked = run_options_key_masked(v->ro, i);
-        SDL_Color kc = masked ? th->warn : focus_k ? th->accent : th->text_dim;
-        draw_text_up(d, FONT_SMALL, cx, hl->map.y - draw_px(d, 4),
-                     hl->cols.h - draw_px(d, 4), kc, lab);
-        if (masked)
-            draw_fill(d, (SDL_Rect){cx - draw_px(d, 3), hl->map.y - draw_px(d, 3),
-                                    draw_px(d, 6), draw_px(d, 2)}, th->warn);
-        int cy = hl->map.y + (int)((float)i * hl->cell + hl->cell / 2);
-        char buf[128];
-        font_elide(d->font, FONT_SMALL, lab, hl->rows.w - draw_px(d, 4), buf, sizeof buf);
-        int w = font_width(d->font, FONT_SMALL, buf);
-        draw_text(d, FONT_SMALL, hl->map.x - draw_px(d, 6) - w, cy - fh / 2,
-                  focus_q ? th->accent : th->text_dim, buf);
-    }
-    static const char axes[] = "query \xE2\x86\x93  key \xE2\x86\x92";
-    if (font_width(d->font, FONT_SMALL, axes) <= hl->rows.w)
-        draw_text(d, FONT_SMALL, hl->rows.x, hl->cols.y, th->text_dim, axes);
-    else /* no room in the corner: under the map */
-        draw_text(d, FONT_SMALL, hl->map.x, hl->map.y + hl->map.h + draw_px(d, 4),
-                  th->text_dim, axes);
-
+    /* the visible cells, (off_q.., off_k..), clipped to the map when zoomed */
+    int nq = hl->n_q > 0 ? hl->n_q : T, nk = hl->n_k > 0 ? hl->n_k : T;
+    bool zoomed = hl->zoom > 1.0f;
+    if (zoomed && !d->dry) SDL_RenderSetClipRect(d->r, &hl->map);
+    SDL_FRect dst = {(float)hl->map.x, (float)hl->map.y,
+                     zoomed ? (float)nk * hl->cell : (float)hl->map.w,
+                     zoomed ? (float)nq * hl->cell : (float)hl->map.h};
+    draw_heat_blit(d, &d->head, (SDL_Rect){hl->off_k, hl->off_q, nk, nq}, dst);
     /* crosshair on the focused cell */
     if (v->q >= 0 && v->k >= 0 && v->q < T && v->k < T) {
         SDL_Color hair = draw_alpha(th->text, 70);
-        int x = hl->map.x + (int)((float)v->k * hl->cell);
-        int y = hl->map.y + (int)((float)v->q * hl->cell);
+        int x = hl->map.x + (int)((float)(v->k - hl->off_k) * hl->cell);
+        int y = hl->map.y + (int)((float)(v->q - hl->off_q) * hl->cell);
         int c = (int)ceilf(hl->cell);
         draw_outline(d, (SDL_Rect){hl->map.x, y, hl->map.w, c}, hair, 1);
         draw_outline(d, (SDL_Rect){x, hl->map.y, c, hl->map.h}, hair, 1);
         draw_outline(d, (SDL_Rect){x - 1, y - 1, c + 2, c + 2}, th->accent, 2);
     }
+    if (zoomed && !d->dry) SDL_RenderSetClipRect(d->r, NULL);
+    draw_outline(d, (SDL_Rect){hl->map.x - 1, hl->map.y - 1, hl->map.w + 2,
+                               hl->map.h + 2}, zoomed ? th->accent : th->border, 1);
+    if (run_options_head_ablated(v->ro, v->layer, v->head))
+        draw_outline(d, (SDL_Rect){hl->map.x - 2, hl->map.y - 2, hl->map.w + 4,
+                                   hl->map.h + 4}, th->error, 2);
+
+    /* axis labels of the visible cells: keys rotated above, queries at the left */
+    int fh = font_height(d->font, FONT_SMALL);
+    for (int i = hl->off_k; i < hl->off_k + nk; i++) {
+        bool focus_k = i == v->k;
+        if (i % hl->step != 0 && !focus_k) continue;
+        int cx = hl->map.x + (int)((float)(i - hl->off_k) * hl->cell + hl->cell / 2);
+        if (cx >= hl->map.x + hl->map.w) continue;
+        bool masked = run_options_key_masked(v->ro, i);
+        SDL_Color kc = masked ? th->warn : focus_k ? th->accent : th->text_dim;
+        draw_text_up(d, FONT_SMALL, cx, hl->map.y - draw_px(d, 4),
+                     hl->cols.h - draw_px(d, 4), kc, view_label(v, i));
+        if (masked)
+            draw_fill(d, (SDL_Rect){cx - draw_px(d, 3), hl->map.y - draw_px(d, 3),
+                                    draw_px(d, 6), draw_px(d, 2)}, th->warn);
+    }
+    for (int i = hl->off_q; i < hl->off_q + nq; i++) {
+        bool focus_q = i == v->q;
+        if (i % hl->step != 0 && !focus_q) continue;
+        int cy = hl->map.y + (int)((float)(i - hl->off_q) * hl->cell + hl->cell / 2);
+        if (cy >= hl->map.y + hl->map.h) continue;
+        char buf[128];
+        font_elide(d->font, FONT_SMALL, view_label(v, i), hl->rows.w - draw_px(d, 4), buf, sizeof buf);
+        int w = font_width(d->font, FONT_SMALL, buf);
+        draw_text(d, FONT_SMALL, hl->map.x - draw_px(d, 6) - w, cy - fh / 2,
+                  focus_q ? th->accent : th->text_dim, buf);
+    }
+    static const char axes[] = "query \xE2\x86\x93  key \xE2\x86\x92";
+    char under[160];
+    if (zoomed)
+        snprintf(under, sizeof under, "%s   zoom %.1f\xC3\x97 \xC2\xB7 rows %d\xE2\x80\x93%d, columns %d\xE2\x80\x93%d \xC2\xB7 0 resets",
+                 axes, hl->zoom, hl->off_q, hl->off_q + nq - 1, hl->off_k, hl->off_k + nk - 1);
+    else
+        snprintf(under, sizeof under, "%s", axes);
+    if (!zoomed && font_width(d->font, FONT_SMALL, axes) <= hl->rows.w)
+        draw_text(d, FONT_SMALL, hl->rows.x, hl->cols.y, th->text_dim, axes);
+    else /* no room in the corner (or zoom info): under the map */
+        draw_text_fit(d, FONT_SMALL, hl->map.x, hl->map.y + hl->map.h + draw_px(d, 4),
+                      hl->map.w + hl->bar.w + draw_px(d, 40), th->text_dim, under);
     view_colorbar(d, hl->bar);
 }
 

@@ -46,12 +46,20 @@ typedef struct {
     SDL_Rect bar;     /* color bar */
     int step;         /* a label every step tokens */
     int T;
+    /* view transform (zoom and pan; identity after view_head_layout) */
+    float zoom;       /* cells are zoom times their fitted size; >= 1 */
+    int off_q, off_k; /* first visible query row / key column */
+    int n_q, n_k;     /* rows / columns visible (the last may be partial) */
 } HeadLayout;
 
 /* label_px: the widest token label in pixels (sizes the axis margins;
  * 0 = the maximum margin). */
 void view_head_layout(Draw *d, SDL_Rect r, int T, bool title, int label_px,
                       HeadLayout *hl);
+/* Applies a view transform to a laid-out head view: cells zoom times larger
+ * (clamped to [1, T / 4] or at least 1), showing from row *off_q and column
+ * *off_k (clamped so the map stays full; written back). */
+void view_head_zoom(Draw *d, HeadLayout *hl, float zoom, int *off_q, int *off_k);
 /* The widest label of v in FONT_SMALL pixels. */
 int view_max_label_px(Draw *d, const ViewData *v);
 /* What is at pixel (x, y): 1 = cell (*q, *k), 2 = key label (*k),
