@@ -19,6 +19,15 @@ typedef struct {
     int w, h;
 } FontEntry;
 
+/* Measured widths, apart from the textures: layout measures many strings it
+ * never draws (elision candidates, wrapped-line prefixes). */
+typedef struct {
+    uint64_t hash;   /* 0 = empty slot */
+    int size;
+    char *s;
+    int w;
+} FontWidth;
+
 struct FontCache {
     SDL_Renderer *r;
     char path[1024];
@@ -26,6 +35,8 @@ struct FontCache {
     TTF_Font *face[FONT_COUNT];   /* opened at round(points * scale) px */
     FontEntry *entries;           /* (FONT_CACHE_CAP) */
     int n_entries;
+    FontWidth *widths;            /* (FONT_CACHE_CAP) */
+    int n_widths;
 };
 
 const char *font_resolve_path(EngineError *err) {
@@ -59,6 +70,11 @@ static void font__clear(FontCache *fc) {
         memset(e, 0, sizeof *e);
     }
     fc->n_entries = 0;
+    for (int i = 0; fc->widths && i < FONT_CACHE_CAP; i++) {
+        free(fc->widths[i].s);
+        memset(&fc->widths[i], 0, sizeof fc->widths[i]);
+    }
+    fc->n_widths = 0;
 }
 
 static int font__open_faces(FontCache *fc, EngineError *err) {
@@ -85,7 +101,9 @@ FontCache *font_create(SDL_Renderer *r, EngineError *err) {
     }
     FontCache *fc = calloc(1, sizeof *fc);
     if (fc) fc->entries = calloc(FONT_CACHE_CAP, sizeof *fc->entries);
-    if (!fc || !fc->entries) {
+    if (fc) fc->widths = calloc(FONT_CACHE_CAP, sizeof *fc->widths);
+    if (!fc || !fc->entries || !fc->widths) {
+        if (fc) free(fc->entries);
         free(fc);
         TTF_Quit();
         engine_fail(err, "font cache: out of memory; HINT: close other programs");
@@ -105,6 +123,7 @@ void font_free(FontCache *fc) {
     if (!fc) return;
     font__clear(fc);
     free(fc->entries);
+    free(fc->widths);
     for (int i = 0; i < FONT_COUNT; i++)
         if (fc->face[i]) TTF_CloseFont(fc->face[i]);
     free(fc);
@@ -126,13 +145,6 @@ int font_height(FontCache *fc, FontSize size) {
     return fc->face[size] ? TTF_FontHeight(fc->face[size]) : 0;
 }
 
-int font_width(FontCache *fc, FontSize size, const char *s) {
-    int w = 0, h = 0;
-    if (!s || !*s || !fc->face[size]) return 0;
-    if (TTF_SizeUTF8(fc->face[size], s, &w, &h) != 0) return 0;
-    return w;
-}
-
 static uint64_t font__hash(FontSize size, const char *s) {
     uint64_t h = 1469598103934665603ull ^ (uint64_t)size;
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
@@ -140,6 +152,36 @@ static uint64_t font__hash(FontSize size, const char *s) {
         h *= 1099511628211ull;
     }
     return h ? h : 1;
+}
+
+int font_width(FontCache *fc, FontSize size, const char *s) {
+    int w = 0, h = 0;
+    if (!s || !*s || !fc->face[size]) return 0;
+    uint64_t hs = font__hash(size, s);
+    unsigned i = (unsigned)(hs % FONT_CACHE_CAP);
+    for (;;) {
+        FontWidth *e = &fc->widths[i];
+        if (!e->hash) break;
+        if (e->hash == hs && e->size == (int)size && strcmp(e->s, s) == 0) return e->w;
+        i = (i + 1) % FONT_CACHE_CAP;
+    }
+    if (TTF_SizeUTF8(fc->face[size], s, &w, &h) != 0) return 0;
+    if (fc->n_widths >= FONT_CACHE_CAP * 3 / 4) { /* start over: cheap to refill */
+        for (int j = 0; j < FONT_CACHE_CAP; j++) {
+            free(fc->widths[j].s);
+            memset(&fc->widths[j], 0, sizeof fc->widths[j]);
+        }
+        fc->n_widths = 0;
+        i = (unsigned)(hs % FONT_CACHE_CAP);
+    }
+    FontWidth *e = &fc->widths[i];
+    e->s = strdup(s);
+    if (!e->s) return w;
+    e->hash = hs;
+    e->size = size;
+    e->w = w;
+    fc->n_widths++;
+    return w;
 }
 
 /* The cached white texture for s, rendering it on a miss. NULL for "". */

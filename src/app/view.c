@@ -439,10 +439,10 @@ void view_vectors_draw(Draw *d, SDL_Rect r, const ViewData *v, VecLayout *vl) {
     const Trace *tr = v->tr;
     int T = tr->n_tokens, D = tr->d_head;
     if (v->q < 0 || v->k < 0 || v->q >= T || v->k >= T) {
-        draw_text_fit(d, FONT_NORMAL, r.x, r.y, r.w, th->text_dim,
-                      "Hover a cell of the head view to see");
-        draw_text_fit(d, FONT_NORMAL, r.x, r.y + fn, r.w, th->text_dim,
-                      "how its weight is computed: q, k, q\xC2\xB7k, softmax, v.");
+        static const char *hint[] = {"Hover a cell of the head view", "to see how its weight is computed:",
+                                     "q, k, q\xC2\xB7k, score, softmax, v."};
+        for (int i = 0; i < 3; i++)
+            draw_text_fit(d, FONT_NORMAL, r.x, r.y + i * fn, r.w, th->text_dim, hint[i]);
         return;
     }
     int q = v->q, k = v->k, L = v->layer, H = v->head;
