@@ -28,12 +28,19 @@ shot help-1280x800 1280x800 "help=1"
 shot slides-1280x800 1280x800 "white=1;cmap=slides;mask=window:3;layer=0;head=1;focus=auto"
 shot ablate-1280x800 1280x800 "ablate=0.0,0.1;scale=none;layer=1;head=0;focus=auto"
 shot edit-1280x800 1280x800 "edit=1;text=The cat sat on the mat. The cat sat on the;focus=auto"
+LONG="It is a truth universally acknowledged, that a single man in possession of a good fortune, must be in want of a wife. However little known the feelings or views of such a man may be on his first entering a neighbourhood, this truth is so well fixed in the minds of the surrounding families, that he is considered as the rightful property of some one or other of their daughters."
+shot long-zoom-1920x1080 1920x1080 "text=$LONG;layer=1;head=0;zoom=2.5:40:30;focus=60:44"
 
 # a real pretrained model too (Llama architecture), when ../shared is present
 STORIES=${ATTNSCOPE_SHARED:-../shared}/models/stories260K/stories260K.bin
 if [ -f "$STORIES" ]; then
     ATTNSCOPE_SIZE=1280x800 ATTNSCOPE_STATE="layer=2;head=3;focus=auto" \
     ATTNSCOPE_SCREENSHOT="$OUT/stories260K-1280x800.png" ATTNSCOPE_AFTER_MS=300 \
+        xvfb-run -a -s "-screen 0 1920x1080x24" "$BIN" app --model "$STORIES" \
+        --text "Once upon a time, there was a little girl named Lily. She loved to play. Lily"
+    # q and k before RoPE in the vector view (the weight still uses the rotated ones)
+    ATTNSCOPE_SIZE=1280x800 ATTNSCOPE_STATE="layer=2;head=3;focus=auto;rope=pre" \
+    ATTNSCOPE_SCREENSHOT="$OUT/stories260K-prerope-1280x800.png" ATTNSCOPE_AFTER_MS=300 \
         xvfb-run -a -s "-screen 0 1920x1080x24" "$BIN" app --model "$STORIES" \
         --text "Once upon a time, there was a little girl named Lily. She loved to play. Lily"
 fi

@@ -124,8 +124,11 @@ int export_png(const Model *m, const char *text, const TokenList *tokens,
     run_options_describe(ro, desc, sizeof desc);
     SDL_Rect body = {pad, pad, W - 2 * pad, H - 2 * pad};
     if (eo->grid) {
-        snprintf(title, sizeof title, "%s  \xC2\xB7  %d layers \xC3\x97 %d heads  \xC2\xB7  %s",
-                 m->name, tr->n_layer, tr->n_head, desc);
+        char kv[48] = "";
+        if (tr->n_kv_head > 0 && tr->n_kv_head < tr->n_head)
+            snprintf(kv, sizeof kv, " sharing %d KV heads", tr->n_kv_head);
+        snprintf(title, sizeof title, "%s  \xC2\xB7  %d layers \xC3\x97 %d heads%s  \xC2\xB7  %s",
+                 m->name, tr->n_layer, tr->n_head, kv, desc);
         int th_h = font_height(d.font, FONT_TITLE) + draw_px(&d, 8);
         draw_text_fit(&d, FONT_TITLE, body.x, body.y, body.w, d.th.text, title);
         v.layer = v.head = -1;
