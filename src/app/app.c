@@ -42,7 +42,18 @@ static void app__say(App *app, bool error, const char *fmt, ...) {
 void app_rerun(App *app) {
     app->dirty = true;
     if (!app->worker) return;
+    if (app->posted_gen == app->shown_gen) app->pending_since_ms = app__now_ms();
     app->posted_gen = worker_post(app->worker, app->edit.buf, &app->ro);
+}
+
+/* Milliseconds left to hold the frame for a run in flight (0 = draw now):
+ * a keystroke then costs one frame with the new trace instead of a stale
+ * frame (that competes with the forward pass for the cores) and a second
+ * one. Bounded from the oldest pending request, so fast typing still shows. */
+static int app__hold_ms(const App *app) {
+    if (!app->worker || app->posted_gen == app->shown_gen) return 0;
+    double left = APP_HOLD_MS - (app__now_ms() - app->pending_since_ms);
+    return left > 0 ? (int)ceil(left) : 0;
 }
 
 /* Shows the worker's newest result, if any. */
@@ -1205,15 +1216,16 @@ int app_main(const AppArgs *args_in) {
     Uint32 start = SDL_GetTicks();
     while (!app->quit) {
         SDL_Event e;
-        int got;
+        int got, hold = app__hold_ms(app);
         if (args.screenshot) got = SDL_WaitEventTimeout(&e, 50);
+        else if (hold > 0) got = SDL_WaitEventTimeout(&e, hold);
         else if (app->dirty) got = SDL_PollEvent(&e);
         else got = SDL_WaitEvent(&e);
         if (got) {
             app_handle_event(app, &e);
             app__drain(app);
         }
-        app_frame(app, false);
+        if (app__hold_ms(app) == 0) app_frame(app, false);
         if (args.screenshot && SDL_GetTicks() - start >= (Uint32)args.after_ms &&
             (!app->worker || app->shown_gen == app->posted_gen)) {
             if (app_save_frame(app, args.screenshot, &err)) {

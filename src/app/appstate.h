@@ -25,6 +25,7 @@
 #include "app/worker.h"
 
 #define APP_MAX_TOKENS 512 /* the app's cap under n_ctx: trace memory grows as T^2 */
+#define APP_HOLD_MS 33     /* a frame waits this long for a run in flight */
 
 typedef struct App {
     /* platform */
@@ -49,6 +50,7 @@ typedef struct App {
     RunOptions ro;
     float temp_slider;        /* log10(temperature), slider position */
     uint64_t posted_gen;      /* newest request sent to the worker */
+    double pending_since_ms;  /* when the oldest unanswered request was sent */
     WorkResult *res;          /* newest result shown; NULL before the first */
     uint64_t shown_gen;       /* res->gen, 0 before the first */
     bool truncation_noted;    /* message shown for the current truncation */
