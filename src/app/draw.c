@@ -61,6 +61,7 @@ void draw_free(Draw *d) {
     draw__heat_free(&d->head);
     draw__heat_free(&d->grid);
     draw__heat_free(&d->vec);
+    draw__heat_free(&d->strips);
     font_free(d->font);
     d->font = NULL;
 }

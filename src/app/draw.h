@@ -55,7 +55,9 @@ typedef struct {
     bool dry;            /* measure and hit-test only */
     HeatTex head;        /* selected head, (query, key) */
     HeatTex grid;        /* atlas of thumbnails, (layer, head+avg) tiles */
-    HeatTex vec;         /* vector view matrices */
+    HeatTex vec;         /* vector view: v of every key, (key, d_head) */
+    HeatTex strips;      /* vector view rows: q, k, q*k, output (d_head
+                            cells) and the softmax row (T cells) */
 } Draw;
 
 /* Sets up d for renderer r: opens the font. Returns -1 with err on failure. */

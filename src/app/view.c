@@ -386,17 +386,16 @@ void view_grid_draw(Draw *d, const GridLayout *gl, const ViewData *v,
 /* ------------------------------------------------------------------ */
 /* vector view                                                          */
 
-/* One signed vector as a strip of cells, normalized by scale. */
-static void view__strip(Draw *d, SDL_Rect r, const float *x, int n, float scale) {
+/* Row `row` of d->strips (n cells), scaled to r, outlined. */
+static void view__strip(Draw *d, SDL_Rect r, int row, int n) {
     if (d->dry || n <= 0) return;
-    float cw = (float)r.w / (float)n;
-    for (int i = 0; i < n; i++) {
-        SDL_Color c = draw_color(colormap_diverging(scale > 0 ? x[i] / scale : 0,
-                                                    d->th.neutral));
-        int x0 = r.x + (int)((float)i * cw), x1 = r.x + (int)((float)(i + 1) * cw);
-        draw_fill(d, (SDL_Rect){x0, r.y, x1 - x0 > 0 ? x1 - x0 : 1, r.h}, c);
-    }
+    draw_heat_blit(d, &d->strips, (SDL_Rect){0, row, n, 1},
+                   (SDL_FRect){(float)r.x, (float)r.y, (float)r.w, (float)r.h});
     draw_outline(d, r, d->th.border, 1);
+}
+
+static uint32_t view__argb(Rgb c) {
+    return 0xFF000000u | (uint32_t)c.r << 16 | (uint32_t)c.g << 8 | c.b;
 }
 
 static float view__maxabs(const float *x, int n) {
@@ -460,6 +459,29 @@ void view_vectors_draw(Draw *d, SDL_Rect r, const ViewData *v, VecLayout *vl) {
         prod[i] = qv[i] * kv[i];
         dot += prod[i];
     }
+    float qk_scale = fmaxf(view__maxabs(qv, D), view__maxabs(kv, D));
+    float prod_scale = view__maxabs(prod, D);
+    float vmax = fmaxf(view__maxabs(vv, T * D), view__maxabs(out, D));
+    if (!d->dry) {
+        /* every strip in one texture, uploaded when the focus or trace changes
+           (one copy per strip instead of one rectangle per cell) */
+        int pitch;
+        uint64_t key[4] = {v->gen, (uint64_t)L << 32 | (uint64_t)H,
+                           (uint64_t)q << 32 | (uint64_t)k,
+                           (uint64_t)pre << 56 | (uint64_t)d->cmap << 32 |
+                           (uint64_t)th->neutral.r << 16 | (uint64_t)th->neutral.g << 8 | th->neutral.b};
+        uint32_t *px = draw_heat_begin(d, &d->strips, D > T ? D : T, 5, key, &pitch);
+        if (px) {
+            for (int i = 0; i < D; i++) {
+                px[i] = view__argb(colormap_diverging(qk_scale > 0 ? qv[i] / qk_scale : 0, th->neutral));
+                px[pitch + i] = view__argb(colormap_diverging(qk_scale > 0 ? kv[i] / qk_scale : 0, th->neutral));
+                px[2 * pitch + i] = view__argb(colormap_diverging(prod_scale > 0 ? prod[i] / prod_scale : 0, th->neutral));
+                px[3 * pitch + i] = view__argb(colormap_diverging(vmax > 0 ? out[i] / vmax : 0, th->neutral));
+            }
+            for (int j = 0; j < T; j++) px[4 * pitch + j] = draw_lut(d, att[j]);
+            draw_heat_unlock(&d->strips);
+        }
+    }
     int lab_w = draw_px(d, 58), gap = draw_px(d, 5);
     int sx = r.x + lab_w, sw = r.w - lab_w, sh = draw_px(d, 14);
     int y = r.y;
@@ -486,15 +508,11 @@ void view_vectors_draw(Draw *d, SDL_Rect r, const ViewData *v, VecLayout *vl) {
         y += fh + gap / 2;
     }
     y += gap / 2;
-    float qk_scale = fmaxf(view__maxabs(qv, D), view__maxabs(kv, D));
-    struct { const char *name; const float *x; float scale; } rows[3] = {
-        {"q", qv, qk_scale}, {"k", kv, qk_scale},
-        {"q\xE2\x8A\x99k", prod, view__maxabs(prod, D)},
-    };
+    static const char *names[3] = {"q", "k", "q\xE2\x8A\x99k"};
     for (int i = 0; i < 3; i++) {
         SDL_Rect strip = {sx, y, sw, sh};
-        draw_text(d, FONT_SMALL, r.x, y + (sh - fh) / 2, th->text_dim, rows[i].name);
-        view__strip(d, strip, rows[i].x, D, rows[i].scale);
+        draw_text(d, FONT_SMALL, r.x, y + (sh - fh) / 2, th->text_dim, names[i]);
+        view__strip(d, strip, i, D);
         if (vl) *(i == 0 ? &vl->q : i == 1 ? &vl->k : &vl->prod) = strip;
         y += sh + gap;
     }
@@ -531,13 +549,7 @@ void view_vectors_draw(Draw *d, SDL_Rect r, const ViewData *v, VecLayout *vl) {
     draw_text(d, FONT_SMALL, r.x, y + (sh - fh) / 2, th->text_dim, "softmax");
     if (!d->dry) {
         float cw = (float)sw / (float)T;
-        for (int j = 0; j < T; j++) {
-            uint32_t c = draw_lut(d, att[j]);
-            int x0 = sx + (int)((float)j * cw), x1 = sx + (int)((float)(j + 1) * cw);
-            draw_fill(d, (SDL_Rect){x0, y, x1 - x0 > 0 ? x1 - x0 : 1, sh},
-                      (SDL_Color){(c >> 16) & 255, (c >> 8) & 255, c & 255, 255});
-        }
-        draw_outline(d, (SDL_Rect){sx, y, sw, sh}, th->border, 1);
+        view__strip(d, (SDL_Rect){sx, y, sw, sh}, 4, T);
         int x0 = sx + (int)((float)k * cw);
         draw_outline(d, (SDL_Rect){x0 - 1, y - 1, (int)ceilf(cw) + 2, sh + 2}, th->accent, 2);
     }
@@ -549,7 +561,6 @@ void view_vectors_draw(Draw *d, SDL_Rect r, const ViewData *v, VecLayout *vl) {
     snprintf(s, sizeof s, "v of each key (rows), bar = its weight");
     draw_text_fit(d, FONT_SMALL, r.x, y, r.w, th->text_dim, s);
     y += fh + gap / 2;
-    float vmax = fmaxf(view__maxabs(vv, T * D), view__maxabs(out, D));
     if (vh > T) {
         float rh = (float)vh / (float)T;
         if (rh > (float)sh) rh = (float)sh;
@@ -562,9 +573,8 @@ void view_vectors_draw(Draw *d, SDL_Rect r, const ViewData *v, VecLayout *vl) {
         if (px) {
             for (int j = 0; j < T; j++)
                 for (int i = 0; i < D; i++) {
-                    Rgb c = colormap_diverging(vv[(size_t)j * D + i] / (vmax > 0 ? vmax : 1),
-                                               th->neutral);
-                    px[j * pitch + i] = 0xFF000000u | (uint32_t)c.r << 16 | (uint32_t)c.g << 8 | c.b;
+                    px[j * pitch + i] = view__argb(colormap_diverging(
+                        vv[(size_t)j * D + i] / (vmax > 0 ? vmax : 1), th->neutral));
                 }
             draw_heat_unlock(&d->vec);
         }
@@ -584,7 +594,7 @@ void view_vectors_draw(Draw *d, SDL_Rect r, const ViewData *v, VecLayout *vl) {
         y += fh + gap;
     }
     draw_text(d, FONT_SMALL, r.x, y + (sh - fh) / 2, th->text, "\xCE\xA3 w\xC2\xB7v");
-    view__strip(d, (SDL_Rect){sx, y, sw, sh}, out, D, vmax);
+    view__strip(d, (SDL_Rect){sx, y, sw, sh}, 3, D);
     y += sh + gap / 2;
     snprintf(s, sizeof s, "= head output at query %d (|max| %.3g)", q, vmax);
     draw_text_fit(d, FONT_SMALL, sx, y, sw, th->text_dim, s);
