@@ -29,7 +29,7 @@ shot slides-1280x800 1280x800 "white=1;cmap=slides;mask=window:3;layer=0;head=1;
 shot ablate-1280x800 1280x800 "ablate=0.0,0.1;scale=none;layer=1;head=0;focus=auto"
 shot edit-1280x800 1280x800 "edit=1;text=The cat sat on the mat. The cat sat on the;focus=auto"
 LONG="It is a truth universally acknowledged, that a single man in possession of a good fortune, must be in want of a wife. However little known the feelings or views of such a man may be on his first entering a neighbourhood, this truth is so well fixed in the minds of the surrounding families, that he is considered as the rightful property of some one or other of their daughters."
-shot long-zoom-1920x1080 1920x1080 "text=$LONG;layer=1;head=0;zoom=2.5:40:30;focus=60:44"
+shot long-zoom-1920x1080 1920x1080 "text=$LONG;layer=4;head=3;zoom=2.5;focus=auto"
 
 # a real pretrained model too (Llama architecture), when ../shared is present
 STORIES=${ATTNSCOPE_SHARED:-../shared}/models/stories260K/stories260K.bin

@@ -96,6 +96,11 @@ static void app__take_result(App *app) {
                     app->pin_k = k;
                 }
         app->auto_focus = false;
+        if (app->head_zoom > 1.0f && app->pin_q >= 0) { /* zoomed: center on it */
+            int half = (int)((float)T / app->head_zoom / 2.0f);
+            app->head_off_q = app->pin_q - half;
+            app->head_off_k = app->pin_k - half;
+        }
     }
 }
 
@@ -619,6 +624,36 @@ static void app__pass(App *app, bool dry) {
 
     ViewData v = app_view_data(app);
     const ModelConfig *cfg = app->model ? &app->model->config : NULL;
+    if (v.gen != app->label_px_gen || d->s != app->label_px_scale) {
+        app->label_px = view_max_label_px(d, &v);
+        app->label_px_gen = v.gen;
+        app->label_px_scale = d->s;
+    }
+    if (v.tr) {
+        /* the head map is square and usually height-bound: the width it
+           leaves over goes to the grid and the vector view */
+        HeadLayout probe;
+        SDL_Rect in = ui_panel(&(Draw){.r = d->r, .font = d->font, .s = d->s, .dry = true},
+                               lo.head, "x");
+        view_head_layout(d, in, v.tr->n_tokens, true, app->label_px, &probe);
+        int need = probe.bar.x + probe.bar.w + draw_px(d, 12) +
+                   font_width(d->font, FONT_SMALL, "0.00") + pad - lo.head.x;
+        int title = font_width(d->font, FONT_TITLE, "pd-gpt2  \xC2\xB7  layer 10  \xC2\xB7  head 10  "
+                               "\xC2\xB7  scale=sqrt mask=causal") + 2 * pad;
+        if (need < title) need = title;
+        int spare = lo.head.w - need;
+        int grow_l = spare / 2, grow_r = spare - grow_l;
+        if (grow_l > W * 36 / 100 - left_w) grow_l = W * 36 / 100 - left_w;
+        if (grow_r > W * 32 / 100 - right_w) grow_r = W * 32 / 100 - right_w;
+        if (spare > 0 && grow_l > 0 && grow_r > 0) {
+            lo.grid.w += grow_l;
+            lo.pred.w += grow_l;
+            lo.head.x += grow_l;
+            lo.head.w -= grow_l + grow_r;
+            lo.vec.x -= grow_r;
+            lo.vec.w += grow_r;
+        }
+    }
 
     /* ---- hit tests (before drawing, so every view sees this frame's focus) */
     SDL_Rect grid_in = ui_panel(&(Draw){.r = d->r, .font = d->font, .s = d->s, .dry = true},
@@ -651,11 +686,6 @@ static void app__pass(App *app, bool dry) {
     v.head = app->head;
     SDL_Rect head_in = ui_panel(&(Draw){.r = d->r, .font = d->font, .s = d->s, .dry = true},
                                 lo.head, "x");
-    if (v.gen != app->label_px_gen || d->s != app->label_px_scale) {
-        app->label_px = view_max_label_px(d, &v);
-        app->label_px_gen = v.gen;
-        app->label_px_scale = d->s;
-    }
     view_head_layout(d, head_in, v.tr ? v.tr->n_tokens : 0, true, app->label_px,
                      &app->head_layout);
     app__head_view_transform(app);
@@ -1228,6 +1258,10 @@ int app_main(const AppArgs *args_in) {
         if (app__hold_ms(app) == 0) app_frame(app, false);
         if (args.screenshot && SDL_GetTicks() - start >= (Uint32)args.after_ms &&
             (!app->worker || app->shown_gen == app->posted_gen)) {
+            /* warm frames: the status line then shows a steady-state render
+               time, not the first frame's font rasterization */
+            app_frame(app, true);
+            app_frame(app, true);
             if (app_save_frame(app, args.screenshot, &err)) {
                 fprintf(stderr, "attnscope: %s\n", err.msg);
                 rc = 1;

@@ -486,7 +486,7 @@ void view_vectors_draw(Draw *d, SDL_Rect r, const ViewData *v, VecLayout *vl) {
     int sx = r.x + lab_w, sw = r.w - lab_w, sh = draw_px(d, 14);
     int y = r.y;
     char s[256];
-    snprintf(s, sizeof s, "query %d %s  \xE2\x86\x92  key %d %s", q, view_label(v, q),
+    snprintf(s, sizeof s, "query %d \"%s\"  \xE2\x86\x92  key %d \"%s\"", q, view_label(v, q),
              k, view_label(v, k));
     draw_text_fit(d, FONT_NORMAL, r.x, y, r.w, th->text, s);
     y += fn + gap / 2;
