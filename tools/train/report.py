@@ -61,6 +61,11 @@ def main():
     ax.plot(ev_tok, ev_val, "s-", color="#d62728", ms=4, label="validation")
     ax.axhline(unigram_val, ls="--", color="#9467bd", lw=1, label=f"unigram baseline {unigram_val:.2f}")
     ax.axhline(math.log(V), ls=":", color="#7f7f7f", lw=1, label=f"ln(vocab) {math.log(V):.2f}")
+    hp = summary["hp"]
+    for c in hp.get("cycles", [])[1:]:
+        # Mark the warm restart: the bump in train loss there is the LR going back up.
+        ax.axvline(c["start"] * hp["batch"] * hp["ctx"] / 1e6, color="#ff7f0e", lw=0.8, ls="-.",
+                   label=f"LR restart (step {c['start']})")
     ax.set_xlabel("training tokens (millions)")
     ax.set_ylabel("loss (nats/token)")
     ax.set_ylim(min(ev_val.min(), ev_train.min()) - 0.3, math.log(V) + 0.3)
