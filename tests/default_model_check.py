@@ -46,8 +46,17 @@ def main():
             first = next((j for j, (a, b) in enumerate(zip(ids, case["ids"])) if a != b), min(len(ids), len(case["ids"])))
             print(f"FAIL case {i}: token ids differ from the Python encoder at position {first}")
             failed += 1
-        loss = json.loads(dump.stdout)["loss"]
-        want = case["loss"]
+        out = json.loads(dump.stdout)
+        # the top 5 at the last position, in order (ties aside)
+        got_top = [t["id"] for t in out["top_k"][-1]]
+        want_top = [t["id"] for t in case.get("last_top5", [])]
+        if want_top and got_top[:len(want_top)] != want_top:
+            print(f"FAIL case {i}: last-position top-5 {got_top} != PyTorch {want_top}")
+            failed += 1
+        elif want_top:
+            passed += 1
+        loss = out["loss"]
+        want = case["mean_loss_nats"]
         ok = abs(loss - want) <= TOL
         print(f"case {i}: {len(ids)} tokens, attnscope loss {loss:.6f}, PyTorch {want:.6f}, "
               f"|diff| {abs(loss - want):.2e} {'ok' if ok else 'FAIL'}")
