@@ -192,12 +192,19 @@ static void attention_head(const float *q, const float *k, const float *v, float
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, T, dh, 1.0f, q, dh, k, dh, 0.0f,
                 raw, T);
     const float scale = attn_scale(ro, dh);
+    bool any_masked_key = false;
+    for (int j = 0; j < T && !any_masked_key; j++) any_masked_key = run_options_key_masked(ro, j);
     for (int i = 0; i < T; i++) {
         float *s = scores + (size_t)i * T, *a = att + (size_t)i * T;
         const float *r = raw + (size_t)i * T;
+        /* visible keys of query i form [lo, hi) before masked keys */
+        int lo = 0, hi = T;
+        if (ro->mask != MASK_NONE) hi = i + 1;
+        if (ro->mask == MASK_WINDOW) lo = i - ro->window + 1 > 0 ? i - ro->window + 1 : 0;
         float mx = -INFINITY;
         for (int j = 0; j < T; j++) {
-            s[j] = run_options_visible(ro, i, j) ? r[j] * scale : -INFINITY;
+            bool visible = j >= lo && j < hi && (!any_masked_key || !run_options_key_masked(ro, j));
+            s[j] = visible ? r[j] * scale : -INFINITY;
             if (s[j] > mx) mx = s[j];
         }
         if (mx == -INFINITY) { /* no visible key: zero row, zero output */
