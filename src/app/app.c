@@ -985,6 +985,20 @@ int app_apply_spec(App *app, const char *spec, EngineError *err) {
     return rc;
 }
 
+/* Whether r is an OpenGL renderer rasterizing on the CPU. The user's
+ * SDL_RENDER_DRIVER choice is kept as it is. */
+static bool app__cpu_gl(SDL_Renderer *r) {
+    SDL_RendererInfo ri;
+    const char *forced = getenv("SDL_RENDER_DRIVER");
+    if ((forced && *forced) || SDL_GetRendererInfo(r, &ri) != 0 || strncmp(ri.name, "opengl", 6))
+        return false;
+    typedef const unsigned char *(*GetString)(unsigned int);
+    GetString get = (GetString)SDL_GL_GetProcAddress("glGetString");
+    const char *name = get ? (const char *)get(0x1F01 /* GL_RENDERER */) : NULL;
+    return name && (strstr(name, "llvmpipe") || strstr(name, "softpipe") ||
+                    strstr(name, "Software Rasterizer"));
+}
+
 App *app_create(const AppArgs *args, SDL_Window *win, int w, int h, EngineError *err) {
     App *app = calloc(1, sizeof *app);
     if (!app) {
@@ -994,6 +1008,14 @@ App *app_create(const AppArgs *args, SDL_Window *win, int w, int h, EngineError 
     app->win = win;
     if (win) {
         app->ren = SDL_CreateRenderer(win, -1, SDL_RENDERER_ACCELERATED);
+        if (app->ren && app__cpu_gl(app->ren)) {
+            /* GL on a CPU rasterizer (llvmpipe: VMs, Xvfb, no GPU driver) costs
+               more than SDL's own software renderer for these 2D frames: 23 vs
+               14 CPU-ms per keystroke at 1920x1080 (tools/bench/app_bench.sh) */
+            SDL_DestroyRenderer(app->ren);
+            SDL_SetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION, "0");
+            app->ren = SDL_CreateRenderer(win, -1, SDL_RENDERER_SOFTWARE);
+        }
         if (!app->ren) app->ren = SDL_CreateRenderer(win, -1, SDL_RENDERER_SOFTWARE);
     } else {
         app->surface = SDL_CreateRGBSurfaceWithFormat(0, w, h, 32, SDL_PIXELFORMAT_ARGB8888);
