@@ -16,6 +16,8 @@ typedef struct {
     int size;
     char *s;
     SDL_Texture *tex;
+    SDL_Texture *tex_up; /* the same turned 90 degrees (h x w), made on first
+                            use: software renderers rotate slowly per copy */
     int w, h;
 } FontEntry;
 
@@ -66,6 +68,7 @@ static void font__clear(FontCache *fc) {
         FontEntry *e = &fc->entries[i];
         if (!e->hash) continue;
         if (e->tex) SDL_DestroyTexture(e->tex);
+        if (e->tex_up) SDL_DestroyTexture(e->tex_up);
         free(e->s);
         memset(e, 0, sizeof *e);
     }
@@ -233,13 +236,32 @@ void font_draw_up(FontCache *fc, FontSize size, int x, int bottom_y,
                   SDL_Color c, const char *s) {
     FontEntry *e = font__get(fc, size, s);
     if (!e) return;
-    SDL_SetTextureColorMod(e->tex, c.r, c.g, c.b);
-    SDL_SetTextureAlphaMod(e->tex, c.a);
-    /* Rotating about the rect's center turns a w x h box into an h x w box
-       with the same center. */
-    int cy = bottom_y - e->w / 2;
-    SDL_Rect dst = {x - e->w / 2, cy - e->h / 2, e->w, e->h};
-    SDL_RenderCopyEx(fc->r, e->tex, NULL, &dst, -90.0, NULL, SDL_FLIP_NONE);
+    if (!e->tex_up) {
+        /* turn the white text a quarter counter-clockwise, once: pixel (i, j)
+           of the w x h text goes to (j, w - 1 - i) of the h x w one */
+        SDL_Color white = {255, 255, 255, 255};
+        SDL_Surface *src = TTF_RenderUTF8_Blended(fc->face[size], s, white);
+        SDL_Surface *src32 = src ? SDL_ConvertSurfaceFormat(src, SDL_PIXELFORMAT_ARGB8888, 0) : NULL;
+        SDL_Surface *up = src32 ? SDL_CreateRGBSurfaceWithFormat(0, src32->h, src32->w, 32,
+                                                                 SDL_PIXELFORMAT_ARGB8888) : NULL;
+        if (up) {
+            for (int j = 0; j < src32->h; j++) {
+                const uint32_t *row = (const uint32_t *)((const uint8_t *)src32->pixels + (size_t)j * src32->pitch);
+                for (int i = 0; i < src32->w; i++)
+                    ((uint32_t *)((uint8_t *)up->pixels + (size_t)(src32->w - 1 - i) * up->pitch))[j] = row[i];
+            }
+            e->tex_up = SDL_CreateTextureFromSurface(fc->r, up);
+            if (e->tex_up) SDL_SetTextureBlendMode(e->tex_up, SDL_BLENDMODE_BLEND);
+        }
+        SDL_FreeSurface(up);
+        SDL_FreeSurface(src32);
+        SDL_FreeSurface(src);
+        if (!e->tex_up) return;
+    }
+    SDL_SetTextureColorMod(e->tex_up, c.r, c.g, c.b);
+    SDL_SetTextureAlphaMod(e->tex_up, c.a);
+    SDL_Rect dst = {x - e->h / 2, bottom_y - e->w, e->h, e->w};
+    SDL_RenderCopy(fc->r, e->tex_up, NULL, &dst);
 }
 
 char *font_elide(FontCache *fc, FontSize size, const char *s, int max_w,
