@@ -162,6 +162,31 @@ int main(void) {
     key(SDLK_x);
     settle();
 
+    /* --- chips too many for their rows scroll to show the focused query --- */
+    {
+        ViewData cv = app_view_data(app);
+        SDL_Rect box = {0, 0, draw_px(&app->d, 200), 2 * (font_height(app->d.font, FONT_SMALL) + draw_px(&app->d, 10))};
+        int seen_first[2] = {0, 0}, seen_last[2] = {0, 0};
+        for (int pass = 0; pass < 2; pass++) {
+            cv.q = pass == 0 ? -1 : T - 1;
+            for (int y = 1; y < box.h; y += 3)
+                for (int x = 1; x < box.w; x += 3) {
+                    Draw dm = app->d;
+                    dm.dry = true;
+                    Ui um;
+                    memset(&um, 0, sizeof um);
+                    um.mx = x;
+                    um.my = y;
+                    int hv, ck;
+                    view_chips(&dm, &um, box, &cv, &hv, &ck);
+                    seen_first[pass] |= hv == 0;
+                    seen_last[pass] |= hv == T - 1;
+                }
+        }
+        CHECK(seen_first[0] && !seen_last[0], "no focus: the chips start at BOS, the end is cut");
+        CHECK(!seen_first[1] && seen_last[1], "focus on the last query: the chips scroll to show it");
+    }
+
     /* --- truncation keeps BOS --- */
     {
         WorkResult *r = calloc(1, sizeof *r);

@@ -641,19 +641,27 @@ void view_predictions_draw(Draw *d, SDL_Rect r, const ViewData *v, int pos) {
 /* ------------------------------------------------------------------ */
 /* token chips                                                          */
 
-int view_chips(Draw *d, Ui *ui, SDL_Rect r, const ViewData *v, int *hover,
-               int *clicked) {
+/* Chips from token `first` on (after a "N before" label when first > 0),
+ * row by row, until r is full. *end gets the index after the last chip shown,
+ * *row2 the first chip of the second row (-1: one row). Returns the height
+ * used. Draws nothing when d->dry. */
+static int view__chips_run(Draw *d, Ui *ui, SDL_Rect r, const ViewData *v, int first,
+                           int *hover, int *clicked, int *end, int *row2) {
     const Theme *th = &d->th;
-    *hover = -1;
-    *clicked = -1;
-    if (!v->tr) return 0;
     int T = v->tr->n_tokens;
     int fh = font_height(d->font, FONT_SMALL);
     int ch = fh + draw_px(d, 6), gap = draw_px(d, 4), padx = draw_px(d, 5);
     int x = r.x, y = r.y;
+    *end = T;
+    *row2 = -1;
+    if (first > 0) {
+        char before[32];
+        snprintf(before, sizeof before, "%d before \xE2\x80\xA6", first);
+        x += draw_text(d, FONT_SMALL, x, y + (ch - fh) / 2, th->text_dim, before) + gap;
+    }
     const float *row = NULL; /* the focused query's attention tints the keys */
     if (v->q >= 0 && v->q < T) row = trace_att(v->tr, v->layer, v->head) + (size_t)v->q * T;
-    for (int i = 0; i < T; i++) {
+    for (int i = first; i < T; i++) {
         char buf[128];
         font_elide(d->font, FONT_SMALL, view_label(v, i), draw_px(d, 110), buf, sizeof buf);
         int w = font_width(d->font, FONT_SMALL, buf) + 2 * padx;
@@ -665,11 +673,13 @@ int view_chips(Draw *d, Ui *ui, SDL_Rect r, const ViewData *v, int *hover,
         int need = w + (i + 1 < T ? gap + font_width(d->font, FONT_SMALL, more) : 0);
         if (last_row && x + need > r.x + r.w && x > r.x) {
             draw_text(d, FONT_SMALL, x, y + (ch - fh) / 2, th->text_dim, more);
+            *end = i;
             break;
         }
         if (x + w > r.x + r.w && x > r.x) {
             x = r.x;
             y += ch + gap;
+            if (*row2 < 0) *row2 = i;
         }
         SDL_Rect c = {x, y, w, ch};
         bool masked = run_options_key_masked(v->ro, i);
@@ -696,6 +706,30 @@ int view_chips(Draw *d, Ui *ui, SDL_Rect r, const ViewData *v, int *hover,
         x += w + gap;
     }
     return y + ch - r.y;
+}
+
+int view_chips(Draw *d, Ui *ui, SDL_Rect r, const ViewData *v, int *hover,
+               int *clicked) {
+    *hover = -1;
+    *clicked = -1;
+    if (!v->tr) return 0;
+    int first = 0, end, row2;
+    if (v->q >= 0 && v->q < v->tr->n_tokens) {
+        /* too many chips for the rows: scroll by whole rows until the focused
+           query's chip shows */
+        Draw dm = *d;
+        Ui um;
+        memset(&um, 0, sizeof um);
+        um.mx = um.my = -1;
+        dm.dry = true;
+        int h, c;
+        for (;;) {
+            view__chips_run(&dm, &um, r, v, first, &h, &c, &end, &row2);
+            if (v->q < end || row2 <= first) break;
+            first = row2;
+        }
+    }
+    return view__chips_run(d, ui, r, v, first, hover, clicked, &end, &row2);
 }
 
 /* ------------------------------------------------------------------ */
