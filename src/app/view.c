@@ -12,8 +12,11 @@ void view_head_title(const ViewData *v, char *buf, size_t cap) {
     char desc[256];
     run_options_describe(v->ro, desc, sizeof desc);
     bool ablated = run_options_head_ablated(v->ro, v->layer, v->head);
-    snprintf(buf, cap, "%s  \xC2\xB7  layer %d  \xC2\xB7  head %d%s  \xC2\xB7  %s",
-             v->model_name ? v->model_name : "model", v->layer, v->head,
+    char kv[24] = ""; /* grouped-query attention: the KV head it reads */
+    if (v->tr && v->tr->n_kv_head > 0 && v->tr->n_kv_head < v->tr->n_head)
+        snprintf(kv, sizeof kv, " (kv %d)", trace_kv_head(v->tr, v->head));
+    snprintf(buf, cap, "%s  \xC2\xB7  layer %d  \xC2\xB7  head %d%s%s  \xC2\xB7  %s",
+             v->model_name ? v->model_name : "model", v->layer, v->head, kv,
              ablated ? " (ablated)" : "", desc);
 }
 
