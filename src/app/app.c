@@ -514,10 +514,13 @@ static void app__status(App *app, SDL_Rect r) {
     int y = r.y + (r.h - fh) / 2;
     const WorkResult *res = app->res;
     int T = res && res->tr ? res->tr->n_tokens : 0;
+    char kv[24] = "";
+    if (app->model && app->model->config.n_kv_head < app->model->config.n_head)
+        snprintf(kv, sizeof kv, " (%d KV)", app->model->config.n_kv_head);
     if (app->model)
-        snprintf(s, sizeof s, "%s  %dL\xC3\x97%dH d=%d  \xC2\xB7  %d/%d tokens  \xC2\xB7  forward %.1f ms"
+        snprintf(s, sizeof s, "%s  %dL\xC3\x97%dH%s d=%d  \xC2\xB7  %d/%d tokens  \xC2\xB7  forward %.1f ms"
                  "  \xC2\xB7  render %.1f ms%s", app->model->name, app->model->config.n_layer,
-                 app->model->config.n_head, app->model->config.d_model, T, app->max_tokens,
+                 app->model->config.n_head, kv, app->model->config.d_model, T, app->max_tokens,
                  res && res->tr ? res->tr->forward_ms : 0.0, app->render_ms,
                  app->posted_gen != app->shown_gen ? "  \xC2\xB7  computing\xE2\x80\xA6" : "");
     else
