@@ -17,7 +17,6 @@
 
 #include "app/png.h"
 
-#include <cblas.h> /* openblas_set_num_threads */
 
 static const char app_default_text[] =
     "Mr. Darcy walked into the room. Elizabeth looked at Mr. Darcy and smiled.";
@@ -1237,7 +1236,7 @@ int app_main(const AppArgs *args_in) {
        UI draws on the other. OpenBLAS helpers spin after every call and took
        the UI's core: 20-26 vs 12-14 CPU-ms per keystroke on 2 cores
        (tools/bench/app_bench.sh). OPENBLAS_NUM_THREADS still wins. */
-    if (!getenv("OPENBLAS_NUM_THREADS")) openblas_set_num_threads(1);
+    if (!getenv("OPENBLAS_NUM_THREADS")) forward_set_threads(1);
     int w = args.width > 0 ? args.width : 1280, h = args.height > 0 ? args.height : 800;
     SDL_SetHint(SDL_HINT_VIDEO_X11_NET_WM_BYPASS_COMPOSITOR, "0");
     if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_EVENTS) != 0) {

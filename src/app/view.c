@@ -417,11 +417,8 @@ bool view_vectors_qk(const ViewData *v, const float **q, const float **k) {
     *q = trace_q(tr, v->layer, v->head) + (size_t)v->q * D;
     *k = trace_k(tr, v->layer, v->head) + (size_t)v->k * D;
     if (!v->pre_rope || !tr->q_pre_rope || !tr->k_pre_rope) return false;
-    /* the same layout as trace_q / trace_k: (layer, head | kv_head, token, d_head) */
-    size_t T = (size_t)tr->n_tokens;
-    int kvh = trace_kv_head(tr, v->head);
-    *q = tr->q_pre_rope + (((size_t)v->layer * tr->n_head + v->head) * T + v->q) * D;
-    *k = tr->k_pre_rope + (((size_t)v->layer * tr->n_kv_head + kvh) * T + v->k) * D;
+    *q = trace_q_pre_rope(tr, v->layer, v->head) + (size_t)v->q * D;
+    *k = trace_k_pre_rope(tr, v->layer, v->head) + (size_t)v->k * D;
     return true;
 }
 

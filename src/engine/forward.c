@@ -106,6 +106,19 @@ float *trace_v(const Trace *tr, int layer, int head) {
     return tr->v + trace__vec(tr, layer, trace_kv_head(tr, head), tr->n_kv_head);
 }
 
+float *trace_q_pre_rope(const Trace *tr, int layer, int head) {
+    if (!tr->q_pre_rope) return NULL;
+    return tr->q_pre_rope + trace__vec(tr, layer, head, tr->n_head);
+}
+float *trace_k_pre_rope(const Trace *tr, int layer, int head) {
+    if (!tr->k_pre_rope) return NULL;
+    return tr->k_pre_rope + trace__vec(tr, layer, trace_kv_head(tr, head), tr->n_kv_head);
+}
+
+void forward_set_threads(int n) {
+    if (n > 0) openblas_set_num_threads(n);
+}
+
 /* ------------------------------------------------------------------------ */
 /* Layers. Each takes row-major activations of T tokens. */
 

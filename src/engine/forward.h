@@ -118,8 +118,16 @@ float *trace_q(const Trace *tr, int layer, int head);
 float *trace_k(const Trace *tr, int layer, int head);
 float *trace_v(const Trace *tr, int layer, int head);
 float *trace_head_out(const Trace *tr, int layer, int head);
+/* The same vectors before rotary embedding (Llama); NULL for GPT-2. */
+float *trace_q_pre_rope(const Trace *tr, int layer, int head);
+float *trace_k_pre_rope(const Trace *tr, int layer, int head);
 /* The KV head that query head `head` reads (head / (n_head / n_kv_head)). */
 int trace_kv_head(const Trace *tr, int head);
+
+/* Sets how many threads the BLAS library may use for every later forward
+ * pass (process-wide). n <= 0 leaves its default (all cores). An interactive
+ * app may want 1, so BLAS helper threads do not spin on the UI's core. */
+void forward_set_threads(int n);
 
 /* Runs the forward pass over ids[0..n) (1 <= n <= tr->capacity) under ro,
  * filling tr. Thread-safe for distinct traces over one model. */
