@@ -4,6 +4,8 @@
   previous-token : mean attention from query i to key i-1        (i >= 1)
   first-token    : mean attention from query i to key 0 ("sink") (i >= 1;
                    query 0 can only attend to key 0, so it is left out)
+  delimiter      : attention mass on line-break and punctuation keys
+  entropy        : mean entropy of a query's attention row (nats)
   induction      : on random word tokens repeated twice (length 2n), mean
                    attention from query n+j to key j+1 — the token that
                    followed the earlier occurrence of the current token —
@@ -43,6 +45,25 @@ def prev_and_sink(att):
     prev = att[:, :, i, i - 1].mean(-1)
     sink = att[:, :, i, 0].mean(-1)
     return prev, sink
+
+
+def delimiter_and_entropy(att, is_delim):
+    """Mass on line-break/punctuation keys, and attention entropy (nats).
+
+    Added after the first trained model showed almost no positional heads:
+    its sharpest heads instead gather at line breaks and punctuation, and
+    a low entropy is the simplest sign of a head doing something specific.
+    Queries before position 16 are skipped (few keys to choose from).
+    """
+    a = att[:, :, 16:, :]
+    delim = a[..., is_delim].sum(-1).mean(-1)
+    ent = -(a * np.log(a + 1e-12)).sum(-1).mean(-1)
+    return delim, ent
+
+
+def delimiter_ids(tok):
+    return {i for s, i in tok.encoder.items()
+            if "\u010a" in s or s.lstrip("\u0120") in {".", ",", ";", ":", "!", "?", '."', ',"'}}
 
 
 def induction(att):
@@ -98,12 +119,19 @@ def torch_scores(model_dir, work, reference):
         with open(reference, encoding="utf-8") as f:
             texts = [c["ids"] for c in json.load(f)["cases"]]
         text_src = f"the {len(texts)} texts of {reference}"
-    ps = [prev_and_sink(attn(t)) for t in texts]
+    delim_ids = delimiter_ids(tok)
+    ps, ds = [], []
+    for t in texts:
+        a = attn(t)
+        ps.append(prev_and_sink(a))
+        ds.append(delimiter_and_entropy(a, np.isin(t, list(delim_ids))))
     prev = np.mean([p for p, _ in ps], axis=0)
     sink = np.mean([s for _, s in ps], axis=0)
+    delim = np.mean([d for d, _ in ds], axis=0)
+    ent = np.mean([e for _, e in ds], axis=0)
     seqs = induction_sequences(tok)
     ind = np.mean([induction(attn(s)) for s in seqs], axis=0)
-    return prev, sink, ind, text_src, (seqs[0], tok.decode(seqs[0]))
+    return prev, sink, ind, delim, ent, text_src, (seqs[0], tok.decode(seqs[0]))
 
 
 def dump_attention(path):
@@ -130,16 +158,26 @@ def main():
     if args.dump_text or args.dump_induction:
         if not (args.dump_text and args.dump_induction):
             ap.error("--dump-text and --dump-induction go together")
-        prev, sink = prev_and_sink(dump_attention(args.dump_text))
+        sys.path.insert(0, os.path.join(HERE, "..", "bpe"))
+        from bpe import Tokenizer
+        tok = Tokenizer(os.path.join(args.model, "vocab.json"), os.path.join(args.model, "merges.txt"))
+        with open(args.dump_text) as f:
+            d = json.load(f)
+        a = np.array(d["attention"], dtype=np.float64)
+        ids = [t["id"] for t in d["tokens"]]
+        prev, sink = prev_and_sink(a)
+        delim, ent = delimiter_and_entropy(a, np.isin(ids, list(delimiter_ids(tok))))
         ind = induction(dump_attention(args.dump_induction))
         text_src, seqs = args.dump_text, None
     else:
-        prev, sink, ind, text_src, seqs = torch_scores(args.model, args.work, args.reference)
+        prev, sink, ind, delim, ent, text_src, seqs = torch_scores(args.model, args.work, args.reference)
 
     L, H = prev.shape
     print(f"Scores (text: {text_src}; induction: "
           f"random sequences of {REPEAT_LEN} tokens repeated twice)\n")
-    for title, sc in [("previous-token", prev), ("first-token", sink), ("induction", ind)]:
+    for title, sc in [("previous-token", prev), ("first-token", sink), ("induction", ind),
+                      ("delimiter (mass on line breaks and punctuation)", delim),
+                      ("entropy (nats; lower = sharper)", ent)]:
         print(f"{title}:\n")
         print("| layer | " + " | ".join(f"H{h}" for h in range(H)) + " |")
         print("|---|" + "---|" * H)
@@ -147,15 +185,17 @@ def main():
             print(f"| L{l} | " + " | ".join(f"{sc[l, h]:.2f}" for h in range(H)) + " |")
         print()
     best = {"previous_token": clearest(prev), "first_token": clearest(sink),
-            "induction": clearest(ind)}
+            "induction": clearest(ind), "delimiter": clearest(delim),
+            "sharpest_low_entropy": clearest(-ent)}
     print()
     for role, heads in best.items():
-        print(f"clearest {role}: " + ", ".join(f"L{l}H{h} ({s:.2f})" for l, h, s in heads))
+        print(f"clearest {role}: " + ", ".join(f"L{l}H{h} ({abs(s):.2f})" for l, h, s in heads))
     if args.json:
         out = {"about": __doc__.split("\n\n")[1], "text": text_src,
                "previous_token": prev.round(4).tolist(), "first_token": sink.round(4).tolist(),
-               "induction": ind.round(4).tolist(),
-               "clearest": {r: [{"layer": l, "head": h, "score": round(s, 4)} for l, h, s in v]
+               "induction": ind.round(4).tolist(), "delimiter": delim.round(4).tolist(),
+               "entropy": ent.round(4).tolist(),
+               "clearest": {r: [{"layer": l, "head": h, "score": round(abs(s), 4)} for l, h, s in v]
                             for r, v in best.items()}}
         if seqs:
             # For re-checking with the C engine: attnscope dump --text "<induction_text>"
