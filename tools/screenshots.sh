@@ -22,8 +22,8 @@ shot() { # name WxH state
         xvfb-run -a -s "-screen 0 1920x1080x24" "$BIN" app --model "$MODEL"
 }
 
-shot main-1280x800 1280x800 "layer=1;head=0;focus=auto"
-shot main-1920x1080 1920x1080 "layer=1;head=1;focus=auto"
+shot main-1280x800 1280x800 "layer=4;head=3;focus=auto"
+shot main-1920x1080 1920x1080 "layer=2;head=5;focus=auto"
 shot help-1280x800 1280x800 "help=1"
 shot slides-1280x800 1280x800 "white=1;cmap=slides;mask=window:3;layer=0;head=1;focus=auto"
 shot ablate-1280x800 1280x800 "ablate=0.0,0.1;scale=none;layer=1;head=0;focus=auto"
@@ -46,7 +46,7 @@ if [ -f "$STORIES" ]; then
 fi
 
 "$BIN" export --model "$MODEL" --text "Mr. Darcy walked into the room. Elizabeth looked at Mr. Darcy and smiled." \
-    --layer 1 --head 0 --out "$OUT/export-head.png"
+    --layer 4 --head 3 --out "$OUT/export-head.png"
 "$BIN" export --model "$MODEL" --text "Mr. Darcy walked into the room. Elizabeth looked at Mr. Darcy and smiled." \
     --grid --white --colormap slides --out "$OUT/export-grid-white.png"
 ls -1 "$OUT"/*.png
