@@ -119,44 +119,54 @@ TokenizerKind tokenizer_kind(const Tokenizer *tok) { return tok->kind; }
 
 /* ---------------------------------------------------------- tokenizer.json */
 
-int tokenizer_load_hf_json(Tokenizer **out, const char *path, EngineError *err) {
-    ENGINE_ASSERT(out && path);
-    *out = NULL;
+char *tokenizer_read_file(const char *path, size_t *len, const char *hint, EngineError *err) {
     FILE *f = fopen(path, "rb");
-    if (!f)
-        return engine_fail(err, "%s: cannot open (%s); HINT: a Hugging Face model folder holds "
-                           "tokenizer.json, or vocab.json + merges.txt", path, strerror(errno));
-    char *text = NULL;
-    size_t len = 0;
-    int rc = -1;
-    if (fseek(f, 0, SEEK_END) == 0) {
-        long size = ftell(f);
-        if (size >= 0 && fseek(f, 0, SEEK_SET) == 0 && (text = malloc((size_t)size + 1))) {
-            len = fread(text, 1, (size_t)size, f);
-            if (len == (size_t)size) {
-                text[len] = '\0';
-                rc = 0;
-            }
+    if (!f) {
+        engine_fail(err, "%s: cannot open (%s); HINT: %s", path, strerror(errno), hint);
+        return NULL;
+    }
+    char *buf = NULL;
+    long size = -1;
+    if (fseek(f, 0, SEEK_END) == 0) size = ftell(f);
+    if (size >= 0 && fseek(f, 0, SEEK_SET) == 0 && (buf = malloc((size_t)size + 1))) {
+        *len = fread(buf, 1, (size_t)size, f);
+        if (*len == (size_t)size) {
+            buf[*len] = '\0';
+            fclose(f);
+            return buf;
         }
     }
     fclose(f);
-    if (rc) {
-        free(text);
-        return engine_fail(err, "%s: cannot read the file; HINT: check that it is a readable regular file", path);
-    }
+    free(buf);
+    engine_fail(err, "%s: cannot read the file; HINT: check that it is a readable regular file", path);
+    return NULL;
+}
 
+cJSON *tokenizer_parse_json(const char *path, const char *text, size_t len, EngineError *err) {
     const char *end = NULL;
     cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
     if (!root) {
         size_t at = end && end >= text && end <= text + len ? (size_t)(end - text) : 0;
         size_t line = 1;
         for (size_t i = 0; i < at; i++) line += text[i] == '\n';
-        free(text);
-        return engine_fail(err, "%s:%zu: not valid JSON (byte %zu); HINT: the file is damaged or truncated, "
-                           "download tokenizer.json again", path, line, at);
+        engine_fail(err, "%s:%zu: not valid JSON (byte %zu); HINT: the file is damaged or truncated, download "
+                    "it again", path, line, at);
     }
-    free(text);
+    return root;
+}
 
+
+int tokenizer_load_hf_json(Tokenizer **out, const char *path, EngineError *err) {
+    ENGINE_ASSERT(out && path);
+    *out = NULL;
+    size_t len = 0;
+    char *text = tokenizer_read_file(path, &len, "a Hugging Face model folder holds tokenizer.json, "
+                                     "or vocab.json + merges.txt", err);
+    if (!text) return -1;
+    cJSON *root = tokenizer_parse_json(path, text, len, err);
+    free(text);
+    if (!root) return -1;
+    int rc;
     const cJSON *model = cJSON_GetObjectItemCaseSensitive(root, "model");
     const cJSON *type = cJSON_GetObjectItemCaseSensitive(model, "type");
     if (!cJSON_IsObject(model)) {

@@ -702,57 +702,20 @@ static int bpe__finish(BpeBuilder *bb, Tokenizer **out, EngineError *err) {
     return 0;
 }
 
-/* Reads a whole file, NUL-terminated. what names the file's role in hints. */
-static char *bpe__slurp(const char *path, size_t *len, const char *hint, EngineError *err) {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        engine_fail(err, "%s: cannot open (%s); HINT: %s", path, strerror(errno), hint);
-        return NULL;
-    }
-    char *buf = NULL;
-    long size = -1;
-    if (fseek(f, 0, SEEK_END) == 0) size = ftell(f);
-    if (size >= 0 && fseek(f, 0, SEEK_SET) == 0 && (buf = malloc((size_t)size + 1))) {
-        *len = fread(buf, 1, (size_t)size, f);
-        if (*len == (size_t)size) {
-            buf[*len] = '\0';
-            fclose(f);
-            return buf;
-        }
-    }
-    fclose(f);
-    free(buf);
-    engine_fail(err, "%s: cannot read the file; HINT: check that it is a readable regular file", path);
-    return NULL;
-}
-
-static cJSON *bpe__parse_json(const char *path, const char *text, size_t len, EngineError *err) {
-    const char *end = NULL;
-    cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
-    if (!root) {
-        size_t at = end && end >= text && end <= text + len ? (size_t)(end - text) : 0;
-        size_t line = 1;
-        for (size_t i = 0; i < at; i++) line += text[i] == '\n';
-        engine_fail(err, "%s:%zu: not valid JSON (byte %zu); HINT: the file is damaged or truncated, download "
-                    "it again", path, line, at);
-    }
-    return root;
-}
-
 int tokenizer_load_gpt2(Tokenizer **out, const char *vocab_json_path, const char *merges_txt_path,
                         EngineError *err) {
     ENGINE_ASSERT(out && vocab_json_path && merges_txt_path);
     *out = NULL;
     const char *hint = "a GPT-2 model folder needs vocab.json and merges.txt (or tokenizer.json)";
     size_t vlen = 0, mlen = 0;
-    char *vtext = bpe__slurp(vocab_json_path, &vlen, hint, err);
+    char *vtext = tokenizer_read_file(vocab_json_path, &vlen, hint, err);
     if (!vtext) return -1;
-    char *mtext = bpe__slurp(merges_txt_path, &mlen, hint, err);
+    char *mtext = tokenizer_read_file(merges_txt_path, &mlen, hint, err);
     if (!mtext) {
         free(vtext);
         return -1;
     }
-    cJSON *root = bpe__parse_json(vocab_json_path, vtext, vlen, err);
+    cJSON *root = tokenizer_parse_json(vocab_json_path, vtext, vlen, err);
     free(vtext);
     BpeBuilder bb;
     int rc = -1;

@@ -21,6 +21,13 @@ struct Tokenizer {
     void (*free_impl)(void *impl);
 };
 
+/* Reads a whole file, NUL-terminated; *len gets its size. On failure returns
+ * NULL with a one-line error naming path, ending with HINT: hint. */
+char *tokenizer_read_file(const char *path, size_t *len, const char *hint, EngineError *err);
+
+/* Parses JSON text read from path; an error names the line and byte. */
+cJSON *tokenizer_parse_json(const char *path, const char *text, size_t len, EngineError *err);
+
 /* tokenizer_bpe.c: GPT-2 byte-level BPE from a parsed tokenizer.json. */
 int tokenizer_bpe_from_hf_json(Tokenizer **out, const cJSON *root,
                                const char *path, EngineError *err);
