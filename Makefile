@@ -12,6 +12,7 @@ PKGS_ENGINE = libopenblas-dev libcjson-dev libpcre2-dev
 PKGS_APP    = libsdl2-dev libsdl2-ttf-dev libpng-dev fonts-dejavu-core
 PKGS_TEST   = python3-numpy xvfb xauth
 PKGS_BENCH  = python3-torch time
+PKGS_MODEL  = python3-torch python3-numpy python3-regex python3-matplotlib
 PKGS_BUILD  = gcc make pkg-config
 DEPS_STAMP  = $(BUILD)/.deps-ok
 
@@ -32,7 +33,7 @@ TEST_BIN   = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 
 BIN = $(BUILD)/attnscope
 
-.PHONY: all run test asan bench deps deps-bench screenshots model clean fuzz
+.PHONY: all run test asan bench deps deps-bench deps-model screenshots model clean
 
 all: $(BIN) $(TEST_BIN)
 
@@ -89,6 +90,9 @@ asan: deps
 deps-bench: deps
 	@sh tools/deps.sh $(PKGS_BENCH)
 
+deps-model: deps
+	@sh tools/deps.sh $(PKGS_MODEL)
+
 # Speed against PyTorch on a GPT-2-small-shaped random checkpoint, and app
 # frame timings. Prints milliseconds and ratios.
 bench: deps-bench
@@ -100,7 +104,7 @@ screenshots: deps
 	@BUILD=$(BUILD) sh tools/screenshots.sh
 
 # Rebuilds the default model's tokenizer and weights from ../shared/corpus.
-model: deps-bench
+model: deps-model
 	sh tools/train/build_model.sh
 
 clean:
