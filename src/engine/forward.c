@@ -236,10 +236,8 @@ static void attention_head(const float *q, const float *k, const float *v, float
     for (int i = 0; i < T; i++) {
         float *s = scores + (size_t)i * T, *a = att + (size_t)i * T;
         const float *r = raw + (size_t)i * T;
-        /* visible keys of query i form [lo, hi) before masked keys */
-        int lo = 0, hi = T;
-        if (ro->mask != MASK_NONE) hi = i + 1;
-        if (ro->mask == MASK_WINDOW) lo = i - ro->window + 1 > 0 ? i - ro->window + 1 : 0;
+        int lo, hi;
+        run_options_visible_range(ro, i, T, &lo, &hi);
         float mx = -INFINITY;
         for (int j = 0; j < T; j++) {
             bool visible = j >= lo && j < hi && (!any_masked_key || !run_options_key_masked(ro, j));

@@ -65,6 +65,10 @@ void run_options_set_key_masked(RunOptions *ro, int pos, bool masked);
 bool run_options_head_ablated(const RunOptions *ro, int layer, int head);
 void run_options_set_head_ablated(RunOptions *ro, int layer, int head, bool on);
 
+/* Keys [*lo, *hi) that query q may see under the mask mode, before masked
+ * keys are taken out (T = number of tokens). */
+void run_options_visible_range(const RunOptions *ro, int q, int T, int *lo, int *hi);
+
 /* Whether query q may see key k under ro (mask mode and masked keys). */
 bool run_options_visible(const RunOptions *ro, int q, int k);
 

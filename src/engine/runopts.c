@@ -136,14 +136,16 @@ void run_options_set_head_ablated(RunOptions *ro, int layer, int head, bool on) 
         ro->ablated[layer] &= ~((uint64_t)1 << head);
 }
 
+void run_options_visible_range(const RunOptions *ro, int q, int T, int *lo, int *hi) {
+    *lo = 0;
+    *hi = ro->mask == MASK_NONE ? T : q + 1;
+    if (ro->mask == MASK_WINDOW && q - ro->window + 1 > 0) *lo = q - ro->window + 1;
+}
+
 bool run_options_visible(const RunOptions *ro, int q, int k) {
-    if (run_options_key_masked(ro, k)) return false;
-    switch (ro->mask) {
-    case MASK_NONE: return true;
-    case MASK_WINDOW: return k <= q && k > q - ro->window;
-    case MASK_CAUSAL:
-    default: return k <= q;
-    }
+    int lo, hi;
+    run_options_visible_range(ro, q, k + 1, &lo, &hi);
+    return k >= lo && k < hi && !run_options_key_masked(ro, k);
 }
 
 void run_options_describe(const RunOptions *ro, char *buf, size_t cap) {
