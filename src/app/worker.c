@@ -69,14 +69,8 @@ int worker_run(const Model *m, int max_tokens, const char *text,
         r->tokens.n = 0;
         return -1;
     }
+    r->n_dropped = token_list_keep_last(&r->tokens, (size_t)max_tokens, bos);
     size_t n = r->tokens.n;
-    if (n > (size_t)max_tokens) { /* keep BOS, drop the oldest text tokens */
-        size_t keep_bos = bos ? 1 : 0;
-        r->n_dropped = n - (size_t)max_tokens;
-        memmove(r->tokens.tokens + keep_bos, r->tokens.tokens + keep_bos + r->n_dropped,
-                ((size_t)max_tokens - keep_bos) * sizeof *r->tokens.tokens);
-        r->tokens.n = n = (size_t)max_tokens;
-    }
     char *labels = realloc(r->labels, (n ? n : 1) * WORKER_LABEL_CAP);
     if (!labels) goto oom;
     r->labels = labels;

@@ -191,13 +191,10 @@ static int cli_input(const CliArgs *a, const Model *m, bool allow_empty, CliInpu
         return 1;
     }
     size_t ctx = (size_t)m->config.n_ctx;
-    if (in->tokens.n > ctx) {
-        size_t keep_bos = bos ? 1 : 0, drop = in->tokens.n - ctx;
-        memmove(in->tokens.tokens + keep_bos, in->tokens.tokens + keep_bos + drop,
-                (in->tokens.n - keep_bos - drop) * sizeof(Token));
+    size_t n_text = in->tokens.n;
+    if (token_list_keep_last(&in->tokens, ctx, bos)) {
         fprintf(stderr, "attnscope: warning: text is %zu tokens, over the context of %zu; kept the last %zu\n",
-                in->tokens.n, ctx, ctx - keep_bos);
-        in->tokens.n = ctx;
+                n_text, ctx, ctx - (bos ? 1 : 0));
         in->truncated = true;
     }
     in->ids = malloc(in->tokens.n * sizeof(int));

@@ -112,6 +112,15 @@ void tokenizer_token_label(const Tokenizer *tok, int id, char *buf, size_t cap) 
     if (bytes != small) free(bytes);
 }
 
+size_t token_list_keep_last(TokenList *list, size_t max, bool keep_first) {
+    if (list->n <= max) return 0;
+    size_t keep = keep_first && max > 0 ? 1 : 0, drop = list->n - max;
+    memmove(list->tokens + keep, list->tokens + keep + drop,
+            (list->n - keep - drop) * sizeof *list->tokens);
+    list->n = max;
+    return drop;
+}
+
 int tokenizer_vocab_size(const Tokenizer *tok) { return tok->vocab_size; }
 int tokenizer_bos_id(const Tokenizer *tok) { return tok->bos_id; }
 int tokenizer_eos_id(const Tokenizer *tok) { return tok->eos_id; }

@@ -70,6 +70,11 @@ int tokenizer_encode(const Tokenizer *tok, const char *text, size_t len,
 
 void token_list_free(TokenList *list);
 
+/* Cuts list to its last max tokens (text longer than the context), keeping
+ * token 0 when keep_first (a BOS the model was trained with). Returns how
+ * many tokens were dropped (0 if the list already fits). */
+size_t token_list_keep_last(TokenList *list, size_t max, bool keep_first);
+
 /* The bytes that token id stands for (after undoing the byte map / byte
  * fallback), NUL-terminated in buf, truncated to cap-1 bytes. Returns the
  * full byte length, or -1 for an id out of range. A token's bytes may be an
