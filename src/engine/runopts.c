@@ -18,6 +18,12 @@ RunOptions run_options_default(void) {
     return ro;
 }
 
+RunOptions run_options_for_model(const Model *m) {
+    RunOptions ro = run_options_default();
+    if (m->config.encoder) ro.mask = MASK_NONE;
+    return ro;
+}
+
 /* Parses a whole decimal integer in [lo, hi]; no trailing junk. */
 static int runopts__int(const char *s, long lo, long hi, long *out) {
     if (!s || !*s || isspace((unsigned char)*s)) return -1;
