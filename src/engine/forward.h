@@ -60,6 +60,9 @@ RunOptions run_options_for_model(const Model *m);
 int run_options_parse_scale(RunOptions *ro, const char *spec, EngineError *err);
 /* "causal" | "none" | "window:W" (W >= 1) | "keys:a,b,..." (causal + keys). */
 int run_options_parse_mask(RunOptions *ro, const char *spec, EngineError *err);
+/* run_options_parse_mask for model m: on an encoder, "keys:a,b" hides keys
+ * on top of its default mask, none (a decoder's is causal). */
+int run_options_parse_mask_model(RunOptions *ro, const Model *m, const char *spec, EngineError *err);
 /* "L.H,L.H,..." zero-based layer and head. */
 int run_options_parse_ablate(RunOptions *ro, const char *spec, EngineError *err);
 

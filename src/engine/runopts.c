@@ -93,6 +93,12 @@ int run_options_parse_mask(RunOptions *ro, const char *spec, EngineError *err) {
     return engine_fail(err, "--mask %s: unknown; HINT: use causal, none, window:W or keys:a,b", spec);
 }
 
+int run_options_parse_mask_model(RunOptions *ro, const Model *m, const char *spec, EngineError *err) {
+    if (run_options_parse_mask(ro, spec, err)) return -1;
+    if (m->config.encoder && !strncmp(spec, "keys:", 5)) ro->mask = MASK_NONE;
+    return 0;
+}
+
 int run_options_parse_ablate(RunOptions *ro, const char *spec, EngineError *err) {
     char buf[4096];
     snprintf(buf, sizeof buf, "%s", spec);
