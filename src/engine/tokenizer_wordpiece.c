@@ -336,6 +336,14 @@ static int wp__segment(const WordPiece *wp, const char *text, size_t a, size_t b
     return 0;
 }
 
+/* Byte offset of the first TOKENIZER_PAIR_SEPARATOR in text[0, len), or len. */
+static size_t wp__find_separator(const char *text, size_t len) {
+    const size_t n = strlen(TOKENIZER_PAIR_SEPARATOR);
+    for (size_t i = 0; i + n <= len; i++)
+        if (!memcmp(text + i, TOKENIZER_PAIR_SEPARATOR, n)) return i;
+    return len;
+}
+
 static int wp__encode(const Tokenizer *tok, const char *text, size_t len, bool add_special,
                       TokenList *out, EngineError *err) {
     const WordPiece *wp = tok->impl;
@@ -346,9 +354,8 @@ static int wp__encode(const Tokenizer *tok, const char *text, size_t len, bool a
     if (!add_special) {
         rc = wp__segment(wp, text, 0, len, 0, out, &cap, &norm, &tmp);
     } else {
-        const char *sep = memmem(text, len, TOKENIZER_PAIR_SEPARATOR, strlen(TOKENIZER_PAIR_SEPARATOR));
-        size_t a_end = sep ? (size_t)(sep - text) : len;
-        size_t b_start = sep ? a_end + strlen(TOKENIZER_PAIR_SEPARATOR) : len;
+        size_t a_end = wp__find_separator(text, len);
+        size_t b_start = a_end < len ? a_end + strlen(TOKENIZER_PAIR_SEPARATOR) : len;
         rc = wp__emit(out, &cap, wp->cls_id, 0, 0, 0) ||
              wp__segment(wp, text, 0, a_end, 0, out, &cap, &norm, &tmp) ||
              wp__emit(out, &cap, wp->sep_id, a_end, b_start, 0);
