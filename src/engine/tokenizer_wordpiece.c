@@ -543,7 +543,7 @@ int tokenizer_wordpiece_from_hf_json(Tokenizer **out, const cJSON *root, const c
     const cJSON *model = cJSON_GetObjectItemCaseSensitive(root, "model");
     const cJSON *vocab = cJSON_GetObjectItemCaseSensitive(model, "vocab");
     if (!cJSON_IsObject(vocab) || !vocab->child)
-        return engine_fail(err, "%s: field model.vocab is missing or empty; HINT: is this a BERT tokenizer.json?", path);
+        return engine_fail(err, "%s: field model.vocab of the \"WordPiece\" model is missing or empty; HINT: is this a BERT tokenizer.json?", path);
     WordPiece *wp = wp__new();
     if (!wp) return engine_fail(err, "%s: out of memory", path);
     const cJSON *v;
