@@ -19,19 +19,6 @@
 
 #define CASES_PATH "tests/tokenizer/bert_cases.json"
 
-static char *from_hex(const char *hex, size_t *len) {
-    size_t n = strlen(hex) / 2;
-    char *out = malloc(n + 1);
-    for (size_t i = 0; i < n; i++) {
-        unsigned v;
-        sscanf(hex + 2 * i, "%2x", &v);
-        out[i] = (char)v;
-    }
-    out[n] = '\0';
-    *len = n;
-    return out;
-}
-
 /* Compares list's ids (and types if want_types) with the JSON arrays. */
 static int same(const TokenList *l, const cJSON *ids, const cJSON *types) {
     if (!ids || (size_t)cJSON_GetArraySize(ids) != l->n) return 0;
@@ -77,7 +64,7 @@ static int run_cases(const Tokenizer *tok, const cJSON *cases, const char *label
         const cJSON *types = cJSON_GetObjectItem(c, "types");
         char *text;
         size_t len;
-        if (hex) text = from_hex(hex->valuestring, &len);
+        if (hex) text = check_from_hex(hex->valuestring, &len);
         else text = strdup(cJSON_GetObjectItem(c, "text")->valuestring), len = strlen(text);
         TokenList l;
         if (!valid) {
@@ -91,7 +78,7 @@ static int run_cases(const Tokenizer *tok, const cJSON *cases, const char *label
             size_t slen;
             char *clean = utf8_sanitize(text, len, &slen);
             size_t wlen;
-            char *want_clean = from_hex(cJSON_GetObjectItem(c, "sanitized_hex")->valuestring, &wlen);
+            char *want_clean = check_from_hex(cJSON_GetObjectItem(c, "sanitized_hex")->valuestring, &wlen);
             CHECK(slen == wlen && !memcmp(clean, want_clean, wlen), "%s %s: sanitized as TextDecoder", label, kind);
             free(text);
             free(want_clean);

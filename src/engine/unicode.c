@@ -5,39 +5,37 @@
 #include "error.h"
 #include "unicode_tables.h"
 
-unsigned uni_flags(uint32_t cp) {
-    size_t lo = 0, hi = sizeof uni__flags / sizeof uni__flags[0];
-    if (cp > 0x10FFFF) return UNI_CONTROL;
-    while (lo < hi) { /* ranges cover 0..10FFFF without gaps */
+/* Binary search of n sorted rows of `stride` uint32s: the row whose
+ * [row[0], row[hi_col]] holds cp (hi_col 0: an exact key), or NULL. */
+static const uint32_t *uni__find(const uint32_t *rows, size_t n, size_t stride, size_t hi_col, uint32_t cp) {
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
         size_t mid = (lo + hi) / 2;
-        if (cp < uni__flags[mid][0]) hi = mid;
-        else if (cp > uni__flags[mid][1]) lo = mid + 1;
-        else return uni__flags[mid][2];
+        const uint32_t *r = rows + mid * stride;
+        if (cp < r[0]) hi = mid;
+        else if (cp > r[hi_col]) lo = mid + 1;
+        else return r;
     }
-    ENGINE_ASSERT(0 && "unicode flag table has a gap");
-    return 0;
+    return NULL;
+}
+#define UNI__FIND(table, hi_col, cp) \
+    uni__find(&table[0][0], sizeof table / sizeof table[0], sizeof table[0] / sizeof table[0][0], hi_col, cp)
+
+unsigned uni_flags(uint32_t cp) {
+    if (cp > 0x10FFFF) return UNI_CONTROL;
+    const uint32_t *r = UNI__FIND(uni__flags, 1, cp);
+    ENGINE_ASSERT(r != NULL); /* the ranges cover 0..10FFFF without gaps */
+    return r[2];
 }
 
 uint32_t uni_lower(uint32_t cp) {
-    size_t lo = 0, hi = sizeof uni__lower / sizeof uni__lower[0];
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (cp < uni__lower[mid][0]) hi = mid;
-        else if (cp > uni__lower[mid][0]) lo = mid + 1;
-        else return uni__lower[mid][1];
-    }
-    return cp;
+    const uint32_t *r = UNI__FIND(uni__lower, 0, cp);
+    return r ? r[1] : cp;
 }
 
 int uni_ccc(uint32_t cp) {
-    size_t lo = 0, hi = sizeof uni__ccc / sizeof uni__ccc[0];
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (cp < uni__ccc[mid][0]) hi = mid;
-        else if (cp > uni__ccc[mid][1]) lo = mid + 1;
-        else return (int)uni__ccc[mid][2];
-    }
-    return 0;
+    const uint32_t *r = UNI__FIND(uni__ccc, 1, cp);
+    return r ? (int)r[2] : 0;
 }
 
 int uni_decompose(uint32_t cp, uint32_t *out, int cap) {
@@ -50,20 +48,15 @@ int uni_decompose(uint32_t cp, uint32_t *out, int cap) {
         out[2] = 0x11A7 + s % 28;
         return 3;
     }
-    size_t lo = 0, hi = sizeof uni__decomp / sizeof uni__decomp[0];
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (cp < uni__decomp[mid][0]) hi = mid;
-        else if (cp > uni__decomp[mid][0]) lo = mid + 1;
-        else {
-            int n = (int)uni__decomp[mid][2];
-            ENGINE_ASSERT(n <= cap);
-            for (int i = 0; i < n; i++) out[i] = uni__decomp_pool[uni__decomp[mid][1] + (uint32_t)i];
-            return n;
-        }
+    const uint32_t *r = UNI__FIND(uni__decomp, 0, cp);
+    if (!r) {
+        out[0] = cp;
+        return 1;
     }
-    out[0] = cp;
-    return 1;
+    int n = (int)r[2];
+    ENGINE_ASSERT(n <= cap);
+    for (int i = 0; i < n; i++) out[i] = uni__decomp_pool[r[1] + (uint32_t)i];
+    return n;
 }
 
 int uni_decode(const unsigned char *s, size_t n, uint32_t *cp) {
