@@ -64,6 +64,10 @@ succeed "dump causal asked"    'mask=causal'        dump --model "$MLM" --text "
 succeed "tokenize pair"        '"token_type":1'     tokenize --model "$MLM" --text "a ||| b"
 succeed "BertModel dump"       '"arch":"bert"'      dump --model "$O/bert_base" --text "the cat sat"
 succeed "gamma/beta F16 dump"  '"arch":"bert"'      dump --model "$O/bert_gamma" --text "the cat sat"
+# bert_gamma's tokenizer is its tokenizer.json (same vocabulary as bert_mlm's vocab.txt)
+"$BIN" tokenize --model "$MLM" --text "Unaffable CAT ||| [MASK]s!" > "$TMP/a" 2>&1
+"$BIN" tokenize --model "$O/bert_gamma" --text "Unaffable CAT ||| [MASK]s!" > "$TMP/b" 2>&1
+if cmp -s "$TMP/a" "$TMP/b" && grep -q '"text":"##aff"' "$TMP/a"; then ok "tokenizer.json = vocab.txt"; else bad "tokenizer.json = vocab.txt" "$(cat "$TMP/a" "$TMP/b")"; fi
 rm -f "$TMP/h.png"
 if "$BIN" export --model "$MLM" --text "the cat ||| sat on" --layer 1 --head 3 --out "$TMP/h.png" 2>/dev/null &&
    [ "$(head -c 8 "$TMP/h.png" | od -An -tx1 | tr -d ' \n')" = "89504e470d0a1a0a" ]; then

@@ -244,8 +244,46 @@ static void test_small(void) {
     unlink(path);
 }
 
+/* tokenizer.json's max_input_chars_per_word beyond the stack buffers, and
+ * an out-of-range one. */
+static void test_long_words(void) {
+    char path[64] = "/tmp/attnscope_tokjson_XXXXXX";
+    int fd = mkstemp(path);
+    if (fd >= 0) close(fd);
+    static const char *fmt = "{\"model\": {\"type\": \"WordPiece\", \"max_input_chars_per_word\": %d, "
+                             "\"vocab\": {\"[UNK]\": 0, \"[CLS]\": 1, \"[SEP]\": 2, \"[MASK]\": 3, \"a\": 4, \"##a\": 5}}}";
+    char json[512], word[301];
+    memset(word, 'a', 300);
+    word[300] = 0;
+    const int limits[] = {100, 200, 300};
+    const size_t want[] = {1, 1, 300}; /* 300 chars: [UNK] under 100 and 200, split under 300 */
+    for (int i = 0; i < 3; i++) {
+        snprintf(json, sizeof json, fmt, limits[i]);
+        write_text(path, json);
+        Tokenizer *tok = NULL;
+        EngineError err;
+        TokenList l = {0};
+        CHECK(tokenizer_load_hf_json(&tok, path, &err) == 0, "limit %d loads: %s", limits[i], err.msg);
+        if (!tok) continue;
+        CHECK(tokenizer_encode(tok, word, 300, false, &l, &err) == 0 && l.n == want[i] &&
+                  l.tokens[0].id == (want[i] == 1 ? 0 : 4) && l.tokens[l.n - 1].id == (want[i] == 1 ? 0 : 5),
+              "300-char word under max_input_chars_per_word %d: %zu tokens", limits[i], l.n);
+        token_list_free(&l);
+        tokenizer_free(tok);
+    }
+    snprintf(json, sizeof json, fmt, 5000);
+    write_text(path, json);
+    Tokenizer *tok = NULL;
+    EngineError err;
+    CHECK(tokenizer_load_hf_json(&tok, path, &err) == -1 && strstr(err.msg, "max_input_chars_per_word") &&
+              strstr(err.msg, "HINT"), "max_input_chars_per_word 5000 is refused: %s", err.msg);
+    tokenizer_free(tok);
+    unlink(path);
+}
+
 int main(void) {
     test_small();
+    test_long_words();
     char vocab[512], tj[64] = "/tmp/attnscope_tokjson_XXXXXX";
     snprintf(vocab, sizeof vocab, "%s/tokenizers/bert-base-uncased/vocab.txt", check_shared_dir());
     size_t len;

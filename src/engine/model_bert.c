@@ -86,8 +86,8 @@ static void bert__ln(const SafeTensors *st, const char *base, char *w, char *b, 
     snprintf(b, cap, "%s.%s", base, gamma ? "beta" : "bias");
 }
 
-/* A BERT folder's tokenizer: tokenizer.json, else vocab.txt (+ casing from
- * tokenizer_config.json). */
+/* A BERT folder's tokenizer: tokenizer.json (it spells out the normalizer),
+ * else vocab.txt (+ casing from tokenizer_config.json). */
 static int bert__tokenizer(Model *m, const char *dir, EngineError *err) {
     char vocab[1100], tj[1100], cfg[1100];
     struct stat sb;
@@ -95,7 +95,7 @@ static int bert__tokenizer(Model *m, const char *dir, EngineError *err) {
     snprintf(tj, sizeof tj, "%s/tokenizer.json", dir);
     snprintf(cfg, sizeof cfg, "%s/tokenizer_config.json", dir);
     int rc;
-    if (stat(tj, &sb) == 0 && stat(vocab, &sb) != 0)
+    if (stat(tj, &sb) == 0)
         rc = tokenizer_load_hf_json(&m->tokenizer, tj, err);
     else
         rc = tokenizer_load_wordpiece(&m->tokenizer, vocab, stat(cfg, &sb) == 0 ? cfg : NULL, err);

@@ -39,6 +39,8 @@
 
 #define WP_MAX_VOCAB (1 << 22)
 #define WP_MAX_TOKEN 1024
+#define WP_MAX_WORD 1024     /* highest max_input_chars_per_word accepted */
+#define WP_STACK_WORD 128    /* words up to this many characters use stack buffers */
 
 typedef struct {
     char **piece;        /* (n) id -> NUL-terminated token, NULL for an unused id */
@@ -255,8 +257,18 @@ static int wp__emit(TokenList *out, size_t *cap, int id, size_t start, size_t en
 static int wp__word(const WordPiece *wp, const WpChar *w, size_t n, int type, TokenList *out,
                     size_t *cap) {
     if (n > (size_t)wp->max_chars) return wp__emit(out, cap, wp->unk_id, w[0].start, w[n - 1].end, type);
-    char bytes[4 * 128], cand[16 + 4 * 128];
-    size_t off[130]; /* byte offset of char i in bytes */
+    char bytes_s[4 * WP_STACK_WORD], cand_s[16 + 4 * WP_STACK_WORD];
+    size_t off_s[WP_STACK_WORD + 1]; /* byte offset of char i in bytes */
+    char *bytes = bytes_s, *cand = cand_s, *heap = NULL;
+    size_t *off = off_s;
+    if (n > WP_STACK_WORD) { /* a tokenizer.json allowing longer words */
+        heap = malloc(4 * n + 16 + 4 * n + (n + 1) * sizeof(size_t));
+        if (!heap) return -1;
+        off = (size_t *)(void *)heap;
+        bytes = heap + (n + 1) * sizeof(size_t);
+        cand = bytes + 4 * n;
+    }
+    int rc = 0;
     size_t p = 0;
     for (size_t i = 0; i < n; i++) {
         off[i] = p;
@@ -280,12 +292,14 @@ static int wp__word(const WordPiece *wp, const WpChar *w, size_t n, int type, To
         }
         if (id < 0) { /* unsplittable: the whole word is [UNK] */
             out->n = first;
-            return wp__emit(out, cap, wp->unk_id, w[0].start, w[n - 1].end, type);
+            rc = wp__emit(out, cap, wp->unk_id, w[0].start, w[n - 1].end, type);
+            break;
         }
-        if (wp__emit(out, cap, id, w[start].start, w[end - 1].end, type)) return -1;
+        if ((rc = wp__emit(out, cap, id, w[start].start, w[end - 1].end, type))) break;
         start = end;
     }
-    return 0;
+    free(heap);
+    return rc;
 }
 
 /* Steps 1-5 on the text[a, b) that holds no special token. */
@@ -598,7 +612,13 @@ int tokenizer_wordpiece_from_hf_json(Tokenizer **out, const cJSON *root, const c
         wp->prefix_len = strlen(wp->prefix);
     }
     const cJSON *mx = cJSON_GetObjectItemCaseSensitive(model, "max_input_chars_per_word");
-    if (cJSON_IsNumber(mx)) wp->max_chars = mx->valuedouble < 1 ? 1 : mx->valuedouble > 128 ? 128 : (int)mx->valuedouble;
+    if (cJSON_IsNumber(mx)) {
+        if (!(mx->valuedouble >= 1 && mx->valuedouble <= WP_MAX_WORD)) {
+            wp__free(wp);
+            return engine_fail(err, "%s: model.max_input_chars_per_word must be from 1 to %d; HINT: BERT uses 100", path, WP_MAX_WORD);
+        }
+        wp->max_chars = (int)mx->valuedouble;
+    }
     const cJSON *norm = cJSON_GetObjectItemCaseSensitive(root, "normalizer");
     const cJSON *ntype = cJSON_GetObjectItemCaseSensitive(norm, "type");
     if (cJSON_IsString(ntype) && !strcmp(ntype->valuestring, "BertNormalizer")) {

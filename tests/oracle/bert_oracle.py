@@ -11,7 +11,8 @@ Writes (fixed seed, never committed):
                      copy, the pooler and the I64 position_ids buffer the real
                      files carry (the engine must ignore them)
   OUT/bert_gamma/    BertForMaskedLM, LayerNorm gamma/beta (TF-converted
-                     checkpoints), F16, another shape
+                     checkpoints), F16, another shape, and a WordPiece
+                     tokenizer.json beside vocab.txt
   OUT/bert_base/     BertModel: no prefix, no MLM head, type_vocab_size 1
   OUT/bert_cases.json      {"cases": ["bert_cases/NAME.json", ...]}
   OUT/bert_cases/NAME.json one forward pass: model, ids, types, scale, mask,
@@ -244,6 +245,14 @@ def main():
     p = random_bert(rng, cfg, True)
     t, exact = stored(p, "F16", "bert.", True, True, False)
     write_model(os.path.join(out, "bert_gamma"), cfg, t)
+    put(os.path.join(out, "bert_gamma"), "tokenizer.json", json.dumps({  # read instead of vocab.txt
+        "version": "1.0", "normalizer": {"type": "BertNormalizer", "clean_text": True, "handle_chinese_chars": True,
+                                         "strip_accents": None, "lowercase": True},
+        "pre_tokenizer": {"type": "BertPreTokenizer"},
+        "added_tokens": [{"id": i, "content": v, "special": True, "normalized": False}
+                         for i, v in enumerate(VOCAB) if v.startswith("[")],
+        "model": {"type": "WordPiece", "unk_token": "[UNK]", "continuing_subword_prefix": "##",
+                  "max_input_chars_per_word": 100, "vocab": {v: i for i, v in enumerate(VOCAB)}}}))
     models["bert_gamma"] = (exact, cfg, True)
     cfg = config(2, 2, 8, 16, 12, V, 1)
     cfg["architectures"] = ["BertModel"]
