@@ -86,10 +86,13 @@ void tokenizer_free(Tokenizer *tok);
 
 /* Encodes len bytes of text. Text must be valid UTF-8: otherwise returns -1
  * with the byte offset of the first bad sequence in err. add_bos prepends the
- * BOS token (GPT-2: <|endoftext|>; llama: id 1). Empty text gives n == 0
- * (or just BOS). Special-token text in the input (a literal "<|endoftext|>")
- * is never interpreted: it is encoded as ordinary text, as OpenAI's encoder
- * does; only add_bos yields the special id. On success *out owns a heap array; free with token_list_free. */
+ * BOS token (GPT-2: <|endoftext|>; llama: id 1); for WordPiece it adds
+ * [CLS] ... [SEP] and reads "A ||| B" as a sentence pair (Token.type 0/1).
+ * Empty text gives n == 0 (or just BOS). BPE: special-token text in the
+ * input (a literal "<|endoftext|>") is never interpreted: it is encoded as
+ * ordinary text, as OpenAI's encoder does; only add_bos yields the special
+ * id. WordPiece: [MASK], [SEP] etc. spelled in the text are those tokens, as
+ * in Hugging Face's BERT tokenizers. On success *out owns a heap array; free with token_list_free. */
 int tokenizer_encode(const Tokenizer *tok, const char *text, size_t len,
                      bool add_bos, TokenList *out, EngineError *err);
 
