@@ -10,6 +10,7 @@
  * where attn applies RunOptions: scale, mask, masked keys, ablated heads.
  */
 #include "forward.h"
+#include "forward_internal.h"
 
 #include <cblas.h>
 #include <math.h>
@@ -226,30 +227,49 @@ static float dot(const float *a, const float *b, int n) {
     return s;
 }
 
+/* One head, queries [r, T) of T tokens (r = 0: all), into trace matrices of
+ * row stride S (S >= T): raw (T, S) q.k, scores scaled + masked, att softmax,
+ * out (T, dh) = att v. Rows below r are kept (an incremental run), except
+ * their raw columns [r, T), which are filled: with a mask whose query i sees
+ * no key j > i (causal, window) those rows' scores there are -inf and their
+ * weights 0, so nothing else of theirs changes.
+ * PyTorch: F.scaled_dot_product_attention with a mask, for queries r.. */
 static void attention_head(const float *q, const float *k, const float *v, float *raw,
-                           float *scores, float *att, float *out, int T, int dh,
+                           float *scores, float *att, float *out, int r, int T, int S, int dh,
                            const RunOptions *ro) {
+    ENGINE_ASSERT(r == 0 || ro->mask != MASK_NONE);
+    const int n = T - r;
+    /* the loop/sgemm choice depends on T only, so a partial run takes the
+       same path as a full one */
     const bool small = (size_t)T * (size_t)T * (size_t)dh <= ATTN_LOOP_MAX_MACS;
     if (small) {
         for (int i = 0; i < T; i++)
-            for (int j = 0; j < T; j++)
-                raw[(size_t)i * T + j] = dot(q + (size_t)i * dh, k + (size_t)j * dh, dh);
+            for (int j = i < r ? r : 0; j < T; j++)
+                raw[(size_t)i * S + j] = dot(q + (size_t)i * dh, k + (size_t)j * dh, dh);
     } else {
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, T, dh, 1.0f, q, dh, k, dh,
-                    0.0f, raw, T);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, T, dh, 1.0f, q + (size_t)r * dh,
+                    dh, k, dh, 0.0f, raw + (size_t)r * S, S);
+        if (r > 0)
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, r, n, dh, 1.0f, q, dh,
+                        k + (size_t)r * dh, dh, 0.0f, raw + r, S);
     }
+    for (int i = 0; i < r; i++)
+        for (int j = r; j < T; j++) {
+            scores[(size_t)i * S + j] = -INFINITY;
+            att[(size_t)i * S + j] = 0.0f;
+        }
     const float scale = attn_scale(ro, dh);
     bool any_masked_key = false;
     for (int j = 0; j < T && !any_masked_key; j++) any_masked_key = run_options_key_masked(ro, j);
-    for (int i = 0; i < T; i++) {
-        float *s = scores + (size_t)i * T, *a = att + (size_t)i * T;
-        const float *r = raw + (size_t)i * T;
+    for (int i = r; i < T; i++) {
+        float *s = scores + (size_t)i * S, *a = att + (size_t)i * S;
+        const float *rw = raw + (size_t)i * S;
         int lo, hi;
         run_options_visible_range(ro, i, T, &lo, &hi);
         float mx = -INFINITY;
         for (int j = 0; j < T; j++) {
             bool visible = j >= lo && j < hi && (!any_masked_key || !run_options_key_masked(ro, j));
-            s[j] = visible ? r[j] * scale : -INFINITY;
+            s[j] = visible ? rw[j] * scale : -INFINITY;
             if (s[j] > mx) mx = s[j];
         }
         if (mx == -INFINITY) { /* no visible key: zero row, zero output */
@@ -264,11 +284,11 @@ static void attention_head(const float *q, const float *k, const float *v, float
         float inv = (float)(1.0 / sum);
         for (int j = 0; j < T; j++) a[j] *= inv;
     }
-    if (small) { /* out (T, dh) = att (T, T) v (T, dh), skipping zero weights */
-        memset(out, 0, (size_t)T * dh * sizeof *out);
-        for (int i = 0; i < T; i++) {
+    if (small) { /* out (n, dh) = att (n, T) v (T, dh), skipping zero weights */
+        memset(out + (size_t)r * dh, 0, (size_t)n * dh * sizeof *out);
+        for (int i = r; i < T; i++) {
             float *o = out + (size_t)i * dh;
-            const float *a = att + (size_t)i * T;
+            const float *a = att + (size_t)i * S;
             for (int j = 0; j < T; j++) {
                 if (a[j] == 0.0f) continue;
                 const float *vj = v + (size_t)j * dh;
@@ -276,22 +296,32 @@ static void attention_head(const float *q, const float *k, const float *v, float
             }
         }
     } else {
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, T, dh, T, 1.0f, att, T, v, dh,
-                    0.0f, out, dh);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, dh, T, 1.0f,
+                    att + (size_t)r * S, S, v, dh, 0.0f, out + (size_t)r * dh, dh);
     }
 }
 
 /* ------------------------------------------------------------------------ */
 /* The whole pass. */
 
-typedef struct {
-    float *x;     /* (T, D) residual stream */
-    float *xn;    /* (T, D) normalised */
-    float *qkv;   /* (T, H*dh + 2*KV*dh) projections */
-    float *heads; /* (T, H*dh) concatenated head outputs */
-    float *ff;    /* (T, max(d_ff, H*dh)) MLP hidden */
-    float *ff2;   /* (T, d_ff) Llama up projection */
-} Workspace;
+size_t forward__workspace_floats(const ModelConfig *c, int T) {
+    const int qdim = c->n_head * c->d_head, qkv_w = qdim + 2 * c->n_kv_head * c->d_head;
+    const size_t ff_w = (size_t)(c->d_ff > qdim ? c->d_ff : qdim); /* separate q, k, v reuse ff */
+    return (size_t)T * ((size_t)c->d_model + qkv_w + qdim + 2 * ff_w + 2 /* lse */) + 2;
+}
+
+void forward__workspace_carve(ForwardWorkspace *ws, const ModelConfig *c, int T, float *block) {
+    const int qdim = c->n_head * c->d_head, qkv_w = qdim + 2 * c->n_kv_head * c->d_head;
+    const size_t ff_w = (size_t)(c->d_ff > qdim ? c->d_ff : qdim);
+    ws->xn = block;
+    ws->qkv = ws->xn + (size_t)T * c->d_model;
+    ws->heads = ws->qkv + (size_t)T * qkv_w;
+    ws->ff = ws->heads + (size_t)T * qdim;
+    ws->ff2 = ws->ff + (size_t)T * ff_w;
+    float *end = ws->ff2 + (size_t)T * ff_w;
+    end += ((uintptr_t)end / sizeof(float)) & 1; /* 8-byte aligned: 2 floats per token + 2 */
+    ws->lse = (double *)end;
+}
 
 static double now_ms(void) {
     struct timespec ts;
@@ -299,19 +329,20 @@ static double now_ms(void) {
     return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
-/* Top-k, per-token loss and mean loss from the logits. A decoder's loss at t
- * is -log p(ids[t+1]) (the last token has none); an encoder's (masked LM) is
+/* Top-k and log-sum-exp of rows [r, T) of the logits (lse (T) keeps every
+ * row's), then every row's loss from lse: a decoder's loss at t is
+ * -log p(ids[t+1]) (the last token has none); an encoder's (masked LM) is
  * -log p(ids[t]), how well position t's prediction restores its own input
  * token, averaged over all T. */
-static void predictions(Trace *tr, const int *ids, int T, int V, int top_k, bool encoder) {
-    double total = 0;
-    for (int t = 0; t < T; t++) {
+static void predictions(Trace *tr, double *lse, const int *ids, int r, int T, int V, int top_k,
+                        bool encoder) {
+    for (int t = r; t < T; t++) {
         const float *lg = tr->logits + (size_t)t * V;
         float mx = -INFINITY;
         for (int i = 0; i < V; i++) mx = lg[i] > mx ? lg[i] : mx;
         double sum = 0;
         for (int i = 0; i < V; i++) sum += expf(lg[i] - mx); /* float exp, double sum */
-        double lse = mx + log(sum);
+        lse[t] = mx + log(sum);
         int *top = tr->top_ids + (size_t)t * top_k;
         float *tp = tr->top_p + (size_t)t * top_k;
         int n = 0;
@@ -324,11 +355,15 @@ static void predictions(Trace *tr, const int *ids, int T, int V, int top_k, bool
             }
             top[j] = i;
         }
-        for (int j = 0; j < top_k; j++) tp[j] = (float)exp(lg[top[j]] - lse);
+        for (int j = 0; j < top_k; j++) tp[j] = (float)exp(lg[top[j]] - lse[t]);
+    }
+    double total = 0;
+    for (int t = 0; t < T; t++) {
+        const float *lg = tr->logits + (size_t)t * V;
         int target = encoder ? t : t + 1;
         if (target < T) {
-            tr->token_loss[t] = (float)(lse - lg[ids[target]]);
-            total += lse - lg[ids[target]];
+            tr->token_loss[t] = (float)(lse[t] - lg[ids[target]]);
+            total += lse[t] - lg[ids[target]];
         } else {
             tr->token_loss[t] = 0.0f;
         }
@@ -337,58 +372,62 @@ static void predictions(Trace *tr, const int *ids, int T, int V, int top_k, bool
     else tr->loss = T >= 2 ? (float)(total / (T - 1)) : NAN;
 }
 
-/* x (T, D) = wte[ids] (+ wpe[pos]) (+ type_emb[types]); BERT then LayerNorms. */
-static void embed(const Model *m, const int *ids, const int *types, int T, float *x) {
+/* x (n, D) = wte[ids[r..]] (+ wpe[r..]) (+ type_emb[types[r..]]), rows r..T-1
+ * of the text; BERT then LayerNorms. */
+static void embed(const Model *m, const int *ids, const int *types, int r, int T, float *x) {
     const ModelConfig *c = &m->config;
     const ModelWeights *w = &m->weights;
     const int D = c->d_model;
-    for (int t = 0; t < T; t++) {
+    for (int t = r; t < T; t++) {
         const float *e = w->tok_emb + (size_t)ids[t] * D;
         const float *p = w->pos_emb ? w->pos_emb + (size_t)t * D : NULL;
         const float *ty = w->type_emb ? w->type_emb + (size_t)(types ? types[t] : 0) * D : NULL;
-        float *xt = x + (size_t)t * D;
+        float *xt = x + (size_t)(t - r) * D;
         for (int i = 0; i < D; i++) xt[i] = e[i] + (p ? p[i] : 0.0f) + (ty ? ty[i] : 0.0f);
     }
-    if (w->emb_norm_w) norm_forward(x, x, T, D, w->emb_norm_w, w->emb_norm_b, c->norm_eps);
+    if (w->emb_norm_w) norm_forward(x, x, T - r, D, w->emb_norm_w, w->emb_norm_b, c->norm_eps);
 }
 
-/* The attention sublayer of layer l: q, k, v from in (T, D), every head under
- * ro into the trace, then x (T, D) += wo(concatenated head outputs). in may
- * be x itself (post-LN): it is fully read before x is written.
+/* The attention sublayer of layer l for rows [r, T) (n = T - r): q, k, v
+ * from in (n, D), every head under ro into the trace arrays of token stride
+ * S, then x (n, D) += wo(concatenated head outputs). Keys/values of rows
+ * below r are read from the trace. in may be x itself (post-LN): it is fully
+ * read before x is written.
  * PyTorch: x = x + o_proj(sdpa(q_proj(in), k_proj(in), v_proj(in), mask)) */
-static void attention_block(const Model *m, int l, const float *in, float *x, Workspace *ws,
-                            Trace *tr, const RunOptions *ro) {
+static void attention_block(const Model *m, int l, const float *in, float *x, ForwardWorkspace *ws,
+                            Trace *tr, int S, int r, int T, const RunOptions *ro) {
     const ModelConfig *c = &m->config;
     const LayerWeights *L = &m->weights.layers[l];
-    const int T = tr->n_tokens, H = c->n_head, KV = c->n_kv_head, dh = c->d_head;
+    const int n = T - r, H = c->n_head, KV = c->n_kv_head, dh = c->d_head;
     const int qdim = H * dh, kvdim = KV * dh, qkv_w = qdim + 2 * kvdim;
     const bool rope = c->arch == ARCH_LLAMA;
-    /* qkv (T, q | k | v): GPT-2 fused c_attn, others separate projections */
+    /* qkv (n, q | k | v): GPT-2 fused c_attn, others separate projections */
     if (L->qkv.w) {
-        linear_forward(ws->qkv, in, T, &L->qkv, false);
+        linear_forward(ws->qkv, in, n, &L->qkv, false);
     } else {
         const Linear *part[3] = {&L->wq, &L->wk, &L->wv};
         const int off[3] = {0, qdim, qdim + kvdim}, width[3] = {qdim, kvdim, kvdim};
-        float *tmp = ws->ff; /* (T, width), reusing MLP space */
+        float *tmp = ws->ff; /* (n, width), reusing MLP space */
         for (int p = 0; p < 3; p++) {
-            linear_forward(tmp, in, T, part[p], false);
-            for (int t = 0; t < T; t++)
+            linear_forward(tmp, in, n, part[p], false);
+            for (int t = 0; t < n; t++)
                 memcpy(ws->qkv + (size_t)t * qkv_w + off[p], tmp + (size_t)t * width[p], (size_t)width[p] * sizeof(float));
         }
     }
     /* Scatter into the trace: q (layer, head, token, dh), k, v (layer, kv_head, token, dh) */
-    for (int t = 0; t < T; t++) {
-        const float *row = ws->qkv + (size_t)t * qkv_w;
+    const size_t vec = (size_t)S * dh, mat = (size_t)S * S;
+    for (int t = r; t < T; t++) {
+        const float *row = ws->qkv + (size_t)(t - r) * qkv_w;
         for (int h = 0; h < H; h++) {
-            float *dst = trace_q(tr, l, h) + (size_t)t * dh;
-            memcpy(dst, row + (size_t)h * dh, (size_t)dh * sizeof(float));
+            size_t o = ((size_t)l * H + h) * vec + (size_t)t * dh;
+            memcpy(tr->q + o, row + (size_t)h * dh, (size_t)dh * sizeof(float));
             if (rope) {
-                memcpy(tr->q_pre_rope + (dst - tr->q), dst, (size_t)dh * sizeof(float));
-                rope_apply(dst, dh, t, c->rope_theta, c->rope_interleaved);
+                memcpy(tr->q_pre_rope + o, tr->q + o, (size_t)dh * sizeof(float));
+                rope_apply(tr->q + o, dh, t, c->rope_theta, c->rope_interleaved);
             }
         }
         for (int g = 0; g < KV; g++) {
-            size_t o = ((size_t)l * KV + g) * (size_t)T * dh + (size_t)t * dh;
+            size_t o = ((size_t)l * KV + g) * vec + (size_t)t * dh;
             memcpy(tr->k + o, row + qdim + (size_t)g * dh, (size_t)dh * sizeof(float));
             memcpy(tr->v + o, row + qdim + kvdim + (size_t)g * dh, (size_t)dh * sizeof(float));
             if (rope) {
@@ -398,27 +437,26 @@ static void attention_block(const Model *m, int l, const float *in, float *x, Wo
         }
     }
     for (int h = 0; h < H; h++) {
-        float *out = trace_head_out(tr, l, h);
-        attention_head(trace_q(tr, l, h), trace_k(tr, l, h), trace_v(tr, l, h), trace_raw(tr, l, h),
-                       trace_scores(tr, l, h), trace_att(tr, l, h), out, T, dh, ro);
+        const size_t qo = ((size_t)l * H + h) * vec, mo = ((size_t)l * H + h) * mat;
+        const size_t ko = ((size_t)l * KV + h / (H / KV)) * vec;
+        float *out = tr->head_out + qo;
+        attention_head(tr->q + qo, tr->k + ko, tr->v + ko, tr->raw + mo, tr->scores + mo,
+                       tr->att + mo, out, r, T, S, dh, ro);
         bool ablated = run_options_head_ablated(ro, l, h);
-        if (ablated) memset(out, 0, (size_t)T * dh * sizeof(float));
-        for (int t = 0; t < T; t++) {
+        if (ablated) memset(out + (size_t)r * dh, 0, (size_t)n * dh * sizeof(float));
+        for (int t = 0; t < n; t++) {
             float *dst = ws->heads + (size_t)t * qdim + (size_t)h * dh;
-            if (ablated)
-                memset(dst, 0, (size_t)dh * sizeof(float));
-            else
-                memcpy(dst, out + (size_t)t * dh, (size_t)dh * sizeof(float));
+            memcpy(dst, out + (size_t)(t + r) * dh, (size_t)dh * sizeof(float));
         }
     }
-    linear_forward(x, ws->heads, T, &L->wo, true); /* x += attn */
+    linear_forward(x, ws->heads, n, &L->wo, true); /* x += attn */
 }
 
 /* The MLP sublayer: x (T, D) += MLP(in (T, D)); in may be x itself.
  *   Llama:  down(silu(gate(in)) * up(in))
  *   GPT-2 / BERT:  proj(gelu(fc(in))), gelu_new or the exact erf GELU */
 static void mlp_block(const ModelConfig *c, const LayerWeights *L, const float *in, float *x, int T,
-                      Workspace *ws) {
+                      ForwardWorkspace *ws) {
     size_t n = (size_t)T * c->d_ff;
     if (L->w1.w) {
         linear_forward(ws->ff, in, T, &L->w1, false);
@@ -436,18 +474,12 @@ static void mlp_block(const ModelConfig *c, const LayerWeights *L, const float *
     }
 }
 
-int forward_run(const Model *m, const int *ids, int T, const RunOptions *ro, Trace *tr,
-                EngineError *err) {
-    return forward_run_typed(m, ids, NULL, T, ro, tr, err);
-}
-
-int forward_run_typed(const Model *m, const int *ids, const int *types, int T, const RunOptions *ro,
-                      Trace *tr, EngineError *err) {
+int forward__check(const Model *m, const int *ids, const int *types, int T, int capacity,
+                   const RunOptions *ro, EngineError *err) {
     const ModelConfig *c = &m->config;
-    const ModelWeights *w = &m->weights;
     if (T < 1) return engine_fail(err, "text is empty; HINT: type some text to analyse");
-    if (T > tr->capacity || T > c->n_ctx)
-        return engine_fail(err, "%d tokens exceed the context of %d; HINT: shorten the text", T, tr->capacity);
+    if (T > capacity || T > c->n_ctx)
+        return engine_fail(err, "%d tokens exceed the context of %d; HINT: shorten the text", T, capacity);
     for (int t = 0; t < T; t++)
         if (ids[t] < 0 || ids[t] >= c->vocab_size)
             return engine_fail(err, "token id %d at position %d is outside the vocabulary (%d); HINT: the tokenizer does not match the model", ids[t], t, c->vocab_size);
@@ -458,63 +490,88 @@ int forward_run_typed(const Model *m, const int *ids, const int *types, int T, c
         return engine_fail(err, "temperature %g must be > 0; HINT: e.g. temp:0.5", ro->temperature);
     if (ro->mask == MASK_WINDOW && ro->window < 1)
         return engine_fail(err, "window %d must be >= 1; HINT: e.g. window:4", ro->window);
-    double t0 = now_ms();
-    const int D = c->d_model, H = c->n_head, KV = c->n_kv_head, dh = c->d_head, V = c->vocab_size;
-    const int qdim = H * dh, kvdim = KV * dh, qkv_w = qdim + 2 * kvdim;
-    const size_t ff_w = (size_t)(c->d_ff > qdim ? c->d_ff : qdim); /* separate q, k, v reuse ff */
-    size_t floats = (size_t)T * ((size_t)2 * D + qkv_w + qdim + 2 * ff_w);
-    float *block = malloc(floats * sizeof(float));
-    if (!block) return engine_fail(err, "out of memory for %d tokens; HINT: shorten the text", T);
-    Workspace ws;
-    ws.x = block;
-    ws.xn = ws.x + (size_t)T * D;
-    ws.qkv = ws.xn + (size_t)T * D;
-    ws.heads = ws.qkv + (size_t)T * qkv_w;
-    ws.ff = ws.heads + (size_t)T * qdim;
-    ws.ff2 = ws.ff + (size_t)T * ff_w;
+    return 0;
+}
 
+void forward__pass(const Model *m, const ForwardRows *rows, const int *ids, const int *types,
+                   int T, const RunOptions *ro, Trace *tr, int S, float *xs, size_t xs_step,
+                   ForwardWorkspace *ws) {
+    const ModelConfig *c = &m->config;
+    const ModelWeights *w = &m->weights;
+    const int D = c->d_model, V = c->vocab_size, NL = c->n_layer;
+    ENGINE_ASSERT(T >= 1 && T <= S);
     tr->n_tokens = T;
     tr->top_k = ro->top_k < 1 ? 1 : ro->top_k > TRACE_MAX_TOP_K ? TRACE_MAX_TOP_K : ro->top_k;
     if (tr->top_k > V) tr->top_k = V;
     memcpy(tr->ids, ids, (size_t)T * sizeof *ids);
     for (int t = 0; t < T; t++) tr->types[t] = types ? types[t] : 0;
 
-    embed(m, ids, types, T, ws.x);
-    for (int l = 0; l < c->n_layer; l++) {
+    if (rows->layer[0] < T) embed(m, ids, types, rows->layer[0], T, xs + (size_t)rows->layer[0] * D);
+    for (int l = 0; l < NL; l++) {
         const LayerWeights *L = &w->layers[l];
+        const int r = rows->layer[l], n = T - r;
+        if (n <= 0) continue;
+        const float *in = xs + (size_t)l * xs_step + (size_t)r * D;
+        float *x = xs + (size_t)(l + 1) * xs_step + (size_t)r * D; /* this layer's output rows */
+        if (x != in) memcpy(x, in, (size_t)n * D * sizeof *x);
         if (c->post_norm) { /* BERT: x = LN(x + attn(x)); x = LN(x + mlp(x)) */
-            attention_block(m, l, ws.x, ws.x, &ws, tr, ro);
-            norm_forward(ws.x, ws.x, T, D, L->norm1_w, L->norm1_b, c->norm_eps);
-            mlp_block(c, L, ws.x, ws.x, T, &ws);
-            norm_forward(ws.x, ws.x, T, D, L->norm2_w, L->norm2_b, c->norm_eps);
+            attention_block(m, l, x, x, ws, tr, S, r, T, ro);
+            norm_forward(x, x, n, D, L->norm1_w, L->norm1_b, c->norm_eps);
+            mlp_block(c, L, x, x, n, ws);
+            norm_forward(x, x, n, D, L->norm2_w, L->norm2_b, c->norm_eps);
         } else { /* GPT-2, Llama: x = x + attn(norm(x)); x = x + mlp(norm(x)) */
-            norm_forward(ws.xn, ws.x, T, D, L->norm1_w, L->norm1_b, c->norm_eps);
-            attention_block(m, l, ws.xn, ws.x, &ws, tr, ro);
-            norm_forward(ws.xn, ws.x, T, D, L->norm2_w, L->norm2_b, c->norm_eps);
-            mlp_block(c, L, ws.xn, ws.x, T, &ws);
+            norm_forward(ws->xn, x, n, D, L->norm1_w, L->norm1_b, c->norm_eps);
+            attention_block(m, l, ws->xn, x, ws, tr, S, r, T, ro);
+            norm_forward(ws->xn, x, n, D, L->norm2_w, L->norm2_b, c->norm_eps);
+            mlp_block(c, L, ws->xn, x, n, ws);
         }
     }
-    if (c->encoder) {
-        if (c->has_mlm_head) { /* MLM head: LN(gelu(dense(x))), tied decoder + bias */
-            linear_forward(ws.xn, ws.x, T, &w->mlm_dense, false);
-            if (c->gelu_erf) gelu_erf_inplace(ws.xn, (size_t)T * D);
-            else gelu_new_inplace(ws.xn, (size_t)T * D);
-            norm_forward(ws.xn, ws.xn, T, D, w->mlm_norm_w, w->mlm_norm_b, c->norm_eps);
+    const int r = rows->head, n = T - r;
+    const float *xo = xs + (size_t)NL * xs_step + (size_t)r * D; /* (n, D) final residual rows */
+    if (n > 0) {
+        if (c->encoder) {
+            if (c->has_mlm_head) { /* MLM head: LN(gelu(dense(x))), tied decoder + bias */
+                linear_forward(ws->xn, xo, n, &w->mlm_dense, false);
+                if (c->gelu_erf) gelu_erf_inplace(ws->xn, (size_t)n * D);
+                else gelu_new_inplace(ws->xn, (size_t)n * D);
+                norm_forward(ws->xn, ws->xn, n, D, w->mlm_norm_w, w->mlm_norm_b, c->norm_eps);
+            }
+        } else {
+            norm_forward(ws->xn, xo, n, D, w->norm_f_w, w->norm_f_b, c->norm_eps);
         }
-    } else {
-        norm_forward(ws.xn, ws.x, T, D, w->norm_f_w, w->norm_f_b, c->norm_eps);
+        float *lg = tr->logits + (size_t)r * V;
+        if (c->encoder && !c->has_mlm_head) { /* BertModel: no predictions */
+            memset(lg, 0, (size_t)n * V * sizeof(float));
+        } else { /* logits (n, V) = xn @ classifier^T (+ bias) */
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, V, D, 1.0f, ws->xn, D,
+                        w->classifier, D, 0.0f, lg, V);
+            if (w->mlm_bias)
+                for (int t = 0; t < n; t++)
+                    for (int i = 0; i < V; i++) lg[(size_t)t * V + i] += w->mlm_bias[i];
+        }
     }
-    if (c->encoder && !c->has_mlm_head) { /* BertModel: no predictions */
-        memset(tr->logits, 0, (size_t)T * V * sizeof(float));
-    } else { /* logits (T, V) = xn @ classifier^T (+ bias) */
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, V, D, 1.0f, ws.xn, D, w->classifier,
-                    D, 0.0f, tr->logits, V);
-        if (w->mlm_bias)
-            for (int t = 0; t < T; t++)
-                for (int i = 0; i < V; i++) tr->logits[(size_t)t * V + i] += w->mlm_bias[i];
-    }
-    predictions(tr, ids, T, V, tr->top_k, c->encoder);
+    predictions(tr, ws->lse, ids, rows->top_k, T, V, tr->top_k, c->encoder);
     if (c->encoder && !c->has_mlm_head) tr->loss = NAN;
+}
+
+int forward_run(const Model *m, const int *ids, int T, const RunOptions *ro, Trace *tr,
+                EngineError *err) {
+    return forward_run_typed(m, ids, NULL, T, ro, tr, err);
+}
+
+int forward_run_typed(const Model *m, const int *ids, const int *types, int T, const RunOptions *ro,
+                      Trace *tr, EngineError *err) {
+    const ModelConfig *c = &m->config;
+    if (forward__check(m, ids, types, T, tr->capacity, ro, err)) return -1;
+    double t0 = now_ms();
+    size_t floats = (size_t)T * c->d_model + forward__workspace_floats(c, T);
+    float *block = malloc(floats * sizeof(float));
+    if (!block) return engine_fail(err, "out of memory for %d tokens; HINT: shorten the text", T);
+    ForwardWorkspace ws;
+    forward__workspace_carve(&ws, c, T, block + (size_t)T * c->d_model);
+    ForwardRows rows; /* everything, in place: one residual buffer for all layers */
+    memset(&rows, 0, sizeof rows);
+    forward__pass(m, &rows, ids, types, T, ro, tr, T, block, 0, &ws);
     free(block);
     tr->forward_ms = now_ms() - t0;
     return 0;

@@ -1,0 +1,46 @@
+/* forward_internal.h — the forward core shared by forward.c (one full pass)
+ * and session.c (incremental passes over a cached trace). Not public. */
+#ifndef ENGINE_FORWARD_INTERNAL_H
+#define ENGINE_FORWARD_INTERNAL_H
+
+#include "forward.h"
+
+/* Scratch activations for the rows a pass recomputes (n <= T rows). */
+typedef struct {
+    float *xn;    /* (n, D) normalised */
+    float *qkv;   /* (n, H*dh + 2*KV*dh) projections */
+    float *heads; /* (n, H*dh) concatenated head outputs */
+    float *ff;    /* (n, max(d_ff, H*dh)) MLP hidden */
+    float *ff2;   /* (n, d_ff) Llama up projection */
+    double *lse;  /* (T) log-sum-exp of each row's logits; rows below
+                     ForwardRows.top_k must hold the previous run's */
+} ForwardWorkspace;
+
+/* Which rows (token positions) a pass recomputes; rows below are kept from
+ * the previous pass over the same buffers. All 0: a full pass. */
+typedef struct {
+    int layer[MODEL_MAX_LAYERS]; /* first row of layer l's attention + MLP */
+    int head;                    /* first row of the LM head (logits) */
+    int top_k;                   /* first row of top-k and log-sum-exp */
+} ForwardRows;
+
+/* Floats of a workspace for T tokens (carve it with forward__workspace_carve
+ * from one block of that many floats). */
+size_t forward__workspace_floats(const ModelConfig *c, int T);
+void forward__workspace_carve(ForwardWorkspace *ws, const ModelConfig *c, int T, float *block);
+
+/* The argument checks of forward_run_typed (ids, types, ro, T <= capacity). */
+int forward__check(const Model *m, const int *ids, const int *types, int T, int capacity,
+                   const RunOptions *ro, EngineError *err);
+
+/* The pass: rows as given, into the trace arrays of tr laid out with token
+ * stride S (matrices (layer, head, S, S), vectors (layer, head, S, d_head);
+ * S = T for a published trace). xs holds the residual stream: slab l (at
+ * xs + l * xs_step, (S, D)) is layer l's input and slab n_layer the output;
+ * xs_step = 0 runs everything in place in one slab (a full pass only).
+ * The caller has checked the arguments (forward__check). */
+void forward__pass(const Model *m, const ForwardRows *rows, const int *ids, const int *types,
+                   int T, const RunOptions *ro, Trace *tr, int S, float *xs, size_t xs_step,
+                   ForwardWorkspace *ws);
+
+#endif
