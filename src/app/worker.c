@@ -4,9 +4,12 @@
 #include <SDL.h>
 #include <string.h>
 
+#include "engine/session.h"
+
 struct Worker {
     const Model *m;
     int max_tokens;
+    ForwardSession *session; /* the last run, reused by the next (worker thread only) */
     uint32_t event_type;
     SDL_Thread *thread;
     SDL_mutex *mu;
@@ -46,8 +49,10 @@ static double worker__now_ms(void) {
            (double)SDL_GetPerformanceFrequency();
 }
 
-int worker_run(const Model *m, int max_tokens, const char *text,
-               const RunOptions *ro, WorkResult *r) {
+/* worker_run; with a session, only what changed since its last run is
+ * recomputed. */
+static int worker__run(const Model *m, ForwardSession *s, int max_tokens, const char *text,
+                       const RunOptions *ro, WorkResult *r) {
     double t0 = worker__now_ms();
     EngineError err = {{0}};
     r->status = 0;
@@ -96,7 +101,8 @@ int worker_run(const Model *m, int max_tokens, const char *text,
     int *ids = malloc(n * sizeof *ids);
     if (!ids) goto oom;
     for (size_t i = 0; i < n; i++) ids[i] = r->tokens.tokens[i].id;
-    int rc = forward_run(m, ids, (int)n, ro, r->tr, &err);
+    int rc = s ? forward_session_run(s, ids, NULL, (int)n, ro, r->tr, &err)
+               : forward_run(m, ids, (int)n, ro, r->tr, &err);
     free(ids);
     r->run_ms = worker__now_ms() - t0;
     if (rc != 0) {
@@ -117,6 +123,11 @@ oom:
     return -1;
 }
 
+int worker_run(const Model *m, int max_tokens, const char *text,
+               const RunOptions *ro, WorkResult *r) {
+    return worker__run(m, NULL, max_tokens, text, ro, r);
+}
+
 static int worker__main(void *arg) {
     Worker *w = arg;
     SDL_LockMutex(w->mu);
@@ -132,7 +143,7 @@ static int worker__main(void *arg) {
         SDL_UnlockMutex(w->mu);
 
         if (r) {
-            worker_run(w->m, w->max_tokens, text, &ro, r);
+            worker__run(w->m, w->session, w->max_tokens, text, &ro, r);
             r->gen = gen;
         }
         free(text);
@@ -168,6 +179,7 @@ Worker *worker_create(const Model *m, int max_tokens, uint32_t event_type,
     w->m = m;
     w->max_tokens = max_tokens;
     w->event_type = event_type;
+    w->session = forward_session_create(m, max_tokens, NULL); /* NULL: full passes */
     w->mu = SDL_CreateMutex();
     w->wake = SDL_CreateCond();
     w->done = SDL_CreateCond();
@@ -179,6 +191,7 @@ Worker *worker_create(const Model *m, int max_tokens, uint32_t event_type,
         if (w->mu) SDL_DestroyMutex(w->mu);
         if (w->wake) SDL_DestroyCond(w->wake);
         if (w->done) SDL_DestroyCond(w->done);
+        forward_session_free(w->session);
         free(w);
         return NULL;
     }
@@ -198,6 +211,7 @@ void worker_destroy(Worker *w) {
     SDL_DestroyMutex(w->mu);
     SDL_DestroyCond(w->wake);
     SDL_DestroyCond(w->done);
+    forward_session_free(w->session);
     free(w);
 }
 

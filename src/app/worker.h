@@ -2,7 +2,8 @@
  *
  * The UI posts (text, RunOptions); the worker encodes the text (BOS first
  * for Llama models, as llama2.c does), keeps the last max_tokens tokens, runs
- * forward_run into a spare Trace, publishes the result and pushes an SDL user
+ * them through its ForwardSession (only what changed since its previous run
+ * is recomputed) into a spare Trace, publishes the result and pushes an SDL user
  * event so a sleeping UI wakes up. Requests that arrive while a run is in
  * progress replace each other: only the newest one runs next. The UI never
  * blocks on the model.

@@ -123,6 +123,8 @@ void forward_set_threads(int n) {
     if (n > 0) openblas_set_num_threads(n);
 }
 
+const char *forward_blas_kernel(void) { return openblas_get_corename(); }
+
 /* ------------------------------------------------------------------------ */
 /* Layers. Each takes row-major activations of T tokens. */
 

@@ -144,6 +144,9 @@ int trace_kv_head(const Trace *tr, int head);
  * app may want 1, so BLAS helper threads do not spin on the UI's core. */
 void forward_set_threads(int n);
 
+/* The OpenBLAS kernel in use (openblas_get_corename()), for benchmarks. */
+const char *forward_blas_kernel(void);
+
 /* Runs the forward pass over ids[0..n) (1 <= n <= tr->capacity) under ro,
  * filling tr. Thread-safe for distinct traces over one model. */
 int forward_run(const Model *m, const int *ids, int n, const RunOptions *ro,
