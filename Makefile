@@ -11,7 +11,7 @@ BUILD   ?= build
 PKGS_ENGINE = libopenblas-dev libcjson-dev libpcre2-dev
 PKGS_APP    = libsdl2-dev libsdl2-ttf-dev libpng-dev fonts-dejavu-core
 PKGS_TEST   = python3-numpy xvfb xauth
-PKGS_BENCH  = python3-torch time
+PKGS_BENCH  = python3-torch time nodejs npm
 PKGS_MODEL  = python3-torch python3-numpy python3-regex python3-matplotlib
 PKGS_BUILD  = gcc make pkg-config
 DEPS_STAMP  = $(BUILD)/.deps-ok
@@ -93,7 +93,7 @@ deps-bench: deps
 deps-model: deps
 	@sh tools/deps.sh $(PKGS_MODEL)
 
-# Speed against PyTorch on a GPT-2-small-shaped random checkpoint, and app
+# Speed against PyTorch and ONNX Runtime on a GPT-2-small-shaped random checkpoint, and app
 # frame timings. Prints milliseconds and ratios.
 bench: deps-bench
 	@$(MAKE) --no-print-directory all
