@@ -6,7 +6,7 @@
  *   attnscope dump     --model DIR --text TEXT [--scale S] [--mask M] [--ablate L.H,..]
  *                      [--vectors] [--out FILE]
  *   attnscope generate --model DIR --text TEXT -n N
- *   attnscope bench    --model DIR --tokens N
+ *   attnscope bench    --model DIR --tokens N [--append] [--option-change]
  *   attnscope export   --model DIR --text TEXT --layer L --head H [--grid] --out FILE.png
  *   attnscope fill     --model BERT_DIR --text "The [MASK] sat." [--top K]
  *
@@ -495,14 +495,16 @@ static double cli_median(double *times, int runs) {
     return times[runs / 2];
 }
 
-/* Times incremental passes on session s after a T-token run: --append runs
- * T then times T + 1 (one token typed at the end); --option-change toggles
- * ablation of head 0 in the middle layer and times each rerun. */
+/* Times incremental passes of a session: --append runs T tokens then times
+ * T + 1 (one token typed at the end; at the context limit T - 1, then T);
+ * --option-change toggles ablation of head 0 in the middle layer and times
+ * each rerun. */
 static int cli_bench_session(const Model *m, const RunOptions *ro, int *ids, int T, bool append,
                              double *median_ms, double *publish_ms) {
     EngineError err;
+    if (append && T + 1 > m->config.n_ctx) T--;
     ForwardSession *s = forward_session_create(m, T + (append ? 1 : 0), &err);
-    Trace *tr = s ? trace_create(m, T + 1 > m->config.n_ctx ? T : T + 1) : NULL;
+    Trace *tr = s ? trace_create(m, T + (append ? 1 : 0)) : NULL;
     if (!s || !tr) {
         forward_session_free(s);
         if (!tr && s) fprintf(stderr, "attnscope: out of memory for the trace\n");
@@ -538,9 +540,9 @@ static int cmd_bench(CliArgs *a) {
     Model *m;
     if (cli_load_model(a, &m)) return 1;
     int T = a->bench_tokens;
-    if (T + (a->bench_append ? 1 : 0) > m->config.n_ctx) {
-        fprintf(stderr, "attnscope: --tokens %d%s exceeds the context of %d; HINT: use a smaller --tokens\n", T,
-                a->bench_append ? " + 1 (--append)" : "", m->config.n_ctx);
+    if (T > m->config.n_ctx || (a->bench_append && T < 2)) {
+        fprintf(stderr, "attnscope: --tokens %d: want 1..%d (2.. with --append); HINT: use a smaller --tokens\n", T,
+                m->config.n_ctx);
         model_free(m);
         return 1;
     }

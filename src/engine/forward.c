@@ -128,15 +128,28 @@ const char *forward_blas_kernel(void) { return openblas_get_corename(); }
 /* ------------------------------------------------------------------------ */
 /* Layers. Each takes row-major activations of T tokens. */
 
+/* y (T, n_out) (+)= x (T, n_in) @ W, W stored (n_out, n_in) when out_major,
+ * else (n_in, n_out). One row (an appended token) goes through sgemv: sgemm
+ * would pack the whole weight matrix into panels for a single row, and a
+ * one-row pass is bound by streaming the weights once. */
+static void matmul_wt(float *y, const float *x, int T, const float *w, int n_in, int n_out,
+                      bool out_major, bool accumulate) {
+    const float beta = accumulate ? 1.0f : 0.0f;
+    if (T == 1)
+        cblas_sgemv(CblasRowMajor, out_major ? CblasNoTrans : CblasTrans, out_major ? n_out : n_in,
+                    out_major ? n_in : n_out, 1.0f, w, out_major ? n_in : n_out, x, 1, beta, y, 1);
+    else if (out_major)
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, n_out, n_in, 1.0f, x, n_in, w, n_in,
+                    beta, y, n_out);
+    else
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, T, n_out, n_in, 1.0f, x, n_in, w, n_out,
+                    beta, y, n_out);
+}
+
 /* y (T, n_out) (+)= x (T, n_in) @ W + b.   PyTorch: y = F.linear(x, W, b) */
 static void linear_forward(float *y, const float *x, int T, const Linear *lin, bool accumulate) {
     const int n_in = lin->n_in, n_out = lin->n_out;
-    if (lin->out_major)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, n_out, n_in, 1.0f, x, n_in,
-                    lin->w, n_in, accumulate ? 1.0f : 0.0f, y, n_out);
-    else
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, T, n_out, n_in, 1.0f, x, n_in,
-                    lin->w, n_out, accumulate ? 1.0f : 0.0f, y, n_out);
+    matmul_wt(y, x, T, lin->w, n_in, n_out, lin->out_major, accumulate);
     if (lin->b)
         for (int t = 0; t < T; t++)
             for (int o = 0; o < n_out; o++) y[(size_t)t * n_out + o] += lin->b[o];
@@ -545,8 +558,7 @@ void forward__pass(const Model *m, const ForwardRows *rows, const int *ids, cons
         if (c->encoder && !c->has_mlm_head) { /* BertModel: no predictions */
             memset(lg, 0, (size_t)n * V * sizeof(float));
         } else { /* logits (n, V) = xn @ classifier^T (+ bias) */
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, V, D, 1.0f, ws->xn, D,
-                        w->classifier, D, 0.0f, lg, V);
+            matmul_wt(lg, ws->xn, n, w->classifier, D, V, true, false);
             if (w->mlm_bias)
                 for (int t = 0; t < n; t++)
                     for (int i = 0; i < V; i++) lg[(size_t)t * V + i] += w->mlm_bias[i];
