@@ -242,6 +242,28 @@ static float dot(const float *a, const float *b, int n) {
     return s;
 }
 
+/* out rows [r, T) (n, dh) = att (n, T) v (T, dh), att rows of stride S; a
+ * plain loop skipping zero weights below ATTN_LOOP_MAX_MACS, as q.k. */
+static void attention_values(const float *att, const float *v, float *out, int r, int T, int S,
+                             int dh) {
+    const int n = T - r;
+    if ((size_t)T * (size_t)T * (size_t)dh <= ATTN_LOOP_MAX_MACS) {
+        memset(out + (size_t)r * dh, 0, (size_t)n * dh * sizeof *out);
+        for (int i = r; i < T; i++) {
+            float *o = out + (size_t)i * dh;
+            const float *a = att + (size_t)i * S;
+            for (int j = 0; j < T; j++) {
+                if (a[j] == 0.0f) continue;
+                const float *vj = v + (size_t)j * dh;
+                for (int d = 0; d < dh; d++) o[d] += a[j] * vj[d];
+            }
+        }
+    } else {
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, dh, T, 1.0f,
+                    att + (size_t)r * S, S, v, dh, 0.0f, out + (size_t)r * dh, dh);
+    }
+}
+
 /* One head, queries [r, T) of T tokens (r = 0: all), into trace matrices of
  * row stride S (S >= T): raw (T, S) q.k, scores scaled + masked, att softmax,
  * out (T, dh) = att v. Rows below r are kept (an incremental run), except
@@ -299,21 +321,7 @@ static void attention_head(const float *q, const float *k, const float *v, float
         float inv = (float)(1.0 / sum);
         for (int j = 0; j < T; j++) a[j] *= inv;
     }
-    if (small) { /* out (n, dh) = att (n, T) v (T, dh), skipping zero weights */
-        memset(out + (size_t)r * dh, 0, (size_t)n * dh * sizeof *out);
-        for (int i = r; i < T; i++) {
-            float *o = out + (size_t)i * dh;
-            const float *a = att + (size_t)i * S;
-            for (int j = 0; j < T; j++) {
-                if (a[j] == 0.0f) continue;
-                const float *vj = v + (size_t)j * dh;
-                for (int d = 0; d < dh; d++) o[d] += a[j] * vj[d];
-            }
-        }
-    } else {
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, dh, T, 1.0f,
-                    att + (size_t)r * S, S, v, dh, 0.0f, out + (size_t)r * dh, dh);
-    }
+    attention_values(att, v, out, r, T, S, dh);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -344,14 +352,9 @@ static double now_ms(void) {
     return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
-/* Top-k and log-sum-exp of rows [r, T) of the logits (lse (T) keeps every
- * row's), then every row's loss from lse: a decoder's loss at t is
- * -log p(ids[t+1]) (the last token has none); an encoder's (masked LM) is
- * -log p(ids[t]), how well position t's prediction restores its own input
- * token, averaged over all T. */
-static void predictions(Trace *tr, double *lse, const int *ids, int r, int T, int V, int top_k,
-                        bool encoder) {
-    for (int t = r; t < T; t++) {
+/* Top-k and log-sum-exp (into lse) of rows [r0, r1) of the logits. */
+static void predictions_rows(Trace *tr, double *lse, int r0, int r1, int V, int top_k) {
+    for (int t = r0; t < r1; t++) {
         const float *lg = tr->logits + (size_t)t * V;
         float mx = -INFINITY;
         for (int i = 0; i < V; i++) mx = lg[i] > mx ? lg[i] : mx;
@@ -372,10 +375,18 @@ static void predictions(Trace *tr, double *lse, const int *ids, int r, int T, in
         }
         for (int j = 0; j < top_k; j++) tp[j] = (float)exp(lg[top[j]] - lse[t]);
     }
+}
+
+/* Every row's loss from lse (T): a decoder's loss at t is -log p(ids[t+1])
+ * (the last token has none); an encoder's (masked LM) is -log p(ids[t]), how
+ * well position t's prediction restores its own input token, averaged over
+ * all T; NAN for an encoder without an MLM head. */
+static void predictions_loss(const ModelConfig *c, Trace *tr, const double *lse, const int *ids, int T) {
+    const int V = c->vocab_size;
     double total = 0;
     for (int t = 0; t < T; t++) {
         const float *lg = tr->logits + (size_t)t * V;
-        int target = encoder ? t : t + 1;
+        int target = c->encoder ? t : t + 1;
         if (target < T) {
             tr->token_loss[t] = (float)(lse[t] - lg[ids[target]]);
             total += lse[t] - lg[ids[target]];
@@ -383,8 +394,9 @@ static void predictions(Trace *tr, double *lse, const int *ids, int r, int T, in
             tr->token_loss[t] = 0.0f;
         }
     }
-    if (encoder) tr->loss = (float)(total / T);
+    if (c->encoder) tr->loss = (float)(total / T);
     else tr->loss = T >= 2 ? (float)(total / (T - 1)) : NAN;
+    if (c->encoder && !c->has_mlm_head) tr->loss = NAN;
 }
 
 /* x (n, D) = wte[ids[r..]] (+ wpe[r..]) (+ type_emb[types[r..]]), rows r..T-1
@@ -410,14 +422,17 @@ static void embed(const Model *m, const int *ids, const int *types, int r, int T
  * read before x is written.
  * PyTorch: x = x + o_proj(sdpa(q_proj(in), k_proj(in), v_proj(in), mask)) */
 static void attention_block(const Model *m, int l, const float *in, float *x, ForwardWorkspace *ws,
-                            Trace *tr, int S, int r, int T, const RunOptions *ro) {
+                            Trace *tr, int S, int r, int T, const RunOptions *ro, bool reuse) {
     const ModelConfig *c = &m->config;
     const LayerWeights *L = &m->weights.layers[l];
     const int n = T - r, H = c->n_head, KV = c->n_kv_head, dh = c->d_head;
     const int qdim = H * dh, kvdim = KV * dh, qkv_w = qdim + 2 * kvdim;
     const bool rope = c->arch == ARCH_LLAMA;
+    const size_t vec = (size_t)S * dh, mat = (size_t)S * S;
     /* qkv (n, q | k | v): GPT-2 fused c_attn, others separate projections */
-    if (L->qkv.w) {
+    if (reuse) {
+        /* only the ablated heads changed: q, k, v and att in the trace stand */
+    } else if (L->qkv.w) {
         linear_forward(ws->qkv, in, n, &L->qkv, false);
     } else {
         const Linear *part[3] = {&L->wq, &L->wk, &L->wv};
@@ -430,8 +445,7 @@ static void attention_block(const Model *m, int l, const float *in, float *x, Fo
         }
     }
     /* Scatter into the trace: q (layer, head, token, dh), k, v (layer, kv_head, token, dh) */
-    const size_t vec = (size_t)S * dh, mat = (size_t)S * S;
-    for (int t = r; t < T; t++) {
+    for (int t = reuse ? T : r; t < T; t++) {
         const float *row = ws->qkv + (size_t)(t - r) * qkv_w;
         for (int h = 0; h < H; h++) {
             size_t o = ((size_t)l * H + h) * vec + (size_t)t * dh;
@@ -455,9 +469,12 @@ static void attention_block(const Model *m, int l, const float *in, float *x, Fo
         const size_t qo = ((size_t)l * H + h) * vec, mo = ((size_t)l * H + h) * mat;
         const size_t ko = ((size_t)l * KV + h / (H / KV)) * vec;
         float *out = tr->head_out + qo;
-        attention_head(tr->q + qo, tr->k + ko, tr->v + ko, tr->raw + mo, tr->scores + mo,
-                       tr->att + mo, out, r, T, S, dh, ro);
         bool ablated = run_options_head_ablated(ro, l, h);
+        if (!reuse)
+            attention_head(tr->q + qo, tr->k + ko, tr->v + ko, tr->raw + mo, tr->scores + mo,
+                           tr->att + mo, out, r, T, S, dh, ro);
+        else if (!ablated) /* it may have been ablated (zero) before */
+            attention_values(tr->att + mo, tr->v + ko, out, r, T, S, dh);
         if (ablated) memset(out + (size_t)r * dh, 0, (size_t)n * dh * sizeof(float));
         for (int t = 0; t < n; t++) {
             float *dst = ws->heads + (size_t)t * qdim + (size_t)h * dh;
@@ -530,42 +547,58 @@ void forward__pass(const Model *m, const ForwardRows *rows, const int *ids, cons
         float *x = xs + (size_t)(l + 1) * xs_step + (size_t)r * D; /* this layer's output rows */
         if (x != in) memcpy(x, in, (size_t)n * D * sizeof *x);
         if (c->post_norm) { /* BERT: x = LN(x + attn(x)); x = LN(x + mlp(x)) */
-            attention_block(m, l, x, x, ws, tr, S, r, T, ro);
+            attention_block(m, l, x, x, ws, tr, S, r, T, ro, rows->reuse_attention[l]);
             norm_forward(x, x, n, D, L->norm1_w, L->norm1_b, c->norm_eps);
             mlp_block(c, L, x, x, n, ws);
             norm_forward(x, x, n, D, L->norm2_w, L->norm2_b, c->norm_eps);
         } else { /* GPT-2, Llama: x = x + attn(norm(x)); x = x + mlp(norm(x)) */
             norm_forward(ws->xn, x, n, D, L->norm1_w, L->norm1_b, c->norm_eps);
-            attention_block(m, l, ws->xn, x, ws, tr, S, r, T, ro);
+            attention_block(m, l, ws->xn, x, ws, tr, S, r, T, ro, rows->reuse_attention[l]);
             norm_forward(ws->xn, x, n, D, L->norm2_w, L->norm2_b, c->norm_eps);
             mlp_block(c, L, ws->xn, x, n, ws);
         }
     }
-    const int r = rows->head, n = T - r;
-    const float *xo = xs + (size_t)NL * xs_step + (size_t)r * D; /* (n, D) final residual rows */
-    if (n > 0) {
-        if (c->encoder) {
-            if (c->has_mlm_head) { /* MLM head: LN(gelu(dense(x))), tied decoder + bias */
-                linear_forward(ws->xn, xo, n, &w->mlm_dense, false);
-                if (c->gelu_erf) gelu_erf_inplace(ws->xn, (size_t)n * D);
-                else gelu_new_inplace(ws->xn, (size_t)n * D);
-                norm_forward(ws->xn, ws->xn, n, D, w->mlm_norm_w, w->mlm_norm_b, c->norm_eps);
-            }
-        } else {
-            norm_forward(ws->xn, xo, n, D, w->norm_f_w, w->norm_f_b, c->norm_eps);
-        }
-        float *lg = tr->logits + (size_t)r * V;
-        if (c->encoder && !c->has_mlm_head) { /* BertModel: no predictions */
-            memset(lg, 0, (size_t)n * V * sizeof(float));
-        } else { /* logits (n, V) = xn @ classifier^T (+ bias) */
-            matmul_wt(lg, ws->xn, n, w->classifier, D, V, true, false);
-            if (w->mlm_bias)
-                for (int t = 0; t < n; t++)
-                    for (int i = 0; i < V; i++) lg[(size_t)t * V + i] += w->mlm_bias[i];
-        }
+    if (rows->lm_only >= 0) { /* the rows on view now, the rest later */
+        forward__lm_head(m, tr, ws, xs + (size_t)NL * xs_step, rows->lm_only, rows->lm_only + 1);
+        if (rows->lm_only != T - 1) forward__lm_head(m, tr, ws, xs + (size_t)NL * xs_step, T - 1, T);
+        tr->loss = NAN;
+        return;
     }
-    predictions(tr, ws->lse, ids, rows->top_k, T, V, tr->top_k, c->encoder);
-    if (c->encoder && !c->has_mlm_head) tr->loss = NAN;
+    forward__lm_head(m, tr, ws, xs + (size_t)NL * xs_step, rows->head, T);
+    if (rows->top_k < rows->head) predictions_rows(tr, ws->lse, rows->top_k, rows->head, V, tr->top_k);
+    predictions_loss(c, tr, ws->lse, ids, T);
+}
+
+void forward__lm_head(const Model *m, Trace *tr, ForwardWorkspace *ws, const float *xf, int r0, int r1) {
+    const ModelConfig *c = &m->config;
+    const ModelWeights *w = &m->weights;
+    const int D = c->d_model, V = c->vocab_size, n = r1 - r0;
+    if (n <= 0) return;
+    const float *xo = xf + (size_t)r0 * D; /* (n, D) final residual rows */
+    if (c->encoder) {
+        if (c->has_mlm_head) { /* MLM head: LN(gelu(dense(x))), tied decoder + bias */
+            linear_forward(ws->xn, xo, n, &w->mlm_dense, false);
+            if (c->gelu_erf) gelu_erf_inplace(ws->xn, (size_t)n * D);
+            else gelu_new_inplace(ws->xn, (size_t)n * D);
+            norm_forward(ws->xn, ws->xn, n, D, w->mlm_norm_w, w->mlm_norm_b, c->norm_eps);
+        }
+    } else {
+        norm_forward(ws->xn, xo, n, D, w->norm_f_w, w->norm_f_b, c->norm_eps);
+    }
+    float *lg = tr->logits + (size_t)r0 * V;
+    if (c->encoder && !c->has_mlm_head) { /* BertModel: no predictions */
+        memset(lg, 0, (size_t)n * V * sizeof(float));
+    } else { /* logits (n, V) = xn @ classifier^T (+ bias) */
+        matmul_wt(lg, ws->xn, n, w->classifier, D, V, true, false);
+        if (w->mlm_bias)
+            for (int t = 0; t < n; t++)
+                for (int i = 0; i < V; i++) lg[(size_t)t * V + i] += w->mlm_bias[i];
+    }
+    predictions_rows(tr, ws->lse, r0, r1, V, tr->top_k);
+}
+
+void forward__loss(const Model *m, Trace *tr, const ForwardWorkspace *ws, const int *ids, int T) {
+    predictions_loss(&m->config, tr, ws->lse, ids, T);
 }
 
 int forward_run(const Model *m, const int *ids, int T, const RunOptions *ro, Trace *tr,
@@ -585,6 +618,8 @@ int forward_run_typed(const Model *m, const int *ids, const int *types, int T, c
     forward__workspace_carve(&ws, c, T, block + (size_t)T * c->d_model);
     ForwardRows rows; /* everything, in place: one residual buffer for all layers */
     memset(&rows, 0, sizeof rows);
+    rows.lm_only = -1;
+    tr->partial = false;
     forward__pass(m, &rows, ids, types, T, ro, tr, T, block, 0, &ws);
     free(block);
     tr->forward_ms = now_ms() - t0;

@@ -114,6 +114,12 @@ typedef struct {
     int *ids;             /* (token) the input ids */
     int *types;           /* (token) the token types (segments); 0 if none given */
     double forward_ms;    /* wall time of the forward + trace */
+    bool partial;         /* predictions (logits, top-k, token_loss) are only
+                             current at `focus` and the last token, loss is
+                             NAN: forward_session_run_view published the
+                             attention first; forward_session_complete fills
+                             the rest (session.h) */
+    int focus;            /* the row on view when partial */
 } Trace;
 
 /* Allocates a trace for up to capacity tokens of model m (capacity <= n_ctx).

@@ -20,8 +20,14 @@ typedef struct {
  * the previous pass over the same buffers. All 0: a full pass. */
 typedef struct {
     int layer[MODEL_MAX_LAYERS]; /* first row of layer l's attention + MLP */
+    bool reuse_attention[MODEL_MAX_LAYERS]; /* layer l's input is unchanged, only
+                                   its ablated heads differ: q, k, v and att
+                                   in the trace are kept, head outputs redone */
     int head;                    /* first row of the LM head (logits) */
     int top_k;                   /* first row of top-k and log-sum-exp */
+    int lm_only;                 /* >= 0: the LM head at this row and the last
+                                    one only (the rows on view), loss NAN; the
+                                    caller completes the rest (forward__lm_head) */
 } ForwardRows;
 
 /* Floats of a workspace for T tokens (carve it with forward__workspace_carve
@@ -42,5 +48,11 @@ int forward__check(const Model *m, const int *ids, const int *types, int T, int 
 void forward__pass(const Model *m, const ForwardRows *rows, const int *ids, const int *types,
                    int T, const RunOptions *ro, Trace *tr, int S, float *xs, size_t xs_step,
                    ForwardWorkspace *ws);
+
+/* The LM head (final norm or MLM head, logits, top-k, log-sum-exp) at rows
+ * [r0, r1), from the final residual stream xf (S, D). */
+void forward__lm_head(const Model *m, Trace *tr, ForwardWorkspace *ws, const float *xf, int r0, int r1);
+/* Every row's loss and the mean loss from the logits and ws->lse. */
+void forward__loss(const Model *m, Trace *tr, const ForwardWorkspace *ws, const int *ids, int T);
 
 #endif

@@ -18,6 +18,8 @@ struct ForwardSession {
     ForwardWorkspace ws;  /* ws.lse (cap): the cached rows' log-sum-exp */
     int T;                /* tokens in the cache; 0 = nothing cached */
     RunOptions ro;        /* options of the cached run */
+    int stale_from;       /* predictions of rows [stale_from, T) are stale but */
+    int done[2];          /* these two (a run_view's focus and last row) */
     ForwardSessionStats stats;
 };
 
@@ -104,6 +106,8 @@ static void session__rows(const ForwardSession *s, const int *ids, const int *ty
     for (int l = 0; l < NL && ablated_from == NL; l++)
         if (ro->ablated[l] != s->ro.ablated[l]) ablated_from = l;
     for (int l = 0; l < NL; l++) rows->layer[l] = l >= ablated_from ? 0 : first;
+    /* only heads toggled: the first such layer's input, hence its attention, stands */
+    if (ablated_from < NL && first >= n && n == T0) rows->reuse_attention[ablated_from] = true;
     if (ro->mask == MASK_NONE) {
         /* every query sees every key: from the first layer whose keys or
            queries change (a shorter text changes them all), whole layers */
@@ -113,12 +117,13 @@ static void session__rows(const ForwardSession *s, const int *ids, const int *ty
             rows->layer[l] = changed ? 0 : n;
         }
     }
-    int head = n;
+    int head = T0 > 0 && s->stale_from < n ? s->stale_from : n; /* a run_view left these */
     for (int l = 0; l < NL; l++) head = rows->layer[l] < head ? rows->layer[l] : head;
     rows->head = head;
     int top_k = ro->top_k < 1 ? 1 : ro->top_k > TRACE_MAX_TOP_K ? TRACE_MAX_TOP_K : ro->top_k;
     if (top_k > s->m->config.vocab_size) top_k = s->m->config.vocab_size;
     rows->top_k = T0 > 0 && top_k == c->top_k ? head : 0;
+    rows->lm_only = -1;
 }
 
 /* Copies the cache (token stride cap) into tr (token stride T). */
@@ -154,10 +159,12 @@ static void session__publish(const ForwardSession *s, Trace *tr) {
     tr->n_tokens = T;
     tr->top_k = c->top_k;
     tr->loss = c->loss;
+    tr->partial = c->partial;
+    tr->focus = c->focus;
 }
 
-int forward_session_run(ForwardSession *s, const int *ids, const int *types, int n,
-                        const RunOptions *ro, Trace *tr, EngineError *err) {
+static int session__run(ForwardSession *s, const int *ids, const int *types, int n,
+                        const RunOptions *ro, int focus, Trace *tr, EngineError *err) {
     const ModelConfig *c = &s->m->config;
     const int limit = tr->capacity < s->max_tokens ? tr->capacity : s->max_tokens;
     if (forward__check(s->m, ids, types, n, limit, ro, err)) return -1;
@@ -171,11 +178,19 @@ int forward_session_run(ForwardSession *s, const int *ids, const int *types, int
     ForwardRows rows;
     memset(&rows, 0, sizeof rows);
     session__rows(s, ids, types, n, ro, &rows);
+    /* view first: the LM head at the focus and the last row only, when more
+       rows than those would need it */
+    if (focus >= 0 && rows.top_k < n - 1) rows.lm_only = focus < n ? focus : n - 1;
     s->T = 0; /* the cache is inconsistent until the pass ends */
     forward__pass(s->m, &rows, ids, types, n, ro, s->cache, s->cap, s->xs,
                   (size_t)s->cap * c->d_model, &s->ws);
     s->T = n;
     s->ro = *ro;
+    s->stale_from = rows.lm_only >= 0 ? rows.top_k : n;
+    s->done[0] = rows.lm_only;
+    s->done[1] = n - 1;
+    s->cache->partial = rows.lm_only >= 0;
+    s->cache->focus = rows.lm_only;
     double t1 = session__now_ms();
     session__publish(s, tr);
     ForwardSessionStats *st = &s->stats;
@@ -194,4 +209,44 @@ int forward_session_run(ForwardSession *s, const int *ids, const int *types, int
     st->publish_ms = session__now_ms() - t1;
     tr->forward_ms = session__now_ms() - t0;
     return 0;
+}
+
+int forward_session_run(ForwardSession *s, const int *ids, const int *types, int n,
+                        const RunOptions *ro, Trace *tr, EngineError *err) {
+    return session__run(s, ids, types, n, ro, -1, tr, err);
+}
+
+int forward_session_run_view(ForwardSession *s, const int *ids, const int *types, int n,
+                             const RunOptions *ro, int focus, Trace *tr, EngineError *err) {
+    return session__run(s, ids, types, n, ro, focus < 0 ? n - 1 : focus, tr, err);
+}
+
+bool forward_session_pending(const ForwardSession *s) { return s->T > 0 && s->stale_from < s->T; }
+
+void forward_session_complete(ForwardSession *s, Trace *tr) {
+    Trace *c = s->cache;
+    const int T = s->T, V = c->vocab_size, from = s->stale_from;
+    ENGINE_ASSERT(tr->capacity >= T);
+    if (T == 0 || from >= T) return;
+    double t0 = session__now_ms();
+    const float *xf = s->xs + (size_t)s->m->config.n_layer * s->cap * s->m->config.d_model;
+    int lo = s->done[0] < s->done[1] ? s->done[0] : s->done[1];
+    int hi = s->done[0] < s->done[1] ? s->done[1] : s->done[0];
+    /* [from, T) but the rows done: [from, lo) (lo, hi) (hi, T) */
+    forward__lm_head(s->m, c, &s->ws, xf, from, lo > from ? lo : from);
+    forward__lm_head(s->m, c, &s->ws, xf, lo + 1 > from ? lo + 1 : from, hi);
+    forward__lm_head(s->m, c, &s->ws, xf, hi + 1 > from ? hi + 1 : from, T);
+    forward__loss(s->m, c, &s->ws, c->ids, T);
+    s->stale_from = T;
+    c->partial = false;
+    /* into tr: the prediction rows that changed, every loss */
+    memcpy(tr->logits + (size_t)from * V, c->logits + (size_t)from * V, (size_t)(T - from) * V * sizeof(float));
+    memcpy(tr->top_ids + (size_t)from * c->top_k, c->top_ids + (size_t)from * c->top_k,
+           (size_t)(T - from) * c->top_k * sizeof(int));
+    memcpy(tr->top_p + (size_t)from * c->top_k, c->top_p + (size_t)from * c->top_k,
+           (size_t)(T - from) * c->top_k * sizeof(float));
+    memcpy(tr->token_loss, c->token_loss, (size_t)T * sizeof(float));
+    tr->loss = c->loss;
+    tr->partial = false;
+    tr->forward_ms += session__now_ms() - t0;
 }

@@ -61,6 +61,20 @@ void forward_session_free(ForwardSession *s);
 int forward_session_run(ForwardSession *s, const int *ids, const int *types, int n,
                         const RunOptions *ro, Trace *tr, EngineError *err);
 
+/* forward_session_run, but the view first: the LM head (logits, top-k) runs
+ * only at row `focus` (< 0: the last) and the last row, and tr comes back
+ * with tr->partial set and loss NAN, the attention and every layer final.
+ * forward_session_complete then fills the other rows' predictions, or the
+ * next run does (the stale rows are remembered). */
+int forward_session_run_view(ForwardSession *s, const int *ids, const int *types, int n,
+                             const RunOptions *ro, int focus, Trace *tr, EngineError *err);
+/* Whether the last run left predictions to fill. */
+bool forward_session_pending(const ForwardSession *s);
+/* Fills the predictions a run_view left (logits, top-k, token_loss, loss)
+ * into the cache and into tr, the trace that run wrote (or a copy of it).
+ * Nothing to do when none are pending. */
+void forward_session_complete(ForwardSession *s, Trace *tr);
+
 /* Drops the cache: the next run is a full pass. */
 void forward_session_forget(ForwardSession *s);
 
