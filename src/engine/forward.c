@@ -41,8 +41,9 @@ static TraceSizes trace__sizes(const ModelConfig *c, int cap) {
 
 size_t trace_bytes(const Model *m, int capacity) {
     TraceSizes s = trace__sizes(&m->config, capacity);
-    size_t floats = 2 * s.q + 2 * s.kv + 3 * s.att + s.qpre + s.kpre + s.logits +
-                    s.top + s.tok;
+    /* att for every head; raw and scores for one head at a time (on demand) */
+    size_t floats = 2 * s.q + 2 * s.kv + s.att + 2 * (size_t)capacity * capacity + s.qpre + s.kpre +
+                    s.logits + s.top + s.tok;
     return sizeof(Trace) + floats * sizeof(float) + (s.top + 2 * s.tok) * sizeof(int) + 64;
 }
 
@@ -64,9 +65,10 @@ Trace *trace_create(const Model *m, int capacity) {
     tr->head_out = f;     f += s.q;
     tr->k = f;            f += s.kv;
     tr->v = f;            f += s.kv;
-    tr->raw = f;          f += s.att;
-    tr->scores = f;       f += s.att;
     tr->att = f;          f += s.att;
+    tr->raw_buf = f;      f += (size_t)capacity * capacity;
+    tr->scores_buf = f;   f += (size_t)capacity * capacity;
+    tr->raw_head = tr->scores_head = -1;
     tr->q_pre_rope = s.qpre ? f : NULL; f += s.qpre;
     tr->k_pre_rope = s.kpre ? f : NULL; f += s.kpre;
     tr->logits = f;       f += s.logits;
@@ -89,8 +91,31 @@ static size_t trace__mat(const Trace *tr, int layer, int head) {
 int trace_kv_head(const Trace *tr, int head) { return head / (tr->n_head / tr->n_kv_head); }
 
 float *trace_att(const Trace *tr, int layer, int head) { return tr->att + trace__mat(tr, layer, head); }
-float *trace_raw(const Trace *tr, int layer, int head) { return tr->raw + trace__mat(tr, layer, head); }
-float *trace_scores(const Trace *tr, int layer, int head) { return tr->scores + trace__mat(tr, layer, head); }
+static void attention_scores(const float *q, const float *k, float *raw, float *scores, int r,
+                             int T, int dh, const RunOptions *ro);
+
+/* raw or scores of one head, computed from the trace's q and k under the
+ * options it was run with, kept until another head is asked for. The
+ * buffers are scratch of a trace read by one thread: writing them through
+ * the const pointer is the accessor's business (the trace is heap memory). */
+static float *trace__scores(const Trace *ctr, int layer, int head, bool scaled) {
+    Trace *tr = (Trace *)ctr;
+    ENGINE_ASSERT(layer >= 0 && layer < tr->n_layer && head >= 0 && head < tr->n_head);
+    int key = layer * tr->n_head + head, T = tr->n_tokens;
+    int *have = scaled ? &tr->scores_head : &tr->raw_head;
+    float *buf = scaled ? tr->scores_buf : tr->raw_buf;
+    if (*have != key) {
+        float *raw = scaled ? tr->scores_buf : tr->raw_buf; /* scores are made in place */
+        attention_scores(trace_q(tr, layer, head), trace_k(tr, layer, head), raw, NULL, 0, T, tr->d_head,
+                         &tr->ro);
+        if (scaled) attention_scores(NULL, NULL, raw, buf, 0, T, tr->d_head, &tr->ro);
+        *have = key;
+    }
+    return buf;
+}
+
+float *trace_raw(const Trace *tr, int layer, int head) { return trace__scores(tr, layer, head, false); }
+float *trace_scores(const Trace *tr, int layer, int head) { return trace__scores(tr, layer, head, true); }
 
 static size_t trace__vec(const Trace *tr, int layer, int head, int n_heads) {
     return ((size_t)layer * (size_t)n_heads + (size_t)head) * (size_t)tr->n_tokens *
@@ -264,58 +289,64 @@ static void attention_values(const float *att, const float *v, float *out, int r
     }
 }
 
-/* One head, queries [r, T) of T tokens (r = 0: all), into trace matrices of
- * row stride S (S >= T): raw (T, S) q.k, scores scaled + masked, att softmax,
- * out (T, dh) = att v. Rows below r are kept (an incremental run), except
- * their raw columns [r, T), which are filled: with a mask whose query i sees
- * no key j > i (causal, window) those rows' scores there are -inf and their
- * weights 0, so nothing else of theirs changes.
+/* Rows [r, T) of one head's scores: raw (n, T) = q[r..] k^T and scores
+ * (n, T) = raw scaled, -inf where ro hides the key (NULL: raw only; q NULL:
+ * raw is given, scores only); both row stride T. The
+ * loop/sgemm choice depends on T only, so every caller (a full pass, a
+ * partial one, trace_raw) takes the same path for the same text. */
+static void attention_scores(const float *q, const float *k, float *raw, float *scores, int r,
+                             int T, int dh, const RunOptions *ro) {
+    const int n = T - r;
+    if (!q) {
+        /* raw given (may be scores itself: each value is read before it is written) */
+    } else if ((size_t)T * (size_t)T * (size_t)dh <= ATTN_LOOP_MAX_MACS) {
+        for (int i = r; i < T; i++)
+            for (int j = 0; j < T; j++)
+                raw[(size_t)(i - r) * T + j] = dot(q + (size_t)i * dh, k + (size_t)j * dh, dh);
+    } else {
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, T, dh, 1.0f, q + (size_t)r * dh,
+                    dh, k, dh, 0.0f, raw, T);
+    }
+    if (!scores) return;
+    const float scale = attn_scale(ro, dh);
+    bool any_masked_key = false;
+    for (int j = 0; j < T && !any_masked_key; j++) any_masked_key = run_options_key_masked(ro, j);
+    for (int i = r; i < T; i++) {
+        float *sc = scores + (size_t)(i - r) * T;
+        const float *rw = raw + (size_t)(i - r) * T;
+        int lo, hi;
+        run_options_visible_range(ro, i, T, &lo, &hi);
+        for (int j = 0; j < T; j++) {
+            bool visible = j >= lo && j < hi && (!any_masked_key || !run_options_key_masked(ro, j));
+            sc[j] = visible ? rw[j] * scale : -INFINITY;
+        }
+    }
+}
+
+/* One head, queries [r, T) of T tokens (r = 0: all): att (T, S) softmax of
+ * the scaled, masked q.k (raw and scores (n, T) are scratch), out (T, dh) =
+ * att v. Rows below r are kept (an incremental run) but for their columns
+ * [r, T), zeroed: with a mask whose query i sees no key j > i (causal,
+ * window) nothing else of theirs changes.
  * PyTorch: F.scaled_dot_product_attention with a mask, for queries r.. */
 static void attention_head(const float *q, const float *k, const float *v, float *raw,
                            float *scores, float *att, float *out, int r, int T, int S, int dh,
                            const RunOptions *ro) {
     ENGINE_ASSERT(r == 0 || ro->mask != MASK_NONE);
-    const int n = T - r;
-    /* the loop/sgemm choice depends on T only, so a partial run takes the
-       same path as a full one */
-    const bool small = (size_t)T * (size_t)T * (size_t)dh <= ATTN_LOOP_MAX_MACS;
-    if (small) {
-        for (int i = 0; i < T; i++)
-            for (int j = i < r ? r : 0; j < T; j++)
-                raw[(size_t)i * S + j] = dot(q + (size_t)i * dh, k + (size_t)j * dh, dh);
-    } else {
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, T, dh, 1.0f, q + (size_t)r * dh,
-                    dh, k, dh, 0.0f, raw + (size_t)r * S, S);
-        if (r > 0)
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, r, n, dh, 1.0f, q, dh,
-                        k + (size_t)r * dh, dh, 0.0f, raw + r, S);
-    }
-    for (int i = 0; i < r; i++)
-        for (int j = r; j < T; j++) {
-            scores[(size_t)i * S + j] = -INFINITY;
-            att[(size_t)i * S + j] = 0.0f;
-        }
-    const float scale = attn_scale(ro, dh);
-    bool any_masked_key = false;
-    for (int j = 0; j < T && !any_masked_key; j++) any_masked_key = run_options_key_masked(ro, j);
+    attention_scores(q, k, raw, scores, r, T, dh, ro);
+    for (int i = 0; i < r; i++) memset(att + (size_t)i * S + r, 0, (size_t)(T - r) * sizeof *att);
     for (int i = r; i < T; i++) {
-        float *s = scores + (size_t)i * S, *a = att + (size_t)i * S;
-        const float *rw = raw + (size_t)i * S;
-        int lo, hi;
-        run_options_visible_range(ro, i, T, &lo, &hi);
+        const float *sc = scores + (size_t)(i - r) * T;
+        float *a = att + (size_t)i * S;
         float mx = -INFINITY;
-        for (int j = 0; j < T; j++) {
-            bool visible = j >= lo && j < hi && (!any_masked_key || !run_options_key_masked(ro, j));
-            s[j] = visible ? rw[j] * scale : -INFINITY;
-            if (s[j] > mx) mx = s[j];
-        }
+        for (int j = 0; j < T; j++) mx = sc[j] > mx ? sc[j] : mx;
         if (mx == -INFINITY) { /* no visible key: zero row, zero output */
             memset(a, 0, (size_t)T * sizeof *a);
             continue;
         }
         double sum = 0;
         for (int j = 0; j < T; j++) {
-            a[j] = s[j] == -INFINITY ? 0.0f : expf(s[j] - mx);
+            a[j] = sc[j] == -INFINITY ? 0.0f : expf(sc[j] - mx);
             sum += a[j];
         }
         float inv = (float)(1.0 / sum);
@@ -330,7 +361,7 @@ static void attention_head(const float *q, const float *k, const float *v, float
 size_t forward__workspace_floats(const ModelConfig *c, int T) {
     const int qdim = c->n_head * c->d_head, qkv_w = qdim + 2 * c->n_kv_head * c->d_head;
     const size_t ff_w = (size_t)(c->d_ff > qdim ? c->d_ff : qdim); /* separate q, k, v reuse ff */
-    return (size_t)T * ((size_t)c->d_model + qkv_w + qdim + 2 * ff_w + 2 /* lse */) + 2;
+    return (size_t)T * ((size_t)c->d_model + qkv_w + qdim + 2 * ff_w + 2 /* lse */ + 2 * (size_t)T) + 2;
 }
 
 void forward__workspace_carve(ForwardWorkspace *ws, const ModelConfig *c, int T, float *block) {
@@ -341,7 +372,9 @@ void forward__workspace_carve(ForwardWorkspace *ws, const ModelConfig *c, int T,
     ws->heads = ws->qkv + (size_t)T * qkv_w;
     ws->ff = ws->heads + (size_t)T * qdim;
     ws->ff2 = ws->ff + (size_t)T * ff_w;
-    float *end = ws->ff2 + (size_t)T * ff_w;
+    ws->raw = ws->ff2 + (size_t)T * ff_w;
+    ws->scores = ws->raw + (size_t)T * T;
+    float *end = ws->scores + (size_t)T * T;
     end += ((uintptr_t)end / sizeof(float)) & 1; /* 8-byte aligned: 2 floats per token + 2 */
     ws->lse = (double *)end;
 }
@@ -471,8 +504,8 @@ static void attention_block(const Model *m, int l, const float *in, float *x, Fo
         float *out = tr->head_out + qo;
         bool ablated = run_options_head_ablated(ro, l, h);
         if (!reuse)
-            attention_head(tr->q + qo, tr->k + ko, tr->v + ko, tr->raw + mo, tr->scores + mo,
-                           tr->att + mo, out, r, T, S, dh, ro);
+            attention_head(tr->q + qo, tr->k + ko, tr->v + ko, ws->raw, ws->scores, tr->att + mo,
+                           out, r, T, S, dh, ro);
         else if (!ablated) /* it may have been ablated (zero) before */
             attention_values(tr->att + mo, tr->v + ko, out, r, T, S, dh);
         if (ablated) memset(out + (size_t)r * dh, 0, (size_t)n * dh * sizeof(float));
@@ -533,6 +566,8 @@ void forward__pass(const Model *m, const ForwardRows *rows, const int *ids, cons
     const int D = c->d_model, V = c->vocab_size, NL = c->n_layer;
     ENGINE_ASSERT(T >= 1 && T <= S);
     tr->n_tokens = T;
+    tr->ro = *ro;
+    tr->raw_head = tr->scores_head = -1;
     tr->top_k = ro->top_k < 1 ? 1 : ro->top_k > TRACE_MAX_TOP_K ? TRACE_MAX_TOP_K : ro->top_k;
     if (tr->top_k > V) tr->top_k = V;
     memcpy(tr->ids, ids, (size_t)T * sizeof *ids);

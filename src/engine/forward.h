@@ -97,8 +97,6 @@ typedef struct {
     float *v;             /* (layer, kv_head, token, d_head) */
     float *q_pre_rope;    /* (layer, head, token, d_head); NULL for GPT-2 */
     float *k_pre_rope;    /* (layer, kv_head, token, d_head); NULL for GPT-2 */
-    float *raw;           /* (layer, head, query, key) q.k */
-    float *scores;        /* (layer, head, query, key) scaled + masked */
     float *att;           /* (layer, head, query, key) softmax probabilities */
     float *head_out;      /* (layer, head, token, d_head) sum_k att * v;
                              zero for an ablated head */
@@ -114,6 +112,12 @@ typedef struct {
     int *ids;             /* (token) the input ids */
     int *types;           /* (token) the token types (segments); 0 if none given */
     double forward_ms;    /* wall time of the forward + trace */
+    RunOptions ro;        /* the options it was run with */
+    /* trace_raw / trace_scores: one head's (query, key) matrix at a time,
+       recomputed from q and k when another head is asked for (a lean trace:
+       the T x T score arrays of every head were most of its memory) */
+    float *raw_buf, *scores_buf;      /* (capacity, capacity) scratch */
+    int raw_head, scores_head;        /* layer * n_head + head held, -1 none */
     bool partial;         /* predictions (logits, top-k, token_loss) are only
                              current at `focus` and the last token, loss is
                              NAN: forward_session_run_view published the
@@ -130,7 +134,10 @@ void trace_free(Trace *tr);
 /* Bytes a trace for capacity tokens would take. */
 size_t trace_bytes(const Model *m, int capacity);
 
-/* Row-major (query, key) matrices of T x T for one head. */
+/* Row-major (query, key) matrices of T x T for one head: the softmax
+ * probabilities (stored), q.k and the scaled + masked scores (recomputed on
+ * demand from q and k: valid until trace_raw / trace_scores is asked for
+ * another head of the same trace; the trace is read by one thread). */
 float *trace_att(const Trace *tr, int layer, int head);
 float *trace_raw(const Trace *tr, int layer, int head);
 float *trace_scores(const Trace *tr, int layer, int head);

@@ -12,6 +12,8 @@ typedef struct {
     float *heads; /* (n, H*dh) concatenated head outputs */
     float *ff;    /* (n, max(d_ff, H*dh)) MLP hidden */
     float *ff2;   /* (n, d_ff) Llama up projection */
+    float *raw;   /* (n, T) one head's q.k */
+    float *scores;/* (n, T) one head's scaled, masked q.k */
     double *lse;  /* (T) log-sum-exp of each row's logits; rows below
                      ForwardRows.top_k must hold the previous run's */
 } ForwardWorkspace;

@@ -139,8 +139,6 @@ static void session__publish(const ForwardSession *s, Trace *tr) {
         if (c->q_pre_rope) memcpy(tr->q_pre_rope + to, c->q_pre_rope + from, vrow);
         for (int i = 0; i < T; i++) {
             size_t mf = (b * S + i) * S, mt = (b * T + i) * T;
-            memcpy(tr->raw + mt, c->raw + mf, (size_t)T * sizeof(float));
-            memcpy(tr->scores + mt, c->scores + mf, (size_t)T * sizeof(float));
             memcpy(tr->att + mt, c->att + mf, (size_t)T * sizeof(float));
         }
     }
@@ -160,6 +158,8 @@ static void session__publish(const ForwardSession *s, Trace *tr) {
     tr->top_k = c->top_k;
     tr->loss = c->loss;
     tr->partial = c->partial;
+    tr->ro = c->ro;
+    tr->raw_head = tr->scores_head = -1;
     tr->focus = c->focus;
 }
 
