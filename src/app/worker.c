@@ -101,7 +101,9 @@ static int worker__run(const Model *m, ForwardSession *s, int max_tokens, const 
     int *ids = malloc(n * sizeof *ids);
     if (!ids) goto oom;
     for (size_t i = 0; i < n; i++) ids[i] = r->tokens.tokens[i].id;
-    int rc = s ? forward_session_run(s, ids, NULL, (int)n, ro, r->tr, &err)
+    /* with a session the attention and the last token's predictions come
+       first; worker__main publishes them, then the other rows' */
+    int rc = s ? forward_session_run_view(s, ids, NULL, (int)n, ro, -1, r->tr, &err)
                : forward_run(m, ids, (int)n, ro, r->tr, &err);
     free(ids);
     r->run_ms = worker__now_ms() - t0;
@@ -128,6 +130,64 @@ int worker_run(const Model *m, int max_tokens, const char *text,
     return worker__run(m, NULL, max_tokens, text, ro, r);
 }
 
+/* r's request with every row's predictions, from the session, into d
+ * (reusing its buffers). r stays as published: this only reads it. */
+static int worker__complete(Worker *w, const WorkResult *r, WorkResult *d) {
+    size_t n = r->tokens.n;
+    char *text = strdup(r->text);
+    Token *tokens = malloc(n * sizeof *tokens);
+    char *labels = realloc(d->labels, n * WORKER_LABEL_CAP);
+    if (labels) d->labels = labels;
+    if (d->tr && d->tr->capacity < r->tr->capacity) {
+        trace_free(d->tr);
+        d->tr = NULL;
+    }
+    if (!d->tr) d->tr = trace_create(w->m, r->tr->capacity);
+    if (!text || !tokens || !labels || !d->tr) {
+        free(text);
+        free(tokens);
+        return -1;
+    }
+    free(d->text);
+    d->text = text;
+    token_list_free(&d->tokens);
+    memcpy(tokens, r->tokens.tokens, n * sizeof *tokens);
+    d->tokens.tokens = tokens;
+    d->tokens.n = n;
+    memcpy(d->labels, r->labels, n * WORKER_LABEL_CAP);
+    d->n_dropped = r->n_dropped;
+    d->ro = r->ro;
+    d->status = r->status;
+    d->gen = r->gen;
+    double t0 = worker__now_ms();
+    forward_session_complete(w->session, NULL);
+    forward_session_publish(w->session, d->tr);
+    d->run_ms = r->run_ms + worker__now_ms() - t0;
+    return 0;
+}
+
+/* Hands r (may be NULL) to the UI; `final`: the request gen is done. Called
+ * with mu held. */
+static void worker__publish(Worker *w, WorkResult *r, uint64_t gen, bool final) {
+    if (r) {
+        if (w->ready) { /* the UI never took it: recycle */
+            if (!w->spare) w->spare = w->ready;
+            else work_result_free(w->ready);
+        }
+        w->ready = r;
+    }
+    if (final) {
+        w->done_gen = gen;
+        SDL_CondBroadcast(w->done);
+    }
+    if (r && w->event_type) {
+        SDL_Event ev;
+        memset(&ev, 0, sizeof ev);
+        ev.type = w->event_type;
+        SDL_PushEvent(&ev);
+    }
+}
+
 static int worker__main(void *arg) {
     Worker *w = arg;
     SDL_LockMutex(w->mu);
@@ -147,22 +207,25 @@ static int worker__main(void *arg) {
             r->gen = gen;
         }
         free(text);
+        bool pending = r && r->tr && w->session && forward_session_pending(w->session);
 
         SDL_LockMutex(w->mu);
-        if (r) {
-            if (w->ready) { /* the UI never took it: recycle */
-                if (!w->spare) w->spare = w->ready;
-                else work_result_free(w->ready);
+        worker__publish(w, r, gen, !pending);
+        /* then every row's predictions, unless a newer request waits (its
+           run fills them: the session remembers) */
+        if (pending && !w->req_text && !w->quit) {
+            WorkResult *d = w->spare ? w->spare : calloc(1, sizeof *d);
+            w->spare = NULL;
+            SDL_UnlockMutex(w->mu);
+            bool ok = d && worker__complete(w, r, d) == 0;
+            SDL_LockMutex(w->mu);
+            if (!ok && d) {
+                if (!w->spare) w->spare = d;
+                else work_result_free(d);
             }
-            w->ready = r;
-        }
-        w->done_gen = gen;
-        SDL_CondBroadcast(w->done);
-        if (w->event_type) {
-            SDL_Event ev;
-            memset(&ev, 0, sizeof ev);
-            ev.type = w->event_type;
-            SDL_PushEvent(&ev);
+            worker__publish(w, ok ? d : NULL, gen, true);
+        } else if (pending) {
+            worker__publish(w, NULL, gen, true);
         }
     }
     SDL_UnlockMutex(w->mu);

@@ -4,9 +4,12 @@
  * for Llama models, as llama2.c does), keeps the last max_tokens tokens, runs
  * them through its ForwardSession (only what changed since its previous run
  * is recomputed) into a spare Trace, publishes the result and pushes an SDL user
- * event so a sleeping UI wakes up. Requests that arrive while a run is in
- * progress replace each other: only the newest one runs next. The UI never
- * blocks on the model.
+ * event so a sleeping UI wakes up. With a session the first result carries
+ * the attention and the last token's predictions (tr->partial); a second
+ * result of the same generation follows with every row's predictions,
+ * unless a newer request is already waiting (worker_wait waits for that).
+ * Requests that arrive while a run is in progress replace each other: only
+ * the newest one runs next. The UI never blocks on the model.
  *
  * Usage:
  *     Worker *w = worker_create(model, 512, SDL_RegisterEvents(1), &err);

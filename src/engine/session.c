@@ -223,10 +223,16 @@ int forward_session_run_view(ForwardSession *s, const int *ids, const int *types
 
 bool forward_session_pending(const ForwardSession *s) { return s->T > 0 && s->stale_from < s->T; }
 
+void forward_session_publish(const ForwardSession *s, Trace *tr) {
+    ENGINE_ASSERT(s->T > 0 && tr->capacity >= s->T);
+    session__publish(s, tr);
+    tr->forward_ms = s->stats.pass_ms;
+}
+
 void forward_session_complete(ForwardSession *s, Trace *tr) {
     Trace *c = s->cache;
     const int T = s->T, V = c->vocab_size, from = s->stale_from;
-    ENGINE_ASSERT(tr->capacity >= T);
+    ENGINE_ASSERT(!tr || tr->capacity >= T);
     if (T == 0 || from >= T) return;
     double t0 = session__now_ms();
     const float *xf = s->xs + (size_t)s->m->config.n_layer * s->cap * s->m->config.d_model;
@@ -239,6 +245,7 @@ void forward_session_complete(ForwardSession *s, Trace *tr) {
     forward__loss(s->m, c, &s->ws, c->ids, T);
     s->stale_from = T;
     c->partial = false;
+    if (!tr) return;
     /* into tr: the prediction rows that changed, every loss */
     memcpy(tr->logits + (size_t)from * V, c->logits + (size_t)from * V, (size_t)(T - from) * V * sizeof(float));
     memcpy(tr->top_ids + (size_t)from * c->top_k, c->top_ids + (size_t)from * c->top_k,

@@ -71,9 +71,11 @@ int forward_session_run_view(ForwardSession *s, const int *ids, const int *types
 /* Whether the last run left predictions to fill. */
 bool forward_session_pending(const ForwardSession *s);
 /* Fills the predictions a run_view left (logits, top-k, token_loss, loss)
- * into the cache and into tr, the trace that run wrote (or a copy of it).
- * Nothing to do when none are pending. */
+ * into the cache and into tr, the trace that run wrote (NULL: the cache
+ * only). Nothing to do when none are pending. */
 void forward_session_complete(ForwardSession *s, Trace *tr);
+/* Copies the last run's whole trace into tr (capacity >= its tokens). */
+void forward_session_publish(const ForwardSession *s, Trace *tr);
 
 /* Drops the cache: the next run is a full pass. */
 void forward_session_forget(ForwardSession *s);
