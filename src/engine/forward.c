@@ -11,6 +11,7 @@
  */
 #include "forward.h"
 #include "forward_internal.h"
+#include "pool.h"
 
 #include <cblas.h>
 #include <math.h>
@@ -146,6 +147,7 @@ float *trace_k_pre_rope(const Trace *tr, int layer, int head) {
 
 void forward_set_threads(int n) {
     if (n > 0) openblas_set_num_threads(n);
+    pool_set_threads(n);
 }
 
 const char *forward_blas_kernel(void) { return openblas_get_corename(); }
@@ -171,13 +173,30 @@ static void matmul_wt(float *y, const float *x, int T, const float *w, int n_in,
                     beta, y, n_out);
 }
 
+/* Pool jobs split work this small or larger: below it a thread's wake-up
+ * costs more than the work. */
+#define POOL_GRAIN_FLOATS 16384
+
+typedef struct {
+    float *y;
+    const float *b;
+    int n_out;
+} BiasJob;
+
+static void bias__part(void *ctx, int lo, int hi, int part) {
+    const BiasJob *j = ctx;
+    for (int t = lo; t < hi; t++)
+        for (int o = 0; o < j->n_out; o++) j->y[(size_t)t * j->n_out + o] += j->b[o];
+}
+
 /* y (T, n_out) (+)= x (T, n_in) @ W + b.   PyTorch: y = F.linear(x, W, b) */
 static void linear_forward(float *y, const float *x, int T, const Linear *lin, bool accumulate) {
     const int n_in = lin->n_in, n_out = lin->n_out;
     matmul_wt(y, x, T, lin->w, n_in, n_out, lin->out_major, accumulate);
-    if (lin->b)
-        for (int t = 0; t < T; t++)
-            for (int o = 0; o < n_out; o++) y[(size_t)t * n_out + o] += lin->b[o];
+    if (lin->b) {
+        BiasJob j = {y, lin->b, n_out};
+        pool_for(T, POOL_GRAIN_FLOATS / n_out + 1, 0, bias__part, &j);
+    }
 }
 
 /* out (T, D) = LayerNorm(x) * w + b, or RMSNorm(x) * w when b is NULL. */
@@ -217,6 +236,26 @@ static void gelu_new_inplace(float *x, size_t n) {
 /* BERT's GELU, exact: 0.5 x (1 + erf(x / sqrt(2))).  PyTorch: F.gelu(x) */
 static void gelu_erf_inplace(float *x, size_t n) {
     for (size_t i = 0; i < n; i++) x[i] = 0.5f * x[i] * (1.0f + erff(x[i] * 0.70710678118654752f));
+}
+
+typedef struct {
+    float *x;
+    size_t n;
+    bool erf;
+} GeluJob;
+
+static void gelu__part(void *ctx, int lo, int hi, int part) {
+    const GeluJob *j = ctx;
+    size_t a = (size_t)lo * POOL_GRAIN_FLOATS, b = (size_t)hi * POOL_GRAIN_FLOATS;
+    if (b > j->n) b = j->n;
+    if (j->erf) gelu_erf_inplace(j->x + a, b - a);
+    else gelu_new_inplace(j->x + a, b - a);
+}
+
+/* x (n) = GELU(x), the erf form or gelu_new, in blocks across the pool. */
+static void gelu_inplace(float *x, size_t n, bool erf) {
+    GeluJob j = {x, n, erf};
+    pool_for((int)((n + POOL_GRAIN_FLOATS - 1) / POOL_GRAIN_FLOATS), 1, 0, gelu__part, &j);
 }
 
 /* Rotary embedding of one head vector v (d_head) at position pos.
@@ -323,21 +362,19 @@ static void attention_scores(const float *q, const float *k, float *raw, float *
     }
 }
 
-/* One head, queries [r, T) of T tokens (r = 0: all): att (T, S) softmax of
- * the scaled, masked q.k (raw and scores (n, T) are scratch), out (T, dh) =
- * att v. Rows below r are kept (an incremental run) but for their columns
- * [r, T), zeroed: with a mask whose query i sees no key j > i (causal,
- * window) nothing else of theirs changes.
- * PyTorch: F.scaled_dot_product_attention with a mask, for queries r.. */
-static void attention_head(const float *q, const float *k, const float *v, float *raw,
-                           float *scores, float *att, float *out, int r, int T, int S, int dh,
-                           const RunOptions *ro) {
-    ENGINE_ASSERT(r == 0 || ro->mask != MASK_NONE);
-    attention_scores(q, k, raw, scores, r, T, dh, ro);
-    for (int i = 0; i < r; i++) memset(att + (size_t)i * S + r, 0, (size_t)(T - r) * sizeof *att);
-    for (int i = r; i < T; i++) {
-        const float *sc = scores + (size_t)(i - r) * T;
-        float *a = att + (size_t)i * S;
+typedef struct {
+    const float *scores; /* (n, T) */
+    float *att;          /* (T, S) */
+    int r, T, S;
+} SoftmaxJob;
+
+/* att rows r+lo .. r+hi = softmax of the scores rows lo .. hi. */
+static void softmax__part(void *ctx, int lo, int hi, int part) {
+    const SoftmaxJob *jb = ctx;
+    const int T = jb->T;
+    for (int i = jb->r + lo; i < jb->r + hi; i++) {
+        const float *sc = jb->scores + (size_t)(i - jb->r) * T;
+        float *a = jb->att + (size_t)i * jb->S;
         float mx = -INFINITY;
         for (int j = 0; j < T; j++) mx = sc[j] > mx ? sc[j] : mx;
         if (mx == -INFINITY) { /* no visible key: zero row, zero output */
@@ -352,19 +389,35 @@ static void attention_head(const float *q, const float *k, const float *v, float
         float inv = (float)(1.0 / sum);
         for (int j = 0; j < T; j++) a[j] *= inv;
     }
+}
+
+/* One head, queries [r, T) of T tokens (r = 0: all): att (T, S) softmax of
+ * the scaled, masked q.k (raw and scores (n, T) are scratch), out (T, dh) =
+ * att v. Rows below r are kept (an incremental run) but for their columns
+ * [r, T), zeroed: with a mask whose query i sees no key j > i (causal,
+ * window) nothing else of theirs changes.
+ * PyTorch: F.scaled_dot_product_attention with a mask, for queries r.. */
+static void attention_head(const float *q, const float *k, const float *v, float *raw,
+                           float *scores, float *att, float *out, int r, int T, int S, int dh,
+                           const RunOptions *ro) {
+    ENGINE_ASSERT(r == 0 || ro->mask != MASK_NONE);
+    attention_scores(q, k, raw, scores, r, T, dh, ro);
+    for (int i = 0; i < r; i++) memset(att + (size_t)i * S + r, 0, (size_t)(T - r) * sizeof *att);
+    SoftmaxJob j = {scores, att, r, T, S};
+    pool_for(T - r, POOL_GRAIN_FLOATS / T + 1, 0, softmax__part, &j);
     attention_values(att, v, out, r, T, S, dh);
 }
 
 /* ------------------------------------------------------------------------ */
 /* The whole pass. */
 
-size_t forward__workspace_floats(const ModelConfig *c, int T) {
+size_t forward__workspace_floats(const ModelConfig *c, int T, int slots) {
     const int qdim = c->n_head * c->d_head, qkv_w = qdim + 2 * c->n_kv_head * c->d_head;
     const size_t ff_w = (size_t)(c->d_ff > qdim ? c->d_ff : qdim); /* separate q, k, v reuse ff */
-    return (size_t)T * ((size_t)c->d_model + qkv_w + qdim + 2 * ff_w + 2 /* lse */ + 2 * (size_t)T) + 2;
+    return (size_t)T * ((size_t)c->d_model + qkv_w + qdim + 2 * ff_w + 2 /* lse */ + 2 * (size_t)T * slots) + 2;
 }
 
-void forward__workspace_carve(ForwardWorkspace *ws, const ModelConfig *c, int T, float *block) {
+void forward__workspace_carve(ForwardWorkspace *ws, const ModelConfig *c, int T, int slots, float *block) {
     const int qdim = c->n_head * c->d_head, qkv_w = qdim + 2 * c->n_kv_head * c->d_head;
     const size_t ff_w = (size_t)(c->d_ff > qdim ? c->d_ff : qdim);
     ws->xn = block;
@@ -373,8 +426,9 @@ void forward__workspace_carve(ForwardWorkspace *ws, const ModelConfig *c, int T,
     ws->ff = ws->heads + (size_t)T * qdim;
     ws->ff2 = ws->ff + (size_t)T * ff_w;
     ws->raw = ws->ff2 + (size_t)T * ff_w;
-    ws->scores = ws->raw + (size_t)T * T;
-    float *end = ws->scores + (size_t)T * T;
+    ws->scores = ws->raw + (size_t)T * T * slots;
+    ws->n_scratch = slots;
+    float *end = ws->scores + (size_t)T * T * slots;
     end += ((uintptr_t)end / sizeof(float)) & 1; /* 8-byte aligned: 2 floats per token + 2 */
     ws->lse = (double *)end;
 }
@@ -385,9 +439,18 @@ static double now_ms(void) {
     return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
-/* Top-k and log-sum-exp (into lse) of rows [r0, r1) of the logits. */
-static void predictions_rows(Trace *tr, double *lse, int r0, int r1, int V, int top_k) {
-    for (int t = r0; t < r1; t++) {
+typedef struct {
+    Trace *tr;
+    double *lse;
+    int r0, V, top_k;
+} PredictionJob;
+
+static void predictions__part(void *ctx, int lo, int hi, int part) {
+    const PredictionJob *jb = ctx;
+    Trace *tr = jb->tr;
+    double *lse = jb->lse;
+    const int V = jb->V, top_k = jb->top_k;
+    for (int t = jb->r0 + lo; t < jb->r0 + hi; t++) {
         const float *lg = tr->logits + (size_t)t * V;
         float mx = -INFINITY;
         for (int i = 0; i < V; i++) mx = lg[i] > mx ? lg[i] : mx;
@@ -408,6 +471,13 @@ static void predictions_rows(Trace *tr, double *lse, int r0, int r1, int V, int 
         }
         for (int j = 0; j < top_k; j++) tp[j] = (float)exp(lg[top[j]] - lse[t]);
     }
+}
+
+/* Top-k and log-sum-exp (into lse) of rows [r0, r1) of the logits, rows
+ * across the pool. */
+static void predictions_rows(Trace *tr, double *lse, int r0, int r1, int V, int top_k) {
+    PredictionJob j = {tr, lse, r0, V, top_k};
+    pool_for(r1 - r0, 1, 0, predictions__part, &j);
 }
 
 /* Every row's loss from lse (T): a decoder's loss at t is -log p(ids[t+1])
@@ -448,6 +518,40 @@ static void embed(const Model *m, const int *ids, const int *types, int r, int T
     if (w->emb_norm_w) norm_forward(x, x, T - r, D, w->emb_norm_w, w->emb_norm_b, c->norm_eps);
 }
 
+typedef struct {
+    Trace *tr;
+    ForwardWorkspace *ws;
+    const RunOptions *ro;
+    int l, r, T, S, dh, H, KV;
+    bool reuse;
+} HeadJob;
+
+/* Heads [lo, hi) of layer l: attention (or, reusing it, head outputs) into
+ * the trace, and their columns of ws->heads; scratch slot `part`. */
+static void heads__part(void *ctx, int lo, int hi, int part) {
+    const HeadJob *j = ctx;
+    Trace *tr = j->tr;
+    const int T = j->T, r = j->r, n = T - r, dh = j->dh, H = j->H, KV = j->KV, l = j->l;
+    const size_t vec = (size_t)j->S * dh, mat = (size_t)j->S * j->S;
+    float *raw = j->ws->raw + (size_t)part * T * T, *scores = j->ws->scores + (size_t)part * T * T;
+    for (int h = lo; h < hi; h++) {
+        const size_t qo = ((size_t)l * H + h) * vec, mo = ((size_t)l * H + h) * mat;
+        const size_t ko = ((size_t)l * KV + h / (H / KV)) * vec;
+        float *out = tr->head_out + qo;
+        bool ablated = run_options_head_ablated(j->ro, l, h);
+        if (!j->reuse)
+            attention_head(tr->q + qo, tr->k + ko, tr->v + ko, raw, scores, tr->att + mo, out, r,
+                           T, j->S, dh, j->ro);
+        else if (!ablated) /* it may have been ablated (zero) before */
+            attention_values(tr->att + mo, tr->v + ko, out, r, T, j->S, dh);
+        if (ablated) memset(out + (size_t)r * dh, 0, (size_t)n * dh * sizeof(float));
+        for (int t = 0; t < n; t++) {
+            float *dst = j->ws->heads + (size_t)t * H * dh + (size_t)h * dh;
+            memcpy(dst, out + (size_t)(t + r) * dh, (size_t)dh * sizeof(float));
+        }
+    }
+}
+
 /* The attention sublayer of layer l for rows [r, T) (n = T - r): q, k, v
  * from in (n, D), every head under ro into the trace arrays of token stride
  * S, then x (n, D) += wo(concatenated head outputs). Keys/values of rows
@@ -461,7 +565,7 @@ static void attention_block(const Model *m, int l, const float *in, float *x, Fo
     const int n = T - r, H = c->n_head, KV = c->n_kv_head, dh = c->d_head;
     const int qdim = H * dh, kvdim = KV * dh, qkv_w = qdim + 2 * kvdim;
     const bool rope = c->arch == ARCH_LLAMA;
-    const size_t vec = (size_t)S * dh, mat = (size_t)S * S;
+    const size_t vec = (size_t)S * dh;
     /* qkv (n, q | k | v): GPT-2 fused c_attn, others separate projections */
     if (reuse) {
         /* only the ablated heads changed: q, k, v and att in the trace stand */
@@ -498,22 +602,11 @@ static void attention_block(const Model *m, int l, const float *in, float *x, Fo
             }
         }
     }
-    for (int h = 0; h < H; h++) {
-        const size_t qo = ((size_t)l * H + h) * vec, mo = ((size_t)l * H + h) * mat;
-        const size_t ko = ((size_t)l * KV + h / (H / KV)) * vec;
-        float *out = tr->head_out + qo;
-        bool ablated = run_options_head_ablated(ro, l, h);
-        if (!reuse)
-            attention_head(tr->q + qo, tr->k + ko, tr->v + ko, ws->raw, ws->scores, tr->att + mo,
-                           out, r, T, S, dh, ro);
-        else if (!ablated) /* it may have been ablated (zero) before */
-            attention_values(tr->att + mo, tr->v + ko, out, r, T, S, dh);
-        if (ablated) memset(out + (size_t)r * dh, 0, (size_t)n * dh * sizeof(float));
-        for (int t = 0; t < n; t++) {
-            float *dst = ws->heads + (size_t)t * qdim + (size_t)h * dh;
-            memcpy(dst, out + (size_t)(t + r) * dh, (size_t)dh * sizeof(float));
-        }
-    }
+    HeadJob j = {tr, ws, ro, l, r, T, S, dh, H, KV, reuse};
+    /* short texts: whole heads across the pool (plain loops inside); long
+       ones: one head at a time, sgemm and the pool's softmax rows inside */
+    bool small = (size_t)T * (size_t)T * (size_t)dh <= ATTN_LOOP_MAX_MACS;
+    pool_for(H, 1, small ? ws->n_scratch : 1, heads__part, &j);
     linear_forward(x, ws->heads, n, &L->wo, true); /* x += attn */
 }
 
@@ -533,8 +626,7 @@ static void mlp_block(const ModelConfig *c, const LayerWeights *L, const float *
         linear_forward(x, ws->ff, T, &L->w2, true);
     } else {
         linear_forward(ws->ff, in, T, &L->fc, false);
-        if (c->gelu_erf) gelu_erf_inplace(ws->ff, n);
-        else gelu_new_inplace(ws->ff, n);
+        gelu_inplace(ws->ff, n, c->gelu_erf);
         linear_forward(x, ws->ff, T, &L->proj, true);
     }
 }
@@ -613,8 +705,7 @@ void forward__lm_head(const Model *m, Trace *tr, ForwardWorkspace *ws, const flo
     if (c->encoder) {
         if (c->has_mlm_head) { /* MLM head: LN(gelu(dense(x))), tied decoder + bias */
             linear_forward(ws->xn, xo, n, &w->mlm_dense, false);
-            if (c->gelu_erf) gelu_erf_inplace(ws->xn, (size_t)n * D);
-            else gelu_new_inplace(ws->xn, (size_t)n * D);
+            gelu_inplace(ws->xn, (size_t)n * D, c->gelu_erf);
             norm_forward(ws->xn, ws->xn, n, D, w->mlm_norm_w, w->mlm_norm_b, c->norm_eps);
         }
     } else {
@@ -646,11 +737,12 @@ int forward_run_typed(const Model *m, const int *ids, const int *types, int T, c
     const ModelConfig *c = &m->config;
     if (forward__check(m, ids, types, T, tr->capacity, ro, err)) return -1;
     double t0 = now_ms();
-    size_t floats = (size_t)T * c->d_model + forward__workspace_floats(c, T);
+    const int slots = pool_threads();
+    size_t floats = (size_t)T * c->d_model + forward__workspace_floats(c, T, slots);
     float *block = malloc(floats * sizeof(float));
     if (!block) return engine_fail(err, "out of memory for %d tokens; HINT: shorten the text", T);
     ForwardWorkspace ws;
-    forward__workspace_carve(&ws, c, T, block + (size_t)T * c->d_model);
+    forward__workspace_carve(&ws, c, T, slots, block + (size_t)T * c->d_model);
     ForwardRows rows; /* everything, in place: one residual buffer for all layers */
     memset(&rows, 0, sizeof rows);
     rows.lm_only = -1;

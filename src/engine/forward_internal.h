@@ -12,8 +12,9 @@ typedef struct {
     float *heads; /* (n, H*dh) concatenated head outputs */
     float *ff;    /* (n, max(d_ff, H*dh)) MLP hidden */
     float *ff2;   /* (n, d_ff) Llama up projection */
-    float *raw;   /* (n, T) one head's q.k */
-    float *scores;/* (n, T) one head's scaled, masked q.k */
+    float *raw;   /* (slots, n, T) one head's q.k per pool thread */
+    float *scores;/* (slots, n, T) one head's scaled, masked q.k */
+    int n_scratch;/* slots */
     double *lse;  /* (T) log-sum-exp of each row's logits; rows below
                      ForwardRows.top_k must hold the previous run's */
 } ForwardWorkspace;
@@ -32,10 +33,10 @@ typedef struct {
                                     caller completes the rest (forward__lm_head) */
 } ForwardRows;
 
-/* Floats of a workspace for T tokens (carve it with forward__workspace_carve
- * from one block of that many floats). */
-size_t forward__workspace_floats(const ModelConfig *c, int T);
-void forward__workspace_carve(ForwardWorkspace *ws, const ModelConfig *c, int T, float *block);
+/* Floats of a workspace for T tokens and `slots` pool threads (carve it with
+ * forward__workspace_carve from one block of that many floats). */
+size_t forward__workspace_floats(const ModelConfig *c, int T, int slots);
+void forward__workspace_carve(ForwardWorkspace *ws, const ModelConfig *c, int T, int slots, float *block);
 
 /* The argument checks of forward_run_typed (ids, types, ro, T <= capacity). */
 int forward__check(const Model *m, const int *ids, const int *types, int T, int capacity,

@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "forward_internal.h"
+#include "pool.h"
 
 struct ForwardSession {
     const Model *m;
@@ -45,13 +46,14 @@ static int session__alloc(ForwardSession *s, int cap, EngineError *err) {
     session__release(s);
     s->cache = trace_create(s->m, cap);
     s->xs = malloc((size_t)(c->n_layer + 1) * cap * c->d_model * sizeof(float));
-    s->ws_block = malloc(forward__workspace_floats(c, cap) * sizeof(float));
+    const int slots = pool_threads();
+    s->ws_block = malloc(forward__workspace_floats(c, cap, slots) * sizeof(float));
     if (!s->cache || !s->xs || !s->ws_block) {
         session__release(s);
         return engine_fail(err, "out of memory for a %d-token session (%.0f MiB); HINT: shorten the text", cap,
                            trace_bytes(s->m, cap) / 1048576.0);
     }
-    forward__workspace_carve(&s->ws, c, cap, s->ws_block);
+    forward__workspace_carve(&s->ws, c, cap, slots, s->ws_block);
     s->cap = cap;
     return 0;
 }
