@@ -8,6 +8,11 @@
  *   Llama:  x = x + o_proj(attn(rope(rmsnorm(x))));  x = x + down(silu(gate(h)) * up(h))
  *   BERT:   x = LN(x + out(attn(x)));  x = LN(x + mlp(x))         (post-LN)
  * where attn applies RunOptions: scale, mask, masked keys, ablated heads.
+ *
+ * The pass (forward__pass) can recompute a subset: rows (token positions)
+ * from r in each layer, into arrays laid out for a capacity (token stride
+ * S); session.c drives it incrementally. Non-BLAS loops (softmax rows,
+ * GELU, bias, log-sum-exp, top-k, the heads of short texts) run on pool.c.
  */
 #include "forward.h"
 #include "forward_internal.h"
@@ -286,10 +291,6 @@ static float attn_scale(const RunOptions *ro, int d_head) {
     }
 }
 
-/* One head: q (T, dh), k (T, dh), v (T, dh) already in the trace.
- * raw = q k^T; scores = raw * scale where visible else -inf;
- * att = softmax(scores) per row (all-zero if nothing visible);
- * head_out = att v. PyTorch: F.scaled_dot_product_attention with a mask. */
 /* Below this many multiply-adds per product, a plain loop beats sgemm: the
  * BLAS threads' start and sync cost more than the arithmetic (measured with
  * `attnscope bench` at T = 16 and 64: 144 heads x 2 tiny products per pass). */

@@ -10,7 +10,8 @@
  *     trace_free(tr);
  *
  * RunOptions apply inside the forward pass: every later layer, the
- * predictions and the loss reflect them.
+ * predictions and the loss reflect them. To rerun after an edit or an
+ * option change, a ForwardSession (session.h) recomputes only what changed.
  */
 #ifndef ENGINE_FORWARD_H
 #define ENGINE_FORWARD_H
