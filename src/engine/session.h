@@ -16,7 +16,7 @@
  * full, the layers before stay cached.
  * The result equals forward_run_typed's: bit for bit where the same BLAS
  * calls run on the same rows, else within float rounding of the matrix
- * products (tests/test_session.c compares after random edit sequences).
+ * products (tests/test_forward_session.c compares after random edit sequences).
  *
  * Usage:
  *     ForwardSession *s = forward_session_create(m, m->config.n_ctx, &err);

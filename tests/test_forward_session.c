@@ -1,4 +1,4 @@
-/* test_session.c — incremental forward passes (forward_session_run) against
+/* test_forward_session.c — incremental forward passes (forward_session_run) against
  * full ones (forward_run_typed) after random edit sequences.
  *
  * On the numpy oracle's random checkpoints ($BUILD/oracle: GPT-2, Llama HF
