@@ -136,7 +136,7 @@ int main(void) {
 
     /* --- typing and editing --- */
     CHECK(!app->editing, "text box starts unfocused");
-    click(app->text_box.x + app->text_box.w - 5, app->text_box.y + app->text_box.h / 2, SDL_BUTTON_LEFT);
+    click(app->tv.box.x + app->tv.box.w - 5, app->tv.box.y + app->tv.box.h / 2, SDL_BUTTON_LEFT);
     CHECK(app->editing, "clicking the text box focuses it");
     CHECK(app->edit.cursor == 2, "click past the end puts the caret at the end (%zu)", app->edit.cursor);
     type("c");
@@ -210,12 +210,12 @@ int main(void) {
     CHECK(trace_att(tr(), 0, 0)[0 * T + T - 1] == 0.0f, "causal: query 0 does not see the last key");
 
     /* --- select a head by click, ablate by right-click --- */
-    SDL_Rect c = view_grid_cell(&app->grid_layout, 1, 2);
+    SDL_Rect c = view_grid_cell(&app->gv.layout, 1, 2);
     click(c.x + c.w / 2, c.y + c.h / 2, SDL_BUTTON_LEFT);
     CHECK(app->layer == 1 && app->head == 2, "click selects L1 H2 (got L%d H%d)", app->layer, app->head);
     float p_before = tr()->top_p[(T - 1) * tr()->top_k];
     int id_before = tr()->top_ids[(T - 1) * tr()->top_k];
-    c = view_grid_cell(&app->grid_layout, 0, 1);
+    c = view_grid_cell(&app->gv.layout, 0, 1);
     click(c.x + c.w / 2, c.y + c.h / 2, SDL_BUTTON_RIGHT);
     CHECK(run_options_head_ablated(&app->ro, 0, 1), "right-click ablates L0 H1");
     CHECK(app->layer == 1 && app->head == 2, "right-click does not change the selection");
@@ -234,7 +234,7 @@ int main(void) {
 
     /* --- hover a cell: focus, tooltip --- */
     settle();
-    HeadLayout *hl = &app->head_layout;
+    HeadLayout *hl = &app->hv.layout;
     int hq = T - 1, hk = 1;
     mouse(SDL_MOUSEMOTION, hl->map.x + (int)((float)hk * hl->cell + hl->cell / 2),
           hl->map.y + (int)((float)hq * hl->cell + hl->cell / 2), 0);
@@ -319,11 +319,11 @@ int main(void) {
     /* --- long text wraps onto lines at word boundaries --- */
     {
         Draw *d = &app->d;
-        int fn = font_height(d->font, FONT_NORMAL), inner = app->text_box.w - 2 * draw_px(d, 8);
+        int fn = font_height(d->font, FONT_NORMAL), inner = app->tv.box.w - 2 * draw_px(d, 8);
         size_t st[32];
         int n = view_text_wrap(d, &app->edit, inner, st, 32);
-        CHECK(n >= 2 && app->text_box.h >= 2 * fn, "320 characters wrap: %d lines, box %d px", n,
-              app->text_box.h);
+        CHECK(n >= 2 && app->tv.box.h >= 2 * fn, "320 characters wrap: %d lines, box %d px", n,
+              app->tv.box.h);
         int ok = 1;
         for (int i = 0; i < n; i++) {
             size_t e = i + 1 < n ? st[i + 1] : app->edit.len;
@@ -341,9 +341,9 @@ int main(void) {
         key(SDLK_UP, 0);
         CHECK(app->edit.cursor == 0, "Up comes back (%zu)", app->edit.cursor);
         app_frame(app, true);
-        int vis = (app->text_box.h - draw_px(d, 14)) / fn;
-        int y0 = app->text_box.y + (app->text_box.h - vis * fn) / 2;
-        click(app->text_box.x + draw_px(d, 8) + 1, y0 + fn + fn / 2, SDL_BUTTON_LEFT);
+        int vis = (app->tv.box.h - draw_px(d, 14)) / fn;
+        int y0 = app->tv.box.y + (app->tv.box.h - vis * fn) / 2;
+        click(app->tv.box.x + draw_px(d, 8) + 1, y0 + fn + fn / 2, SDL_BUTTON_LEFT);
         CHECK(app->edit.cursor == st[1], "a click at the start of line 2 puts the caret there (%zu, want %zu)",
               app->edit.cursor, st[1]);
         key(SDLK_END, 0);
@@ -353,7 +353,7 @@ int main(void) {
     {
         key(SDLK_ESCAPE, 0);
         settle();
-        HeadLayout *h = &app->head_layout;
+        HeadLayout *h = &app->hv.layout;
         int zq = 20, zk = 10;
         int zx = h->map.x + (int)(((float)zk + 0.5f) * h->cell), zy = h->map.y + (int)(((float)zq + 0.5f) * h->cell);
         mouse(SDL_MOUSEMOTION, zx, zy, 0);
@@ -363,7 +363,7 @@ int main(void) {
         e.wheel.y = 3;
         app_handle_event(app, &e);
         app_frame(app, false);
-        CHECK(app->head_zoom > 1.9f && app->head_zoom < 2.0f, "3 wheel steps zoom 1.25^3 (%g)", app->head_zoom);
+        CHECK(app->hv.cam.zoom > 1.9f && app->hv.cam.zoom < 2.0f, "3 wheel steps zoom 1.25^3 (%g)", app->hv.cam.zoom);
         CHECK(app->hover_q == zq && app->hover_k == zk, "the cell under the cursor stays put: (%d,%d)",
               app->hover_q, app->hover_k);
         CHECK(h->off_q > 0 && h->off_k > 0 && h->n_q < tr()->n_tokens, "zoomed view starts at (%d,%d), %d rows",
@@ -379,7 +379,7 @@ int main(void) {
               oq, ok_, h->off_q, h->off_k);
         type("0");
         app_frame(app, false);
-        CHECK(app->head_zoom == 1.0f && h->off_q == 0 && h->n_q == tr()->n_tokens, "0 resets the zoom");
+        CHECK(app->hv.cam.zoom == 1.0f && h->off_q == 0 && h->n_q == tr()->n_tokens, "0 resets the zoom");
     }
 
     /* --- help overlay, reset --- */
@@ -391,9 +391,9 @@ int main(void) {
     /* GPT-2 has no RoPE and no grouped KV heads: no toggle, no brackets */
     key(SDLK_r, 0);
     app_frame(app, true);
-    CHECK(!app->pre_rope && app->rope_button.w == 0, "R and the before-RoPE button are off for GPT-2");
-    CHECK(app->grid_layout.KV == app->model->config.n_head &&
-          app->grid_layout.y0 - app->grid_layout.area.y < 2 * font_height(app->d.font, FONT_SMALL),
+    CHECK(!app->pre_rope && app->vv.rope_button.w == 0, "R and the before-RoPE button are off for GPT-2");
+    CHECK(app->gv.layout.KV == app->model->config.n_head &&
+          app->gv.layout.y0 - app->gv.layout.area.y < 2 * font_height(app->d.font, FONT_SMALL),
           "no KV bracket row for plain multi-head attention");
     key(SDLK_x, 0);
     CHECK(!run_options_key_masked(&app->ro, mk), "X unmasks keys");

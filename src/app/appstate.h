@@ -20,8 +20,16 @@
 #include "app/app.h"
 #include "app/draw.h"
 #include "app/textedit.h"
+#include "app/layout.h"
 #include "app/ui.h"
 #include "app/view.h"
+#include "app/view_controls.h"
+#include "app/view_grid.h"
+#include "app/view_head.h"
+#include "app/view_pred.h"
+#include "app/view_status.h"
+#include "app/view_text.h"
+#include "app/view_vector.h"
 #include "app/worker.h"
 
 #define APP_MAX_TOKENS 512 /* the app's cap under n_ctx: trace memory grows as T^2 */
@@ -45,7 +53,6 @@ typedef struct App {
     /* text */
     TextEdit edit;            /* the text and its caret */
     bool editing;             /* the text box has keyboard focus */
-    size_t text_first;        /* first byte shown in the text box */
     /* the run options the controls edit; every change re-runs */
     RunOptions ro;
     float temp_slider;        /* log10(temperature), slider position */
@@ -60,12 +67,6 @@ typedef struct App {
     int pin_q, pin_k;         /* cell clicked in the head view; -1 = none */
     bool auto_focus;          /* pin the strongest long-range cell of the
                                  next result (state spec focus=auto) */
-    int hover_layer, hover_head; /* grid thumbnail under the mouse */
-    /* head view transform: zoom around the cursor, pan by right-drag */
-    float head_zoom;          /* >= 1; 1 = the whole matrix */
-    int head_off_q, head_off_k; /* first visible row / column when zoomed */
-    bool pan_active;          /* a right-drag pan is in progress */
-    int pan_mx, pan_my, pan_q0, pan_k0; /* where the drag started */
     /* display */
     int cmap;                 /* CmapId of the heatmaps */
     bool white;               /* light theme (slides) */
@@ -79,14 +80,13 @@ typedef struct App {
     /* loop */
     bool dirty;               /* something changed: draw a frame */
     bool quit;                /* the user asked to quit */
-    /* layout of the last frame, for hit tests */
-    GridLayout grid_layout;
-    HeadLayout head_layout;
-    VecLayout vec_layout;     /* the vector view's strips */
-    SDL_Rect rope_button;     /* the "before RoPE" toggle; w = 0 when hidden */
-    SDL_Rect text_box;        /* the text box */
-    int label_px;             /* widest token label, pixels (axis margins) */
-    uint64_t label_px_gen;    /* result generation label_px was measured on */
+    /* each view's own state: its last layout (hit tests), hover, camera */
+    ControlsView cv;          /* button bar */
+    TextView tv;              /* text box and chips (tv.box: the text box) */
+    GridView gv;              /* grid (gv.layout, gv.hover_*) */
+    HeadView hv;              /* head view (hv.layout, hv.cam: zoom, pan) */
+    VecView vv;               /* vector view (vv.layout, vv.rope_button) */
+    uint64_t label_px_gen;    /* result generation hv.label_px was measured on */
     float label_px_scale;     /* pixel scale it was measured at */
 } App;
 
@@ -119,6 +119,12 @@ int app_save_frame(App *app, const char *path, EngineError *err);
  * edit=1;rope=pre;zoom=3:10:5;scale=none;mask=window:3;ablate=0.1;mouse=X:Y;text=..." (for
  * screenshots and tests); focus=auto pins the strongest long-range cell. */
 int app_apply_spec(App *app, const char *spec, EngineError *err);
+
+/* Milliseconds on a monotonic clock. */
+double app_now_ms(void);
+/* The interactive benchmark (app_bench.c): prints keystroke_ms=,
+ * grid_frame_ms= and idle_cpu_pct=; returns the exit code. */
+int app_bench(App *app);
 
 /* The ViewData of the current result (tr NULL when there is none). */
 ViewData app_view_data(const App *app);

@@ -8,6 +8,8 @@
 #include "app/draw.h"
 #include "app/png.h"
 #include "app/view.h"
+#include "app/view_grid.h"
+#include "app/view_head.h"
 
 #define EXPORT_LABEL_CAP 64
 

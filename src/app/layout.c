@@ -1,0 +1,69 @@
+/* layout.c — panel rects of the window; see layout.h. */
+#include "app/layout.h"
+
+#include "app/view_text.h"
+
+void layout_panels(ViewCtx *cx, int W, int H, ControlsView *cv, GridView *gv,
+                   const HeadView *hv, PanelLayout *lo) {
+    Draw *d = cx->d;
+    const ViewData *v = cx->v;
+    int pad = draw_px(d, 8);
+    int bar_h = view_controls_place(cx, (SDL_Rect){pad, pad, W - 2 * pad, 0}, cv);
+    lo->bar = (SDL_Rect){pad, pad, W - 2 * pad, bar_h};
+    int fn = font_height(d->font, FONT_NORMAL), fs = font_height(d->font, FONT_SMALL);
+    int max_lines = H >= draw_px(d, 900) ? 4 : 3; /* long text wraps; more scrolls */
+    lo->text = (SDL_Rect){pad, lo->bar.y + bar_h + pad, W - 2 * pad, 0};
+    lo->text.h = view_textbox_height(d, v->edit, lo->text.w, max_lines);
+    int chip_h = fs + draw_px(d, 6);
+    lo->chips = (SDL_Rect){pad, lo->text.y + lo->text.h + draw_px(d, 6), W - 2 * pad,
+                           3 * chip_h + 2 * draw_px(d, 4)};
+    /* only as many chip rows as the tokens need (at most 3) */
+    int used = view_text_chips_height(cx, lo->chips);
+    if (used < chip_h) used = chip_h;
+    if (used < lo->chips.h) lo->chips.h = used;
+    lo->status = (SDL_Rect){0, H - fs - draw_px(d, 10), W, fs + draw_px(d, 10)};
+    int top = lo->chips.y + lo->chips.h + pad, bottom = lo->status.y - pad;
+    int left_w = W * 27 / 100, right_w = W * 26 / 100;
+    if (left_w < draw_px(d, 280)) left_w = draw_px(d, 280);
+    if (right_w < draw_px(d, 280)) right_w = draw_px(d, 280);
+    int mid_w = W - left_w - right_w - 4 * pad;
+    int pred_h = fn * 2 + 6 * (fn + draw_px(d, 6)) + draw_px(d, 16);
+    lo->grid = (SDL_Rect){pad, top, left_w, bottom - top - pred_h - pad};
+    lo->pred = (SDL_Rect){pad, bottom - pred_h, left_w, pred_h};
+    lo->head = (SDL_Rect){pad * 2 + left_w, top, mid_w, bottom - top};
+    lo->vec = (SDL_Rect){pad * 3 + left_w + mid_w, top, right_w, bottom - top};
+    if (v->tr) {
+        /* the head map is square and usually height-bound: the width it
+           leaves over goes to the grid and the vector view */
+        HeadLayout probe;
+        SDL_Rect in = ui_panel(&(Draw){.r = d->r, .font = d->font, .s = d->s, .dry = true},
+                               lo->head, "x");
+        view_head_layout(d, in, v->tr->n_tokens, true, hv->label_px, &probe);
+        int need = probe.bar.x + probe.bar.w + draw_px(d, 12) +
+                   font_width(d->font, FONT_SMALL, "0.00") + pad - lo->head.x;
+        int title = font_width(d->font, FONT_TITLE, "pd-gpt2  \xC2\xB7  layer 10  \xC2\xB7  head 10  "
+                               "\xC2\xB7  scale=sqrt mask=causal") + 2 * pad;
+        if (need < title) need = title;
+        int spare = lo->head.w - need;
+        int grow_l = spare / 2, grow_r = spare - grow_l;
+        if (grow_l > W * 36 / 100 - left_w) grow_l = W * 36 / 100 - left_w;
+        if (grow_r > W * 32 / 100 - right_w) grow_r = W * 32 / 100 - right_w;
+        if (spare > 0 && grow_l > 0 && grow_r > 0) {
+            lo->grid.w += grow_l;
+            lo->pred.w += grow_l;
+            lo->head.x += grow_l;
+            lo->head.w -= grow_l + grow_r;
+            lo->vec.x -= grow_r;
+            lo->vec.w += grow_r;
+        }
+    }
+    /* the grid is usually width-bound: its spare height goes to the
+       predictions panel below */
+    int spare = lo->grid.h - view_grid_place(cx, lo->grid, gv);
+    if (spare > 0) {
+        lo->grid.h -= spare;
+        lo->pred.y -= spare;
+        lo->pred.h += spare;
+        gv->panel = lo->grid;
+    }
+}

@@ -1,0 +1,32 @@
+/* view_vector.h — the vector ("neuron") view: how the focused (query, key)
+ * weight of the selected head is computed, q, k, q*k, score, softmax, the v
+ * of every key and their weighted sum. */
+#ifndef APP_VIEW_VECTOR_H
+#define APP_VIEW_VECTOR_H
+
+#include "app/view.h"
+
+typedef struct {
+    SDL_Rect q, k, prod;  /* the q, k and q*k strips (w = 0: not drawn) */
+    bool pre_rope;        /* they show q, k before RoPE */
+} VecLayout;
+
+/* The vector view's state in the window, owned by the App. */
+typedef struct {
+    VecLayout layout;         /* where the strips went last frame */
+    SDL_Rect rope_button;     /* the "before RoPE" toggle; w = 0 when hidden */
+} VecView;
+
+/* The q and k (d_head) the vector view shows for v's focus: the trace's
+ * post-RoPE q/k, or q_pre_rope/k_pre_rope when v->pre_rope and the trace has
+ * them. Returns true for pre-RoPE; *q, *k NULL without a focus. */
+bool view_vectors_qk(const ViewData *v, const float **q, const float **k);
+/* Draws the view for v's focus into r; vl (may be NULL) gets where the
+ * strips went. */
+void view_vectors_draw(Draw *d, SDL_Rect r, const ViewData *v, VecLayout *vl);
+
+/* Window: the panel in r with the before-RoPE toggle (models with RoPE;
+ * emits ACT_ROPE) above the view. */
+void view_vector_frame(ViewCtx *cx, SDL_Rect r, VecView *vv, ViewOut *out);
+
+#endif
