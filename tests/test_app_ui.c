@@ -30,6 +30,25 @@ static void type(const char *s) {
     app_handle_event(app, &e);
 }
 
+/* A key as X11 delivers it: SDL_KEYDOWN, then SDL_TEXTINPUT only while text
+ * input is on (the text box has focus). */
+static void stroke(SDL_Keycode sym, Uint16 mod, const char *text) {
+    key(sym, mod);
+    if (app->editing && text) type(text);
+}
+
+static int count_files(const char *dir) {
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "ls -1 '%s' 2>/dev/null | wc -l", dir);
+    FILE *f = popen(cmd, "r");
+    int n = -1;
+    if (f) {
+        if (fscanf(f, "%d", &n) != 1) n = -1;
+        pclose(f);
+    }
+    return n;
+}
+
 static void mouse(int type_, int x, int y, Uint8 button) {
     SDL_Event e;
     memset(&e, 0, sizeof e);
@@ -135,7 +154,7 @@ int main(void) {
           "first trace for \"ab\"");
 
     /* --- typing and editing --- */
-    CHECK(!app->editing, "text box starts unfocused");
+    CHECK(app->editing, "the text box has focus at start");
     click(app->tv.box.x + app->tv.box.w - 5, app->tv.box.y + app->tv.box.h / 2, SDL_BUTTON_LEFT);
     CHECK(app->editing, "clicking the text box focuses it");
     CHECK(app->edit.cursor == 2, "click past the end puts the caret at the end (%zu)", app->edit.cursor);
@@ -173,6 +192,99 @@ int main(void) {
     key(SDLK_ESCAPE, 0);
     CHECK(!app->editing, "Esc leaves the text box");
 
+    /* --- the keyboard model: in the box every character is text --- */
+    {
+        key(SDLK_RETURN, 0);
+        CHECK(app->editing, "Enter outside the box enters it");
+        key(SDLK_END, 0);
+        RunOptions ro0 = app->ro;
+        int cmap0 = app->cmap, files0 = count_files(tmp);
+        bool white0 = app->white;
+        size_t len0 = app->edit.len;
+        static const struct { SDL_Keycode sym; Uint16 mod; const char *ch; } ks[] = {
+            {SDLK_s, 0, "s"}, {SDLK_m, 0, "m"}, {SDLK_c, 0, "c"}, {SDLK_w, 0, "w"},
+            {SDLK_p, 0, "p"}, {SDLK_p, KMOD_LSHIFT, "P"}, {SDLK_a, 0, "a"}, {SDLK_r, 0, "r"},
+            {SDLK_x, 0, "x"}, {SDLK_e, 0, "e"}, {SDLK_k, 0, "k"}, {SDLK_SLASH, KMOD_LSHIFT, "?"},
+            {SDLK_LEFTBRACKET, 0, "["}, {SDLK_RIGHTBRACKET, 0, "]"}, {SDLK_EQUALS, KMOD_LSHIFT, "+"},
+            {SDLK_MINUS, 0, "-"}, {SDLK_EQUALS, 0, "="}, {SDLK_0, 0, "0"}};
+        char want[256];
+        snprintf(want, sizeof want, "%s", app->edit.buf);
+        for (size_t i = 0; i < sizeof ks / sizeof *ks; i++) {
+            stroke(ks[i].sym, ks[i].mod, ks[i].ch);
+            strcat(want, ks[i].ch);
+        }
+        CHECK(!strcmp(app->edit.buf, want), "every shortcut letter typed in the box is text: %s",
+              app->edit.buf);
+        CHECK(!memcmp(&ro0, &app->ro, sizeof ro0) && app->cmap == cmap0 && app->white == white0 &&
+              !app->help && count_files(tmp) == files0,
+              "no typed character ran a command (run options, colormap, theme, help, exports)");
+        key(SDLK_RETURN, 0);
+        CHECK(app->editing && app->edit.buf[app->edit.len - 1] == '\n',
+              "Enter in the box inserts a line break and keeps the focus");
+        stroke(SDLK_s, KMOD_LSHIFT, "S");
+        CHECK(app->editing && app->edit.buf[app->edit.len - 1] == 'S' && app->ro.scale == ro0.scale,
+              "the letter after Enter is text, not a command");
+        key(SDLK_F2, 0);
+        CHECK(app->editing && app->ro.scale != ro0.scale && app->edit.buf[app->edit.len - 1] == 'S',
+              "F2 cycles scaling while typing, without touching the text");
+        key(SDLK_F2, 0);
+        key(SDLK_F2, 0);
+        int head0 = app->head;
+        key(SDLK_RIGHT, KMOD_LALT);
+        type("\xE2\x80\x9E"); /* the text X11 may send for Alt+Right: dropped */
+        CHECK(app->head == head0 + 1 && app->edit.buf[app->edit.len - 1] == 'S',
+              "Alt+Right selects the next head in the box; its text is dropped");
+        key(SDLK_LEFT, KMOD_LALT);
+        app->last_export[0] = '\0';
+        key(SDLK_e, KMOD_LCTRL);
+        CHECK(app->last_export[0] && app->editing && app->edit.buf[app->edit.len - 1] == 'S',
+              "Ctrl+E exports while typing: %s", app->last_export);
+        /* leaving and entering the box many times keeps the shortcuts working
+           (they are keysyms, not text that SDL_StopTextInput turns off) */
+        for (int i = 0; i < 3; i++) {
+            key(SDLK_ESCAPE, 0);
+            key(SDLK_TAB, 0);
+        }
+        key(SDLK_ESCAPE, 0);
+        CHECK(!app->editing, "Esc leaves the box again");
+        size_t len1 = app->edit.len;
+        stroke(SDLK_s, 0, "s");
+        CHECK(app->ro.scale == SCALE_NONE && app->edit.len == len1,
+              "outside the box S is a command again, and types nothing");
+        stroke(SDLK_s, 0, "s");
+        stroke(SDLK_s, 0, "s");
+        textedit_set(&app->edit, "x hello world");
+        app_rerun(app);
+        (void)len0;
+        /* the README, F1 and --help come from one table: the README lists it */
+        FILE *f = fopen("README.md", "r");
+        char *readme = NULL;
+        size_t rn = 0;
+        if (f) {
+            readme = calloc(1, 1 << 20);
+            if (readme) rn = fread(readme, 1, (1 << 20) - 1, f);
+            fclose(f);
+        }
+        if (!readme || rn == 0) {
+            SKIP("README.md not readable from the current folder");
+        } else {
+            KeyRow rows[64];
+            int nr = keymap_rows(rows, 64), missing = 0;
+            for (int i = 0; i < nr; i++) {
+                char line[1024];
+                snprintf(line, sizeof line, "| %.96s | %.48s | %.300s |", rows[i].keys[0] ? rows[i].keys : "",
+                         rows[i].cmd[0] ? rows[i].cmd : "", rows[i].what);
+                if (!strstr(readme, line)) {
+                    if (missing++ < 3) fprintf(stderr, "README lacks: %s\n", line);
+                }
+            }
+            CHECK(missing == 0, "README's key table has all %d rows of the key map (%d missing)", nr,
+                  missing);
+        }
+        free(readme);
+        settle();
+    }
+
     /* --- keys toggle scaling and masking; the forward pass reflects them --- */
     int T = tr()->n_tokens;
     key(SDLK_s, 0);
@@ -185,7 +297,7 @@ int main(void) {
     }
     key(SDLK_s, 0);
     CHECK(app->ro.scale == SCALE_TEMP, "S again: temperature");
-    type("]");
+    stroke(SDLK_RIGHTBRACKET, 0, "]");
     CHECK(app->ro.temperature > 1.2f && app->ro.temperature < 1.3f, "] raises T: %f", app->ro.temperature);
     settle();
     {
@@ -199,10 +311,10 @@ int main(void) {
     CHECK(app->ro.mask == MASK_NONE, "M: no mask");
     settle();
     CHECK(trace_att(tr(), 0, 0)[0 * T + T - 1] > 0.0f, "mask none: query 0 sees the last key");
-    type("-");
+    stroke(SDLK_MINUS, 0, "-");
     CHECK(app->ro.mask == MASK_WINDOW, "- switches to a window mask");
     int w = app->ro.window;
-    type("+");
+    stroke(SDLK_EQUALS, KMOD_LSHIFT, "+");
     CHECK(app->ro.window == w + 1, "+ widens the window");
     key(SDLK_m, 0);
     CHECK(app->ro.mask == MASK_CAUSAL, "M cycles back to causal");
@@ -377,7 +489,7 @@ int main(void) {
         app_frame(app, false);
         CHECK(h->off_k == ok_ - 3 && h->off_q == oq - 2, "right-drag pans by the cells dragged: (%d,%d) -> (%d,%d)",
               oq, ok_, h->off_q, h->off_k);
-        type("0");
+        stroke(SDLK_0, 0, "0");
         app_frame(app, false);
         CHECK(app->hv.cam.zoom == 1.0f && h->off_q == 0 && h->n_q == tr()->n_tokens, "0 resets the zoom");
     }

@@ -37,6 +37,7 @@ static void app__say(App *app, bool error, const char *fmt, ...) {
 }
 
 static void app__act0(App *app, Act act, int a, int b);
+static void app__act(App *app, const ViewEvent *e);
 
 /* ------------------------------------------------------------------ */
 /* state changes                                                        */
@@ -253,6 +254,7 @@ int app_export(App *app, bool grid, const char *path, char *path_out, size_t cap
 /* ------------------------------------------------------------------ */
 /* keyboard                                                             */
 
+/* A key while the text box has focus that no binding took: editing. */
 static void app__key_editing(App *app, const SDL_Keysym *k) {
     bool shift = (k->mod & KMOD_SHIFT) != 0, ctrl = (k->mod & KMOD_CTRL) != 0;
     TextEdit *te = &app->edit;
@@ -269,10 +271,8 @@ static void app__key_editing(App *app, const SDL_Keysym *k) {
     case SDLK_END: textedit_end(te, shift); break;
     case SDLK_BACKSPACE: changed = textedit_backspace(te, ctrl); break;
     case SDLK_DELETE: changed = textedit_delete(te, ctrl); break;
-    case SDLK_ESCAPE:
     case SDLK_RETURN:
-    case SDLK_KP_ENTER:
-    case SDLK_TAB: app__act0(app, ACT_EDIT, 0, 0); break;
+    case SDLK_KP_ENTER: changed = textedit_insert(te, "\n", 1); break;
     case SDLK_a: if (ctrl) textedit_select_all(te); break;
     case SDLK_c: if (ctrl) app__copy(app, false); break;
     case SDLK_x: if (ctrl) app__copy(app, true); break;
@@ -283,45 +283,42 @@ static void app__key_editing(App *app, const SDL_Keysym *k) {
     app->dirty = true;
 }
 
-static void app__key_command(App *app, const SDL_Keysym *k) {
-    bool shift = (k->mod & KMOD_SHIFT) != 0;
-    switch (k->sym) {
-    case SDLK_s: app__act0(app, ACT_SCALE_CYCLE, 0, 0); break;
-    case SDLK_m: app__act0(app, ACT_MASK_CYCLE, 0, 0); break;
-    case SDLK_c: app__act0(app, ACT_CMAP, 0, 0);
-        app__say(app, false, "colormap %s", colormap_name(app->cmap)); break;
-    case SDLK_w: app__act0(app, ACT_WHITE, 0, 0); break;
-    case SDLK_p: app__act0(app, shift ? ACT_EXPORT_GRID : ACT_EXPORT, 0, 0); break;
-    case SDLK_a: app__act0(app, ACT_ABLATE, app->layer, app->head); break;
-    case SDLK_r: app__act0(app, ACT_ROPE, 0, 0); break;
-    case SDLK_x: app__act0(app, ACT_RESET, 0, 0); break;
-    case SDLK_LEFT: app__act0(app, ACT_SELECT_STEP, 0, -1); break;
-    case SDLK_RIGHT: app__act0(app, ACT_SELECT_STEP, 0, +1); break;
-    case SDLK_UP: app__act0(app, ACT_SELECT_STEP, -1, 0); break;
-    case SDLK_DOWN: app__act0(app, ACT_SELECT_STEP, +1, 0); break;
-    case SDLK_e:
-    case SDLK_RETURN:
-    case SDLK_TAB: app__act0(app, ACT_EDIT, 1, 0); break;
-    case SDLK_ESCAPE: app__act0(app, app->help ? ACT_HELP_CLOSE : ACT_UNPIN, 0, 0); break;
-    case SDLK_q: if (k->mod & KMOD_CTRL) app__act0(app, ACT_QUIT, 0, 0); break;
-    default: break;
+/* A key press: a binding of keymap.c in any focus state, else editing.
+ * Characters never come from here: they are SDL_TEXTINPUT (app_handle_event),
+ * and only the focused text box takes them. */
+static void app__key(App *app, const SDL_Keysym *k) {
+    app->swallow_text = false;
+    const KeyBinding *b = keymap_find(k->sym, k->mod, app->editing);
+    if (b) {
+        /* an Alt chord can also arrive as text on X11: drop that text */
+        app->swallow_text = (k->mod & (KMOD_ALT | KMOD_CTRL)) != 0;
+        ViewEvent e = {b->act, b->a, b->b, 0.0f};
+        app__act(app, &e);
+        if (b->act == ACT_CMAP) app__say(app, false, "colormap %s", colormap_name(app->cmap));
+    } else if (app->editing) {
+        app__key_editing(app, k);
     }
-    app->dirty = true;
-}
-
-/* Characters that are commands when the text box is not focused. */
-static void app__text_command(App *app, const char *s) {
-    if (!strcmp(s, "?")) app__act0(app, ACT_HELP, 0, 0);
-    else if (!strcmp(s, "+") || !strcmp(s, "=")) app__act0(app, ACT_WIN_STEP, +1, 0);
-    else if (!strcmp(s, "-")) app__act0(app, ACT_WIN_STEP, -1, 0);
-    else if (!strcmp(s, "]")) app__act0(app, ACT_TEMP_STEP, +1, 0);
-    else if (!strcmp(s, "[")) app__act0(app, ACT_TEMP_STEP, -1, 0);
-    else if (!strcmp(s, "0")) app__act0(app, ACT_ZOOM_RESET, 0, 0);
     app->dirty = true;
 }
 
 /* ------------------------------------------------------------------ */
 /* actions: every key, button and view event ends here                  */
+
+/* Zooms the head view one wheel step in (+1) or out (-1), keeping the
+ * focused cell (or the middle of the view) in place. */
+static void app__zoom_step(App *app, int dir) {
+    HeadCam *c = &app->hv.cam;
+    int T = app->res && app->res->tr ? app->res->tr->n_tokens : 0;
+    if (T <= 0) return;
+    float z0 = c->zoom, z = z0 * powf(1.25f, (float)dir);
+    if (z < 1.0f) z = 1.0f;
+    float n0 = (float)T / z0, n1 = (float)T / z;
+    float cq = app->pin_q >= 0 ? (float)app->pin_q + 0.5f : (float)c->off_q + n0 / 2.0f;
+    float ck = app->pin_k >= 0 ? (float)app->pin_k + 0.5f : (float)c->off_k + n0 / 2.0f;
+    c->zoom = z; /* view_head_zoom clamps it and the offsets next frame */
+    c->off_q = (int)lroundf(cq - n1 / 2.0f);
+    c->off_k = (int)lroundf(ck - n1 / 2.0f);
+}
 
 /* Applies one action. */
 static void app__act(App *app, const ViewEvent *e) {
@@ -338,7 +335,9 @@ static void app__act(App *app, const ViewEvent *e) {
     case ACT_MASK_CYCLE: app__cycle_mask(app); break;
     case ACT_WIN_STEP: app__window(app, e->a); break;
     case ACT_MASK_KEY: app__toggle_key_mask(app, e->a); break;
-    case ACT_ABLATE: app__toggle_ablate(app, e->a, e->b); break;
+    case ACT_ABLATE: /* a < 0: the selected head */
+        app__toggle_ablate(app, e->a < 0 ? app->layer : e->a, e->a < 0 ? app->head : e->b);
+        break;
     case ACT_RESET: app__reset_interventions(app); break;
     case ACT_SELECT: app__select(app, e->a, e->b); break;
     case ACT_SELECT_STEP: app__select(app, app->layer + e->a, app->head + e->b); break;
@@ -367,6 +366,21 @@ static void app__act(App *app, const ViewEvent *e) {
     case ACT_EXPORT: app_export(app, false, NULL, NULL, 0); break;
     case ACT_EXPORT_GRID: app_export(app, true, NULL, NULL, 0); break;
     case ACT_QUIT: app->quit = true; break;
+    case ACT_ESCAPE:
+        if (app->help) app->help = false;
+        else if (app->editing) app__act0(app, ACT_EDIT, 0, 0);
+        else app->pin_q = app->pin_k = -1;
+        break;
+    case ACT_EDIT_TOGGLE: app__act0(app, ACT_EDIT, !app->editing, 0); break;
+    case ACT_ZOOM_STEP: app__zoom_step(app, e->a); break;
+    case ACT_MASK_FOCUS: {
+        ViewData v = app_view_data(app);
+        if (v.k >= 0) app__toggle_key_mask(app, v.k);
+        else app__say(app, false, "no focused key: click a cell of the head view first");
+        break;
+    }
+    case ACT_EXPORT_DIR:
+    case ACT_OPEN_MODEL: break;
     case ACT_NONE:
     case ACT_COUNT: break;
     }
@@ -533,24 +547,16 @@ void app_handle_event(App *app, const SDL_Event *e) {
         app->dirty = true;
         break;
     case SDL_TEXTINPUT:
-        if (app->editing) {
+        /* only the focused text box takes characters; never a command */
+        if (app->editing && !app->swallow_text && strcmp(e->text.text, "\t")) {
             if (textedit_insert(&app->edit, e->text.text, strlen(e->text.text))) app_rerun(app);
             app->dirty = true;
-        } else {
-            app__text_command(app, e->text.text);
         }
+        app->swallow_text = false;
         break;
-    case SDL_KEYDOWN: {
-        const SDL_Keysym *k = &e->key.keysym;
-        bool ctrl = (k->mod & KMOD_CTRL) != 0;
-        if (k->sym == SDLK_F1) { app->help = !app->help; app->dirty = true; }
-        else if (k->sym == SDLK_ESCAPE && app->help) { app->help = false; app->dirty = true; }
-        else if (ctrl && k->sym == SDLK_p) app_export(app, (k->mod & KMOD_SHIFT) != 0, NULL, NULL, 0);
-        else if (ctrl && k->sym == SDLK_q) app->quit = true;
-        else if (app->editing) app__key_editing(app, k);
-        else app__key_command(app, k);
+    case SDL_KEYDOWN:
+        app__key(app, &e->key.keysym);
         break;
-    }
     default:
         if (changed) app->dirty = true;
         break;
@@ -707,6 +713,8 @@ App *app_create(const AppArgs *args, SDL_Window *win, int w, int h, EngineError 
     if (app->ro.window < 1) app->ro.window = 4;
     app->temp_slider = log10f(app->ro.temperature);
     textedit_init(&app->edit, args->text ? args->text : app_default_text);
+    app->editing = true; /* type at once; Esc leaves the box */
+    if (win) SDL_StartTextInput();
     snprintf(app->model_path, sizeof app->model_path, "%s",
              args->model_path ? args->model_path : MODEL_DEFAULT_PATH);
     ModelLoadOptions mo = model_load_options_default();

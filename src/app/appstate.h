@@ -19,6 +19,7 @@
 
 #include "app/app.h"
 #include "app/draw.h"
+#include "app/keymap.h"
 #include "app/textedit.h"
 #include "app/layout.h"
 #include "app/ui.h"
@@ -52,7 +53,8 @@ typedef struct App {
     int max_tokens;           /* min(n_ctx, APP_MAX_TOKENS) */
     /* text */
     TextEdit edit;            /* the text and its caret */
-    bool editing;             /* the text box has keyboard focus */
+    bool editing;             /* the text box has keyboard focus (at start) */
+    bool swallow_text;        /* drop the text event of a key chord */
     /* the run options the controls edit; every change re-runs */
     RunOptions ro;
     float temp_slider;        /* log10(temperature), slider position */

@@ -12,7 +12,9 @@ void layout_panels(ViewCtx *cx, int W, int H, ControlsView *cv, GridView *gv,
     lo->bar = (SDL_Rect){pad, pad, W - 2 * pad, bar_h};
     int fn = font_height(d->font, FONT_NORMAL), fs = font_height(d->font, FONT_SMALL);
     int max_lines = H >= draw_px(d, 900) ? 4 : 3; /* long text wraps; more scrolls */
-    lo->text = (SDL_Rect){pad, lo->bar.y + bar_h + pad, W - 2 * pad, 0};
+    /* the keyboard-state badge sits right of the text box */
+    lo->text = (SDL_Rect){pad, lo->bar.y + bar_h + pad,
+                          W - 2 * pad - view_text_badge_w(d) - draw_px(d, 6), 0};
     lo->text.h = view_textbox_height(d, v->edit, lo->text.w, max_lines);
     int chip_h = fs + draw_px(d, 6);
     lo->chips = (SDL_Rect){pad, lo->text.y + lo->text.h + draw_px(d, 6), W - 2 * pad,

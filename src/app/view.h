@@ -89,6 +89,14 @@ typedef enum {
     /* display and files */
     ACT_ROPE, ACT_CMAP, ACT_WHITE, ACT_HELP, ACT_HELP_CLOSE,
     ACT_EXPORT, ACT_EXPORT_GRID, ACT_QUIT,
+    /* keyboard */
+    ACT_ESCAPE,        /* leave the text box, else close help / a prompt,
+                          else unpin */
+    ACT_EDIT_TOGGLE,   /* enter / leave the text box */
+    ACT_ZOOM_STEP,     /* a = +1 / -1: zoom the head view around the focus */
+    ACT_MASK_FOCUS,    /* toggle the focused cell's key masked */
+    ACT_EXPORT_DIR,    /* ask for the export folder */
+    ACT_OPEN_MODEL,    /* ask for a model to open */
     ACT_COUNT
 } Act;
 

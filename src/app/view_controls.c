@@ -12,32 +12,32 @@ static int view__controls(const ViewData *v, ViewControl *c) {
 #define CTL(A, ON, TIP, ...) do { c[n].act = (A); c[n].on = (ON); c[n].tip = (TIP); \
     c[n].group_end = false; c[n].a = 0; snprintf(c[n].label, sizeof c[n].label, __VA_ARGS__); n++; } while (0)
     CTL(ACT_NONE, false, NULL, "Scaling");
-    CTL(ACT_SCALE_SQRT, ro->scale == SCALE_SQRT, "scores = q\xC2\xB7k / \xE2\x88\x9A" "d_head, as trained.\nKey: S cycles scaling", "1/\xE2\x88\x9A" "d");
-    CTL(ACT_SCALE_NONE, ro->scale == SCALE_NONE, "scores = q\xC2\xB7k, no scaling: softmax gets sharper.\nKey: S cycles scaling", "off");
-    CTL(ACT_SCALE_TEMP, ro->scale == SCALE_TEMP, "scores = q\xC2\xB7k / (\xE2\x88\x9A" "d \xC3\x97 T).\nKeys: [ and ] change T", "temp");
-    CTL(ACT_TEMP_SET, ro->scale == SCALE_TEMP, "Temperature T, 0.1 to 10 (log scale).\nKeys: [ and ]", "T = %.2f", ro->temperature);
+    CTL(ACT_SCALE_SQRT, ro->scale == SCALE_SQRT, "scores = q\xC2\xB7k / \xE2\x88\x9A" "d_head, as trained.\nKeys: F2 (any time) or S cycle scaling", "1/\xE2\x88\x9A" "d");
+    CTL(ACT_SCALE_NONE, ro->scale == SCALE_NONE, "scores = q\xC2\xB7k, no scaling: softmax gets sharper.\nKeys: F2 (any time) or S cycle scaling", "off");
+    CTL(ACT_SCALE_TEMP, ro->scale == SCALE_TEMP, "scores = q\xC2\xB7k / (\xE2\x88\x9A" "d \xC3\x97 T).\nKeys: F5 / F6 (any time) or [ / ] change T", "temp");
+    CTL(ACT_TEMP_SET, ro->scale == SCALE_TEMP, "Temperature T, 0.1 to 10 (log scale); drag it.\nKeys: F5 / F6 (any time) or [ / ]", "T = %.2f", ro->temperature);
     c[n - 1].group_end = true;
     CTL(ACT_NONE, false, NULL, "Mask");
-    CTL(ACT_MASK_CAUSAL, ro->mask == MASK_CAUSAL, "Query i sees keys j \xE2\x89\xA4 i, as trained.\nKey: M cycles masking", "causal");
-    CTL(ACT_MASK_NONE, ro->mask == MASK_NONE, "Every query sees every key (also the future).\nKey: M cycles masking", "none");
-    CTL(ACT_MASK_WINDOW, ro->mask == MASK_WINDOW, "Query i sees keys i-w < j \xE2\x89\xA4 i.\nKey: M cycles masking", "window");
-    CTL(ACT_WIN_STEP, false, "Narrower window. Key: -", "\xE2\x88\x92");
+    CTL(ACT_MASK_CAUSAL, ro->mask == MASK_CAUSAL, "Query i sees keys j \xE2\x89\xA4 i, as trained.\nKeys: F3 (any time) or M cycle masking", "causal");
+    CTL(ACT_MASK_NONE, ro->mask == MASK_NONE, "Every query sees every key (also the future).\nKeys: F3 (any time) or M cycle masking", "none");
+    CTL(ACT_MASK_WINDOW, ro->mask == MASK_WINDOW, "Query i sees keys i-w < j \xE2\x89\xA4 i.\nKeys: F3 (any time) or M cycle masking", "window");
+    CTL(ACT_WIN_STEP, false, "Narrower window. Keys: F7 (any time) or -", "\xE2\x88\x92");
     c[n - 1].a = -1;
     CTL(ACT_NONE, false, NULL, "w=%d", ro->window);
-    CTL(ACT_WIN_STEP, false, "Wider window. Key: +", "+");
+    CTL(ACT_WIN_STEP, false, "Wider window. Keys: F8 (any time) or +", "+");
     c[n - 1].a = +1;
     c[n - 1].group_end = true;
     int n_masked = 0, n_abl = 0;
     for (int i = 0; i < RUN_MAX_KEYS; i++) n_masked += run_options_key_masked(ro, i);
     for (int l = 0; l < MODEL_MAX_LAYERS; l++) n_abl += __builtin_popcountll(ro->ablated[l]);
-    CTL(ACT_RESET, false, "Unmask every key and restore every head.\nClick a key label or chip to mask it,\nright-click a grid head to ablate it. Key: X",
+    CTL(ACT_RESET, false, "Unmask every key and restore every head.\nClick a key label or chip to mask it,\nright-click a grid head to ablate it.\nKeys: F10 (any time) or X",
         "reset (%d masked, %d ablated)", n_masked, n_abl);
     c[n - 1].group_end = true;
-    CTL(ACT_CMAP, false, "Next colormap. Key: C", "%s", colormap_name(v->cmap));
-    CTL(ACT_WHITE, v->white, "White background, for slides. Key: W", "white");
-    CTL(ACT_EXPORT, false, "Save the head view as a PNG (2x). Key: P", "export PNG");
-    CTL(ACT_EXPORT_GRID, false, "Save the whole grid as a PNG (2x). Key: Shift+P", "grid PNG");
-    CTL(ACT_HELP, v->help, "All controls and keys. Key: F1 or ?", "? help");
+    CTL(ACT_CMAP, false, "Next colormap. Keys: F11 (any time) or C", "%s", colormap_name(v->cmap));
+    CTL(ACT_WHITE, v->white, "White background, for slides.\nKeys: F12 (any time) or W", "white");
+    CTL(ACT_EXPORT, false, "Save the head view as a PNG (2x).\nKeys: Ctrl+E (any time) or P", "export PNG");
+    CTL(ACT_EXPORT_GRID, false, "Save the whole grid as a PNG (2x).\nKeys: Ctrl+Shift+E (any time) or Shift+P", "grid PNG");
+    CTL(ACT_HELP, v->help, "Every key. Keys: F1 (any time) or ?", "? help");
 #undef CTL
     return n;
 }

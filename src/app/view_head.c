@@ -208,6 +208,7 @@ static void view__head_camera(ViewCtx *cx, HeadView *hv) {
                 ui->my >= m->y && ui->my < m->y + m->h;
     HeadLayout base = *hl;
     view_head_zoom(cx->d, hl, cam->zoom, &cam->off_q, &cam->off_k);
+    if (hl->T > 0 && hl->cell > 0) cam->zoom = hl->zoom; /* keys zoom past the clamp */
     if (over && ui->wheel != 0) {
         /* the point under the cursor, in cells, stays under the cursor */
         float fx = (float)(ui->mx - m->x) / hl->cell, fy = (float)(ui->my - m->y) / hl->cell;

@@ -3,6 +3,8 @@
 
 #include <stdio.h>
 
+#include "app/keymap.h"
+
 void view_status_frame(ViewCtx *cx, SDL_Rect r, const StatusInfo *si) {
     Draw *d = cx->d;
     const Theme *th = &d->th;
@@ -32,38 +34,55 @@ void view_status_frame(ViewCtx *cx, SDL_Rect r, const StatusInfo *si) {
 
 void view_help_frame(ViewCtx *cx, int W, int H) {
     Draw *d = cx->d;
-    static const char *lines[] = {
-        "Text: click the text box (or E / Enter) to type; Esc leaves it.",
-        "    arrows, Home/End, Backspace/Delete, Ctrl+A/C/X/V; Ctrl+arrows jump words",
-        "Grid: click a head to select it; right-click to ablate it (A on the selected head)",
-        "    arrow keys move the selection",
-        "Head view: hover a cell for its weight and the vector view; click to pin it",
-        "    click a key label (or a token chip) to mask that key for every query",
-        "    mouse wheel zooms around the cursor, right-drag pans, 0 resets the zoom",
-        "S  cycle scaling: 1/\xE2\x88\x9A" "d, off, temperature      [ ]  temperature down / up",
-        "M  cycle masking: causal, none, window       - +  window size",
-        "X  unmask all keys and restore all heads",
-        "R  vector view: q and k before / after RoPE (Llama models)",
-        "C  next colormap        W  white background (slides)",
-        "P  export the head view as PNG      Shift+P  export the grid",
-        "F1 or ?  this help      Ctrl+Q  quit",
-        "Every control re-runs the real forward pass; predictions show the effect.",
+    const Theme *th = &d->th;
+    static const char *mouse[] = {
+        "Mouse: click the text box to type \xC2\xB7 click a grid head to select it, right-click to ablate it",
+        "hover a head-view cell for its numbers, click to pin it \xC2\xB7 click a key label or token chip to mask it",
+        "wheel zooms around the cursor, right-drag pans \xC2\xB7 every control re-runs the real forward pass",
     };
-    int n = (int)(sizeof lines / sizeof *lines);
-    int fn = font_height(d->font, FONT_NORMAL), pad = draw_px(d, 16);
-    int w = 0;
+    KeyRow rows[64];
+    int n = keymap_rows(rows, 64);
+    int fs = font_height(d->font, FONT_SMALL), fn = font_height(d->font, FONT_NORMAL);
+    int pad = draw_px(d, 14), gap = draw_px(d, 14), row_h = fs + draw_px(d, 2);
+    int c1 = font_width(d->font, FONT_SMALL, "any time"), c2 = font_width(d->font, FONT_SMALL, "outside the box"), c3 = 0;
     for (int i = 0; i < n; i++) {
-        int lw = font_width(d->font, FONT_NORMAL, lines[i]);
-        if (lw > w) w = lw;
+        int w1 = font_width(d->font, FONT_SMALL, rows[i].keys);
+        int w2 = font_width(d->font, FONT_SMALL, rows[i].cmd);
+        int w3 = font_width(d->font, FONT_SMALL, rows[i].what);
+        if (w1 > c1) c1 = w1;
+        if (w2 > c2) c2 = w2;
+        if (w3 > c3) c3 = w3;
     }
-    SDL_Rect box = {0, 0, w + 2 * pad, n * (fn + draw_px(d, 4)) + 2 * pad + fn * 2};
+    int wm = 0;
+    for (int i = 0; i < 3; i++) {
+        int w = font_width(d->font, FONT_SMALL, mouse[i]);
+        if (w > wm) wm = w;
+    }
+    int tw = c1 + c2 + c3 + 2 * gap;
+    if (tw < wm) tw = wm;
+    SDL_Rect box = {0, 0, tw + 2 * pad, 2 * pad + fn + draw_px(d, 6) + (n + 1) * row_h + draw_px(d, 8) + 3 * row_h};
+    if (box.w > W) box.w = W;
+    if (box.h > H) box.h = H;
     box.x = (W - box.w) / 2;
     box.y = (H - box.h) / 2;
-    draw_fill(d, (SDL_Rect){0, 0, W, H}, draw_alpha(d->th.bg, 170));
-    draw_fill(d, box, d->th.panel);
-    draw_outline(d, box, d->th.accent, 2);
-    draw_text(d, FONT_TITLE, box.x + pad, box.y + pad, d->th.text, "attnscope \xE2\x80\x94 controls");
-    for (int i = 0; i < n; i++)
-        draw_text(d, FONT_NORMAL, box.x + pad, box.y + pad + fn * 2 + i * (fn + draw_px(d, 4)),
-                  lines[i][0] == ' ' ? d->th.text_dim : d->th.text, lines[i]);
+    draw_fill(d, (SDL_Rect){0, 0, W, H}, draw_alpha(th->bg, 170));
+    draw_fill(d, box, th->panel);
+    draw_outline(d, box, th->accent, 2);
+    int x = box.x + pad, y = box.y + pad, wmax = box.w - 2 * pad;
+    draw_text_fit(d, FONT_TITLE, x, y, wmax, th->text, "attnscope \xE2\x80\x94 keys (F1 or Esc closes)");
+    y += fn + draw_px(d, 6);
+    draw_text(d, FONT_SMALL, x, y, th->accent, "any time");
+    draw_text(d, FONT_SMALL, x + c1 + gap, y, th->accent, "outside the box");
+    draw_text(d, FONT_SMALL, x + c1 + c2 + 2 * gap, y, th->accent, "does");
+    y += row_h;
+    for (int i = 0; i < n && y + row_h <= box.y + box.h - pad; i++) {
+        SDL_Color c = rows[i].scope == KEYS_TEXT ? th->text_dim : th->text;
+        draw_text(d, FONT_SMALL, x, y, c, rows[i].keys);
+        draw_text(d, FONT_SMALL, x + c1 + gap, y, c, rows[i].cmd);
+        draw_text_fit(d, FONT_SMALL, x + c1 + c2 + 2 * gap, y, wmax - c1 - c2 - 2 * gap, c, rows[i].what);
+        y += row_h;
+    }
+    y += draw_px(d, 8);
+    for (int i = 0; i < 3 && y + row_h <= box.y + box.h; i++, y += row_h)
+        draw_text_fit(d, FONT_SMALL, x, y, wmax, th->text_dim, mouse[i]);
 }

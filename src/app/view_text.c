@@ -330,17 +330,54 @@ int view_text_chips_height(ViewCtx *cx, SDL_Rect r) {
     return view_chips(&dm, &um, r, cx->v, &hv, &ck);
 }
 
+static const char view__badge[2][2][32] = {
+    {"COMMAND KEYS", "Enter or click: type"}, {"TYPING", "Esc: command keys"}};
+
+int view_text_badge_w(Draw *d) {
+    int w = 0;
+    for (int i = 0; i < 2; i++)
+        for (int j = 0; j < 2; j++) {
+            int t = font_width(d->font, FONT_SMALL, view__badge[i][j]);
+            if (t > w) w = t;
+        }
+    return w + 2 * draw_px(d, 8);
+}
+
+/* Which state the keyboard is in, beside the text box: typing (every
+ * character is text) or command keys (single keys are shortcuts). */
+static void view__badge_draw(Draw *d, SDL_Rect r, bool editing) {
+    const Theme *th = &d->th;
+    int fs = font_height(d->font, FONT_SMALL);
+    SDL_Color bg = editing ? th->accent : th->panel, fg = editing ? th->on_accent : th->warn;
+    draw_fill(d, r, bg);
+    draw_outline(d, r, editing ? th->accent : th->warn, 2);
+    const char (*t)[32] = view__badge[editing ? 1 : 0];
+    if (r.h >= 2 * fs + draw_px(d, 4)) {
+        int y = r.y + (r.h - 2 * fs) / 2;
+        draw_text_center(d, FONT_SMALL, (SDL_Rect){r.x, y, r.w, fs}, fg, t[0]);
+        draw_text_center(d, FONT_SMALL, (SDL_Rect){r.x, y + fs, r.w, fs}, fg, t[1]);
+    } else {
+        draw_text_center(d, FONT_SMALL, r, fg, t[0]);
+    }
+}
+
 void view_text_frame(ViewCtx *cx, SDL_Rect box, SDL_Rect chips, TextView *tv,
                      ViewOut *out) {
     Draw *d = cx->d;
     Ui *ui = cx->ui;
     const ViewData *v = cx->v;
     tv->box = box;
+    int bw = view_text_badge_w(d), gap = draw_px(d, 6);
+    tv->badge = (SDL_Rect){box.x + box.w + gap, box.y, bw, box.h};
+    view__badge_draw(d, tv->badge, v->editing);
+    if (ui_clicked(ui, tv->badge, 0))
+        view_emit(out, ACT_EDIT, !v->editing, 0, 0);
     size_t caret = 0;
     if (view_textbox(d, ui, box, v->edit, v->editing, &tv->first, &caret)) {
         view_emit(out, ACT_CARET, (int)caret, ui->shift, 0);
         if (!v->editing) view_emit(out, ACT_EDIT, 1, 0, 0);
-    } else if (ui->pressed[0] && v->editing && !ui_inside(ui, box)) {
+    } else if (ui->pressed[0] && v->editing && !ui_inside(ui, box) &&
+               !ui_inside(ui, tv->badge)) {
         view_emit(out, ACT_EDIT, 0, 0, 0);
     }
     int hover, click;

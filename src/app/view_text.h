@@ -10,6 +10,7 @@
 typedef struct {
     SDL_Rect box;             /* the text box of the last frame */
     size_t first;             /* first byte shown in the text box */
+    SDL_Rect badge;           /* the keyboard-state badge right of the box */
 } TextView;
 
 /* ---- token chips ----
@@ -35,6 +36,9 @@ size_t view_textbox_vertical(Draw *d, const TextEdit *te, int w, int dir);
  * returns how many. */
 int view_text_wrap(Draw *d, const TextEdit *te, int w, size_t *starts, int cap);
 
+/* Width of the keyboard-state badge drawn right of the text box ("TYPING"
+ * or "COMMAND KEYS"; clicking it switches). */
+int view_text_badge_w(Draw *d);
 /* Window: the height the chips of cx->v need in r (r.h caps the rows). */
 int view_text_chips_height(ViewCtx *cx, SDL_Rect r);
 /* Window: the text box (cx->v->edit) in box and the chips in chips. Emits

@@ -228,7 +228,7 @@ void view_vector_frame(ViewCtx *cx, SDL_Rect r, VecView *vv, ViewOut *out) {
         if (ui_inside(cx->ui, b) && cx->input)
             ui_tooltip(cx->ui, b, "Show q and k as projected, before the rotary\n"
                        "position embedding rotates them. The weight\n"
-                       "always comes from the rotated q\xC2\xB7k. Key: R");
+                       "always comes from the rotated q\xC2\xB7k.\nKeys: Ctrl+R (any time) or R");
         vv->rope_button = b;
         in.y += bh + draw_px(d, 6);
         in.h -= bh + draw_px(d, 6);

@@ -23,6 +23,7 @@
 #include <cjson/cJSON.h>
 
 #include "app/app.h"
+#include "app/keymap.h"
 #include "engine/forward.h"
 #include "engine/model.h"
 #include "engine/tokenizer.h"
@@ -70,7 +71,8 @@ static void cli_usage(void) {
            "                     --out FILE.png\n\n"
            "--model accepts a Hugging Face GPT-2 or Llama folder, or a llama2.c .bin\n"
            "(its tokenizer beside it, or --tokenizer FILE). Default: the shipped model.\n"
-           "--text - reads standard input.\n");
+           "--text - reads standard input.\n\n");
+    keymap_print(stdout);
 }
 
 static int cli_parse_int(const char *flag, const char *s, int lo, int hi) {
