@@ -264,7 +264,12 @@ int main(void) {
     }
     SDL_Rect b = app->vv.rope_button;
     click(b.x + b.w / 2, b.y + b.h / 2);
-    CHECK(!app->pre_rope, "the button turns it off again");
+    CHECK(app->pre_rope, "clicking the chosen \"before RoPE\" keeps it (a choice, not a switch)");
+    b = app->vv.rope_after;
+    CHECK(b.w > 0 && b.x + b.w <= app->vv.rope_button.x,
+          "an \"after RoPE\" choice sits beside it, so the off state is named");
+    click(b.x + b.w / 2, b.y + b.h / 2);
+    CHECK(!app->pre_rope, "clicking \"after RoPE\" turns it off again");
     key(SDLK_F1);
     app_frame(app, true);
     CHECK(app->help, "help overlay with the R line drawn");

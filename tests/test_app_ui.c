@@ -340,6 +340,19 @@ int main(void) {
         float p_after = tr()->top_p[(T - 1) * tr()->top_k];
         CHECK(p_after != p_before || tr()->top_ids[(T - 1) * tr()->top_k] != id_before,
               "ablation changes the predictions (%g -> %g)", p_before, p_after);
+        /* the vector view of the ablated head does not call its sum the output */
+        ViewData av = app_view_data(app);
+        av.layer = 0;
+        av.head = 1;
+        av.q = T - 1;
+        av.k = 0;
+        char note[256];
+        view_vectors_output_note(&av, 1.0f, note, sizeof note);
+        CHECK(!strstr(note, "= head output") && strstr(note, "ablated"),
+              "ablated head's vector note tells the truth: %s", note);
+        av.head = 0;
+        view_vectors_output_note(&av, 1.0f, note, sizeof note);
+        CHECK(strstr(note, "= head output at query") != NULL, "a live head's note: %s", note);
     }
     click(c.x + c.w / 2, c.y + c.h / 2, SDL_BUTTON_RIGHT);
     CHECK(!run_options_head_ablated(&app->ro, 0, 1), "right-click again restores");
@@ -509,6 +522,108 @@ int main(void) {
           "no KV bracket row for plain multi-head attention");
     key(SDLK_x, 0);
     CHECK(!run_options_key_masked(&app->ro, mk), "X unmasks keys");
+
+    /* --- issue 8 / 13 bugs --- */
+    {
+        /* empty text: an explicit empty state, never the old trace (issue 13:
+           the next frame read token labels past a buffer; ASan build) */
+        key(SDLK_TAB, 0);
+        CHECK(app->editing, "Tab enters the box");
+        key(SDLK_a, KMOD_LCTRL);
+        type("One two three");
+        settle();
+        type(" four");
+        settle();
+        CHECK(tr() != NULL, "a trace before clearing");
+        key(SDLK_a, KMOD_LCTRL);
+        key(SDLK_BACKSPACE, 0);
+        settle();
+        CHECK(app->edit.len == 0 && app->res && app->res->tokens.n == 0 && tr() == NULL,
+              "cleared text: no trace shown (tokens %zu, trace %s)",
+              app->res ? app->res->tokens.n : 0, tr() ? "stale" : "none");
+        ViewData ev = app_view_data(app);
+        CHECK(ev.tr == NULL && !ev.has_text, "the views get the empty state");
+        CHECK(app_frame(app, true), "the empty frame draws");
+        type("Back again");
+        settle();
+        CHECK(tr() && !strcmp(app->res->text, "Back again"), "typing after clearing runs again");
+
+        /* the temperature slider drags: press, move, the value follows */
+        SDL_Rect sr = {0, 0, 0, 0};
+        for (int i = 0; i < app->cv.n; i++)
+            if (app->cv.c[i].act == ACT_TEMP_SET) sr = app->cv.c[i].r;
+        CHECK(sr.w > 0, "the slider is placed");
+        app_frame(app, true);
+        mouse(SDL_MOUSEBUTTONDOWN, sr.x + sr.w / 2, sr.y + sr.h / 2, SDL_BUTTON_LEFT);
+        app_frame(app, false);
+        float t_mid = app->ro.temperature;
+        mouse(SDL_MOUSEMOTION, sr.x + sr.w - 2, sr.y + sr.h / 2, 0);
+        app_frame(app, false);
+        float t_drag = app->ro.temperature;
+        mouse(SDL_MOUSEMOTION, sr.x + 1, sr.y + sr.h / 2, 0);
+        app_frame(app, false);
+        float t_left = app->ro.temperature;
+        mouse(SDL_MOUSEBUTTONUP, sr.x + 1, sr.y + sr.h / 2, SDL_BUTTON_LEFT);
+        app_frame(app, false);
+        CHECK(fabsf(t_mid - 1.0f) < 0.05f && t_drag > 8.0f && t_left < 0.12f,
+              "dragging the slider moves T: %.2f -> %.2f -> %.2f", t_mid, t_drag, t_left);
+        app->ro = run_options_default();
+        app->ro.top_k = 10;
+        app->temp_slider = 0.0f;
+        app_rerun(app);
+        settle();
+
+        /* an edit keeps zoom and pin; a new text resets them */
+        CHECK(!app->editing, "a press on the slider left the text box");
+        key(SDLK_TAB, 0);
+        key(SDLK_END, 0);
+        app->hv.cam.zoom = 2.0f;
+        app->pin_q = 1;
+        app->pin_k = 0;
+        type("!");
+        CHECK(app->hv.cam.zoom == 2.0f && app->pin_q == 1, "typing on keeps the zoom and the pin");
+        key(SDLK_a, KMOD_LCTRL);
+        type("Zebras graze");
+        CHECK(app->hv.cam.zoom == 1.0f && app->pin_q == -1 && app->pin_k == -1,
+              "a new text resets the zoom and the pin (zoom %.1f, pin %d)", app->hv.cam.zoom,
+              app->pin_q);
+        settle();
+
+        /* panel widths do not depend on the text */
+        app_frame(app, true);
+        SDL_Rect g0 = app->gv.panel, h0 = app->hv.panel;
+        static const char *texts[] = {"a", "Supercalifragilistic expialidocious words here",
+                                      "x y z. The cat sat on the mat, and then the cat sat again on it."};
+        int moved = 0;
+        for (int i = 0; i < 3; i++) {
+            textedit_set(&app->edit, texts[i]);
+            app_rerun(app);
+            settle();
+            app_frame(app, true);
+            moved += app->gv.panel.w != g0.w || app->hv.panel.x != h0.x || app->hv.panel.w != h0.w;
+        }
+        CHECK(moved == 0, "grid and head panel widths stay put as the text changes (%d moved)", moved);
+
+        /* the error flag clears with the message after a good run (issue 13) */
+        setenv("ATTNSCOPE_EXPORT_DIR", "/nonexistent/dir", 1);
+        CHECK(app_export(app, false, NULL, NULL, 0) == -1 && app->msg_error,
+              "an export into a missing folder is an error: %s", app->msg);
+        setenv("ATTNSCOPE_EXPORT_DIR", tmp, 1);
+        if (!app->editing) key(SDLK_TAB, 0);
+        type("?");
+        settle();
+        CHECK(!strstr(app->msg, "export failed") && !app->msg_error,
+              "a good run clears the error message and its flag (flag %d): %s", app->msg_error, app->msg);
+
+        /* state-spec numbers out of range are errors, not overflows (issue 13) */
+        EngineError se = {{0}};
+        CHECK(app_apply_spec(app, "mouse=2147483647:5", &se) != 0 && strstr(se.msg, "mouse"),
+              "mouse=INT_MAX is refused: %s", se.msg);
+        CHECK(app_apply_spec(app, "focus=99999999999:1", &se) != 0, "focus overflow is refused");
+        CHECK(app_apply_spec(app, "zoom=2:2147483647:0", &se) != 0, "zoom offset overflow is refused");
+        CHECK(app_apply_spec(app, "mouse=10:20", &se) == 0 && app->ui.mx == 10, "mouse=10:20 is fine");
+        settle();
+    }
 
     /* --- latest wins: a burst of posts ends on the last text --- */
     key(SDLK_e, 0);

@@ -8,6 +8,7 @@
  */
 #include "app/appstate.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -44,9 +45,33 @@ static void app__act(App *app, const ViewEvent *e);
 
 void app_rerun(App *app) {
     app->dirty = true;
+    size_t n = app->edit.len + 1;
+    if (n > app->posted_cap) {
+        char *p = realloc(app->posted_text, n);
+        if (p) {
+            app->posted_text = p;
+            app->posted_cap = n;
+        }
+    }
+    if (app->posted_text && n <= app->posted_cap) memcpy(app->posted_text, app->edit.buf, n);
     if (!app->worker) return;
     if (app->posted_gen == app->shown_gen) app->pending_since_ms = app_now_ms();
     app->posted_gen = worker_post(app->worker, app->edit.buf, &app->ro);
+}
+
+/* The user changed the text: a text that shares no prefix with the last one
+ * (a new text, not an edit of it) starts with a fresh view: zoom and pin
+ * reset. Then re-runs. */
+static void app__text_changed(App *app) {
+    const char *old = app->posted_text ? app->posted_text : "";
+    if (old[0] != app->edit.buf[0]) {
+        app->hv.cam.zoom = 1.0f;
+        app->hv.cam.off_q = app->hv.cam.off_k = 0;
+        app->hv.cam.pan_active = false;
+        app->pin_q = app->pin_k = -1;
+        app->hover_q = app->hover_k = -1;
+    }
+    app_rerun(app);
 }
 
 /* Milliseconds left to hold the frame for a run in flight (0 = draw now):
@@ -74,7 +99,7 @@ static void app__take_result(App *app) {
     if (r->n_dropped > 0) {
         bool bos = r->tokens.n > 0 && r->tokens.tokens[0].end == 0 &&
                    r->tokens.tokens[0].id == tokenizer_bos_id(app->model->tokenizer);
-        if (!app->truncation_noted)
+        if (!app->truncation_noted || app->msg_error) /* a good run replaces an error */
             app__say(app, false, "text truncated to %sthe last %zu tokens "
                      "(%zu dropped from the start)", bos ? "BOS + " : "",
                      r->tokens.n - (bos ? 1 : 0), r->n_dropped);
@@ -82,7 +107,10 @@ static void app__take_result(App *app) {
     } else {
         if (app->truncation_noted && !app->msg_error) app->msg[0] = '\0';
         app->truncation_noted = false;
-        if (app->msg_error && r->tr) app->msg[0] = '\0'; /* a good run clears errors */
+        if (app->msg_error && r->tr) { /* a good run clears errors */
+            app->msg[0] = '\0';
+            app->msg_error = false;
+        }
     }
     int T = r->tr ? r->tr->n_tokens : 0;
     if (app->pin_q >= T || app->pin_k >= T) app->pin_q = app->pin_k = -1;
@@ -204,14 +232,14 @@ static void app__copy(App *app, bool cut) {
         free(s);
     }
     if (cut && textedit_has_selection(&app->edit) && textedit_backspace(&app->edit, false))
-        app_rerun(app);
+        app__text_changed(app);
 }
 
 static void app__paste(App *app) {
     if (!SDL_HasClipboardText()) return;
     char *s = SDL_GetClipboardText();
     if (!s) return;
-    if (textedit_insert(&app->edit, s, strlen(s))) app_rerun(app);
+    if (textedit_insert(&app->edit, s, strlen(s))) app__text_changed(app);
     SDL_free(s);
 }
 
@@ -279,7 +307,7 @@ static void app__key_editing(App *app, const SDL_Keysym *k) {
     case SDLK_v: if (ctrl) app__paste(app); break;
     default: break;
     }
-    if (changed) app_rerun(app);
+    if (changed) app__text_changed(app);
     app->dirty = true;
 }
 
@@ -549,7 +577,7 @@ void app_handle_event(App *app, const SDL_Event *e) {
     case SDL_TEXTINPUT:
         /* only the focused text box takes characters; never a command */
         if (app->editing && !app->swallow_text && strcmp(e->text.text, "\t")) {
-            if (textedit_insert(&app->edit, e->text.text, strlen(e->text.text))) app_rerun(app);
+            if (textedit_insert(&app->edit, e->text.text, strlen(e->text.text))) app__text_changed(app);
             app->dirty = true;
         }
         app->swallow_text = false;
@@ -566,12 +594,28 @@ void app_handle_event(App *app, const SDL_Event *e) {
 /* ------------------------------------------------------------------ */
 /* create / destroy                                                     */
 
-static int app__parse_int(const char *s, int *out) {
+/* A whole number in [lo, hi] that ends at *s's end or at `stop`; -1
+ * otherwise. *next (may be NULL) gets where it ended. */
+static int app__parse_int_in(const char *s, int lo, int hi, char stop, int *out,
+                             const char **next) {
     char *end;
+    errno = 0;
     long v = strtol(s, &end, 10);
-    if (end == s) return -1;
+    if (end == s || errno || v < lo || v > hi || (*end && *end != stop)) return -1;
     *out = (int)v;
+    if (next) *next = end;
     return 0;
+}
+
+static int app__parse_int(const char *s, int *out) {
+    return app__parse_int_in(s, -1000000, 1000000, '\0', out, NULL);
+}
+
+/* "A:B", each in [lo, hi]. */
+static int app__parse_pair(const char *s, int lo, int hi, int *a, int *b) {
+    const char *p;
+    if (app__parse_int_in(s, lo, hi, ':', a, &p) || *p != ':') return -1;
+    return app__parse_int_in(p + 1, lo, hi, '\0', b, NULL);
 }
 
 int app_apply_spec(App *app, const char *spec, EngineError *err) {
@@ -591,18 +635,21 @@ int app_apply_spec(App *app, const char *spec, EngineError *err) {
         else if (!strcmp(k, "head") && !app__parse_int(val, &n)) app__select(app, app->layer, n);
         else if (!strcmp(k, "focus") && !strcmp(val, "auto")) app->auto_focus = true;
         else if (!strcmp(k, "focus")) {
-            if (sscanf(val, "%d:%d", &app->pin_q, &app->pin_k) != 2) {
+            if (app__parse_pair(val, 0, APP_MAX_TOKENS - 1, &app->pin_q, &app->pin_k)) {
+                app->pin_q = app->pin_k = -1;
                 rc = engine_fail(err, "state: focus=%s; HINT: focus=QUERY:KEY", val);
                 break;
             }
         } else if (!strcmp(k, "help")) app->help = on;
         else if (!strcmp(k, "white")) { app->white = on; app__set_theme(app); }
-        else if (!strcmp(k, "edit")) app->editing = on;
+        else if (!strcmp(k, "edit")) app__act0(app, ACT_EDIT, on, 0);
         else if (!strcmp(k, "zoom")) {
-            float z;
+            char *end;
+            float z = strtof(val, &end);
             int oq = 0, ok = 0;
-            if (sscanf(val, "%f:%d:%d", &z, &oq, &ok) < 1 || !(z >= 1.0f)) {
-                rc = engine_fail(err, "state: zoom=%s; HINT: zoom=Z or zoom=Z:ROW:COLUMN, Z >= 1", val);
+            if (end == val || !(z >= 1.0f && z <= 1000.0f) ||
+                (*end && (*end != ':' || app__parse_pair(end + 1, 0, APP_MAX_TOKENS, &oq, &ok)))) {
+                rc = engine_fail(err, "state: zoom=%s; HINT: zoom=Z or zoom=Z:ROW:COLUMN, 1 <= Z <= 1000", val);
                 break;
             }
             app->hv.cam.zoom = z;
@@ -629,8 +676,9 @@ int app_apply_spec(App *app, const char *spec, EngineError *err) {
             if ((rc = run_options_parse_ablate(&app->ro, val, err))) break;
         } else if (!strcmp(k, "mouse")) {
             int mx, my;
-            if (sscanf(val, "%d:%d", &mx, &my) != 2) {
-                rc = engine_fail(err, "state: mouse=%s; HINT: mouse=X:Y in window points", val);
+            if (app__parse_pair(val, 0, 100000, &mx, &my)) {
+                rc = engine_fail(err, "state: mouse=%s; HINT: mouse=X:Y in window points, "
+                                 "each 0 to 100000", val);
                 break;
             }
             if (app->win) SDL_WarpMouseInWindow(app->win, mx, my);
@@ -741,6 +789,7 @@ void app_destroy(App *app) {
     work_result_free(app->res);
     model_free(app->model);
     textedit_free(&app->edit);
+    free(app->posted_text);
     draw_free(&app->d);
     SDL_DestroyRenderer(app->ren);
     if (app->surface) SDL_FreeSurface(app->surface);

@@ -59,6 +59,8 @@ typedef struct App {
     RunOptions ro;
     float temp_slider;        /* log10(temperature), slider position */
     uint64_t posted_gen;      /* newest request sent to the worker */
+    char *posted_text;        /* the text of the newest request (owned) */
+    size_t posted_cap;        /* bytes allocated for it */
     double pending_since_ms;  /* when the oldest unanswered request was sent */
     WorkResult *res;          /* newest result shown; NULL before the first */
     uint64_t shown_gen;       /* res->gen, 0 before the first */

@@ -34,15 +34,24 @@ void layout_panels(ViewCtx *cx, int W, int H, ControlsView *cv, GridView *gv,
     lo->pred = (SDL_Rect){pad, bottom - pred_h, left_w, pred_h};
     lo->head = (SDL_Rect){pad * 2 + left_w, top, mid_w, bottom - top};
     lo->vec = (SDL_Rect){pad * 3 + left_w + mid_w, top, right_w, bottom - top};
-    if (v->tr) {
+    {
         /* the head map is square and usually height-bound: the width it
-           leaves over goes to the grid and the vector view */
-        HeadLayout probe;
+           leaves over goes to the grid and the vector view. Measured on the
+           largest map and margins the panel allows, never on the text, so
+           the columns stay put while the text changes. */
         SDL_Rect in = ui_panel(&(Draw){.r = d->r, .font = d->font, .s = d->s, .dry = true},
                                lo->head, "x");
-        view_head_layout(d, in, v->tr->n_tokens, true, hv->label_px, &probe);
-        int need = probe.bar.x + probe.bar.w + draw_px(d, 12) +
-                   font_width(d->font, FONT_SMALL, "0.00") + pad - lo->head.x;
+        int gap = draw_px(d, 6), label_w = draw_px(d, 92), label_h = draw_px(d, 72);
+        int title_h = font_height(d->font, FONT_TITLE) + draw_px(d, 8);
+        /* the panel's height with the text box and chips at their tallest */
+        int top_max = lo->text.y + fn * max_lines + draw_px(d, 14) + draw_px(d, 6) +
+                      3 * chip_h + 2 * draw_px(d, 4) + pad;
+        int in_h = bottom - top_max - (lo->head.h - in.h);
+        int side = in_h - title_h - label_h - gap - fs - gap;
+        int max_side = draw_px(d, 44) * 64; /* view_head_layout's biggest cells */
+        if (side > max_side) side = max_side;
+        int need = in.x - lo->head.x + label_w + gap + side + 2 * gap + draw_px(d, 12) +
+                   draw_px(d, 12) + font_width(d->font, FONT_SMALL, "0.00") + pad;
         int title = font_width(d->font, FONT_TITLE, "pd-gpt2  \xC2\xB7  layer 10  \xC2\xB7  head 10  "
                                "\xC2\xB7  scale=sqrt mask=causal") + 2 * pad;
         if (need < title) need = title;

@@ -10,12 +10,14 @@ void view_predictions_draw(Draw *d, SDL_Rect r, const ViewData *v, int pos) {
     const Trace *tr = v->tr;
     int fn = font_height(d->font, FONT_NORMAL), fh = font_height(d->font, FONT_SMALL);
     char s[256];
-    snprintf(s, sizeof s, "after \"%s\" (position %d)", view_label(v, pos), pos);
-    draw_text_fit(d, FONT_SMALL, r.x, r.y, r.w, th->text_dim, s);
     int y = r.y + fh + draw_px(d, 6);
-    int n = tr->top_k; /* as many as fit */
     int lab_w = r.w * 2 / 5, row_h = fn + draw_px(d, 6);
     int foot = pos + 1 < tr->n_tokens ? fh + draw_px(d, 4) : 0; /* "actual next" line */
+    int n = (r.y + r.h - foot - y) / row_h; /* as many of the trace's top_k as fit */
+    if (n > tr->top_k) n = tr->top_k;
+    if (n < 0) n = 0;
+    snprintf(s, sizeof s, "top %d after \"%s\" (position %d)", n, view_label(v, pos), pos);
+    draw_text_fit(d, FONT_SMALL, r.x, r.y, r.w, th->text_dim, s);
     for (int i = 0; i < n && y + row_h + foot <= r.y + r.h; i++) {
         int id = tr->top_ids[(size_t)pos * tr->top_k + i];
         float p = tr->top_p[(size_t)pos * tr->top_k + i];

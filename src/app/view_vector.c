@@ -21,6 +21,14 @@ static float view__maxabs(const float *x, int n) {
     return m;
 }
 
+void view_vectors_output_note(const ViewData *v, float vmax, char *buf, size_t cap) {
+    if (run_options_head_ablated(v->ro, v->layer, v->head))
+        snprintf(buf, cap, "ablated: the model uses 0 as this head's output at query %d, "
+                 "not this sum", v->q);
+    else
+        snprintf(buf, cap, "= head output at query %d (|max| %.3g)", v->q, vmax);
+}
+
 bool view_vectors_qk(const ViewData *v, const float **q, const float **k) {
     *q = *k = NULL;
     const Trace *tr = v->tr;
@@ -58,8 +66,18 @@ void view_vectors_draw(Draw *d, SDL_Rect r, const ViewData *v, VecLayout *vl) {
     const float *att = trace_att(tr, L, H) + (size_t)q * T; // (key)
     float raw = trace_raw(tr, L, H)[(size_t)q * T + k];
     float sc = trace_scores(tr, L, H)[(size_t)q * T + k];
-    float *prod = malloc((size_t)D * sizeof *prod);
+    float *prod = malloc(2 * (size_t)D * sizeof *prod);
     if (!prod) return;
+    bool ablated = run_options_head_ablated(v->ro, L, H);
+    if (ablated) {
+        /* the trace holds 0 for an ablated head's output: show the sum the
+           strip is labelled with, sum_j w_j v_j, and say the model used 0 */
+        float *sum = prod + D;
+        for (int i = 0; i < D; i++) sum[i] = 0.0f;
+        for (int j = 0; j < T; j++)
+            for (int i = 0; i < D; i++) sum[i] += att[j] * vv[(size_t)j * D + i];
+        out = sum;
+    }
     double dot = 0.0;
     for (int i = 0; i < D; i++) {
         prod[i] = qv[i] * kv[i];
@@ -202,8 +220,8 @@ void view_vectors_draw(Draw *d, SDL_Rect r, const ViewData *v, VecLayout *vl) {
     draw_text(d, FONT_SMALL, r.x, y + (sh - fh) / 2, th->text, "\xCE\xA3 w\xC2\xB7v");
     view__strip(d, (SDL_Rect){sx, y, sw, sh}, 3, D);
     y += sh + gap / 2;
-    snprintf(s, sizeof s, "= head output at query %d (|max| %.3g)", q, vmax);
-    draw_text_fit(d, FONT_SMALL, sx, y, sw, th->text_dim, s);
+    view_vectors_output_note(v, vmax, s, sizeof s);
+    draw_text_fit(d, FONT_SMALL, sx, y, sw, ablated ? th->error : th->text_dim, s);
     free(prod);
 }
 
@@ -215,20 +233,28 @@ void view_vector_frame(ViewCtx *cx, SDL_Rect r, VecView *vv, ViewOut *out) {
     const Theme *th = &d->th;
     ViewData v = *cx->v;
     SDL_Rect in = ui_panel(d, r, "Inside one weight: q, k, softmax, v");
-    vv->rope_button = (SDL_Rect){0, 0, 0, 0};
+    vv->rope_button = vv->rope_after = (SDL_Rect){0, 0, 0, 0};
     v.pre_rope = false;
     if (v.has_rope) {
         /* RoPE toggle, where its effect shows */
         int fn = font_height(d->font, FONT_NORMAL), fs = font_height(d->font, FONT_SMALL);
         int bh = fn + draw_px(d, 6);
-        static const char lab[] = "before RoPE";
-        SDL_Rect b = {in.x + in.w - ui_button_width(d, lab), in.y, ui_button_width(d, lab), bh};
+        /* two segments, the one in use highlighted: a choice, not a
+           switch whose off state reads like a label */
+        static const char *lab[2] = {"after RoPE", "before RoPE"};
+        int w0 = ui_button_width(d, lab[0]), w1 = ui_button_width(d, lab[1]);
+        SDL_Rect b = {in.x + in.w - w1, in.y, w1, bh};
+        SDL_Rect a = {b.x - w0 - draw_px(d, 2), in.y, w0, bh};
         draw_text(d, FONT_SMALL, in.x, b.y + (bh - fs) / 2, th->text_dim, "q, k shown:");
-        if (ui_button(cx->ui, d, b, lab, cx->v->pre_rope)) view_emit(out, ACT_ROPE, 0, 0, 0);
-        if (ui_inside(cx->ui, b) && cx->input)
+        bool pre = cx->v->pre_rope;
+        if (ui_button(cx->ui, d, a, lab[0], !pre) && pre) view_emit(out, ACT_ROPE, 0, 0, 0);
+        if (ui_button(cx->ui, d, b, lab[1], pre) && !pre) view_emit(out, ACT_ROPE, 0, 0, 0);
+        if ((ui_inside(cx->ui, a) || ui_inside(cx->ui, b)) && cx->input)
             ui_tooltip(cx->ui, b, "Show q and k as projected, before the rotary\n"
-                       "position embedding rotates them. The weight\n"
-                       "always comes from the rotated q\xC2\xB7k.\nKeys: Ctrl+R (any time) or R");
+                       "position embedding rotates them, or after. The\n"
+                       "weight always comes from the rotated q\xC2\xB7k.\n"
+                       "Keys: Ctrl+R (any time) or R");
+        vv->rope_after = a;
         vv->rope_button = b;
         in.y += bh + draw_px(d, 6);
         in.h -= bh + draw_px(d, 6);

@@ -14,13 +14,17 @@ typedef struct {
 /* The vector view's state in the window, owned by the App. */
 typedef struct {
     VecLayout layout;         /* where the strips went last frame */
-    SDL_Rect rope_button;     /* the "before RoPE" toggle; w = 0 when hidden */
+    SDL_Rect rope_button;     /* the "before RoPE" choice; w = 0 when hidden */
+    SDL_Rect rope_after;      /* the "after RoPE" choice beside it */
 } VecView;
 
 /* The q and k (d_head) the vector view shows for v's focus: the trace's
  * post-RoPE q/k, or q_pre_rope/k_pre_rope when v->pre_rope and the trace has
  * them. Returns true for pre-RoPE; *q, *k NULL without a focus. */
 bool view_vectors_qk(const ViewData *v, const float **q, const float **k);
+/* The line under the weighted sum of v's: the head output at v->q, or for
+ * an ablated head that the model uses 0 instead. vmax: the strips' scale. */
+void view_vectors_output_note(const ViewData *v, float vmax, char *buf, size_t cap);
 /* Draws the view for v's focus into r; vl (may be NULL) gets where the
  * strips went. */
 void view_vectors_draw(Draw *d, SDL_Rect r, const ViewData *v, VecLayout *vl);
