@@ -384,7 +384,38 @@ int main(void) {
     char path[1024];
     CHECK(app_export(app, false, NULL, path, sizeof path) == 0, "P export: %s", app->msg);
     CHECK(strstr(path, "gpt2_f32") && strstr(path, "L1H2"), "file name has model, layer, head: %s", path);
-    CHECK(!app->msg_error && strstr(app->msg, path), "status line shows the path: %s", app->msg);
+    CHECK(!app->msg_error && strstr(app->msg, strrchr(path, '/') + 1) && strstr(app->msg, "build/test-app"),
+          "status line shows the file and the folder: %s", app->msg);
+    {
+        /* exports never overwrite: a second one gets a new name; their text
+           chunks name the settings, the masked keys by token and the shown text */
+        char path2[1024];
+        CHECK(app_export(app, false, NULL, path2, sizeof path2) == 0 && strcmp(path, path2) &&
+              check_path_exists(path) && strstr(path2, "-L1H2-sqrt-causal-masked1-"),
+              "a second export is a new file beside the first: %s", path2);
+        char settings[2048], shown[2048];
+        uint32_t *px = NULL;
+        int pw, ph;
+        EngineError pe;
+        if (png_read_argb(path2, &px, &pw, &ph, "Settings", settings, sizeof settings, &pe) == 0) {
+            char want[128], lab[64];
+            tokenizer_token_label(app->model->tokenizer, app->res->tokens.tokens[mk].id, lab, sizeof lab);
+            snprintf(want, sizeof want, "masked keys: %d \"%s\"", mk, lab);
+            CHECK(strstr(settings, "scale=sqrt") && strstr(settings, want),
+                  "Settings names the scaling and the masked key by its token: %s", settings);
+            free(px);
+        }
+        if (png_read_argb(path2, &px, &pw, &ph, "Shown text", shown, sizeof shown, &pe) == 0) {
+            const TokenList *tl = &app->res->tokens;
+            size_t a = tl->tokens[0].start, b = tl->tokens[tl->n - 1].end;
+            char want[2048];
+            snprintf(want, sizeof want, "%s\"%.*s\"", a > 0 ? "\xE2\x80\xA6" : "", (int)(b - a),
+                     app->res->text + a);
+            CHECK(!strcmp(shown, want), "the caption quotes exactly the tokens shown: %s", shown);
+            free(px);
+        }
+        remove(path2);
+    }
     Png p;
     if (load_export(path, &p) == 0) {
         CHECK(p.n == T, "exported %d tokens", p.n);
@@ -421,7 +452,7 @@ int main(void) {
     key(SDLK_c, 0);
     CHECK(app->white && app->cmap == CMAP_MAGMA, "W and C: white, magma");
     key(SDLK_p, KMOD_LSHIFT);
-    CHECK(!app->msg_error && strstr(app->last_export, "grid.png"), "Shift+P exports the grid: %s", app->msg);
+    CHECK(!app->msg_error && strstr(app->last_export, "-grid-"), "Shift+P exports the grid: %s", app->msg);
     if (load_export(app->last_export, &p) == 0) {
         CHECK(p.px[0] == 0xFFFFFFFFu, "white background export (0x%08x)", p.px[0]);
         free(p.px);
@@ -623,6 +654,34 @@ int main(void) {
         CHECK(app_apply_spec(app, "zoom=2:2147483647:0", &se) != 0, "zoom offset overflow is refused");
         CHECK(app_apply_spec(app, "mouse=10:20", &se) == 0 && app->ui.mx == 10, "mouse=10:20 is fine");
         settle();
+    }
+
+    /* --- the export folder, set in the app (Ctrl+D) --- */
+    {
+        char sub[400], before[256];
+        snprintf(sub, sizeof sub, "%s/sub", tmp);
+        mkdir(sub, 0755);
+        snprintf(before, sizeof before, "%s", app->edit.buf);
+        key(SDLK_d, KMOD_LCTRL);
+        CHECK(app->prompt == ACT_EXPORT_DIR, "Ctrl+D asks for the export folder");
+        app_frame(app, true);
+        key(SDLK_a, KMOD_LCTRL);
+        type(sub);
+        key(SDLK_RETURN, 0);
+        CHECK(!app->prompt && !strcmp(app->export_dir, sub) && !strcmp(app->edit.buf, before),
+              "Enter sets it; the text is untouched: %s (%s)", app->export_dir, app->msg);
+        char out[1024];
+        CHECK(app_export(app, true, NULL, out, sizeof out) == 0 && strstr(out, "/sub/attnscope-"),
+              "exports go there: %s", out);
+        key(SDLK_d, KMOD_LCTRL);
+        key(SDLK_a, KMOD_LCTRL);
+        type("/nonexistent/folder");
+        key(SDLK_RETURN, 0);
+        CHECK(app->msg_error && !strcmp(app->export_dir, sub), "a missing folder is refused: %s", app->msg);
+        key(SDLK_d, KMOD_LCTRL);
+        key(SDLK_ESCAPE, 0);
+        CHECK(!app->prompt, "Esc cancels the prompt");
+        app->export_dir[0] = '\0';
     }
 
     /* --- latest wins: a burst of posts ends on the last text --- */

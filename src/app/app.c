@@ -8,11 +8,15 @@
  */
 #include "app/appstate.h"
 
+#include <ctype.h>
 #include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "app/png.h"
@@ -39,6 +43,7 @@ static void app__say(App *app, bool error, const char *fmt, ...) {
 
 static void app__act0(App *app, Act act, int a, int b);
 static void app__act(App *app, const ViewEvent *e);
+static bool app__prompt_key(App *app, const SDL_Keysym *k);
 
 /* ------------------------------------------------------------------ */
 /* state changes                                                        */
@@ -243,22 +248,50 @@ static void app__paste(App *app) {
     SDL_free(s);
 }
 
+/* The export folder: set in the app (Ctrl+D) or by --export-dir, else
+ * $ATTNSCOPE_EXPORT_DIR, else the current folder. */
+const char *app_export_dir(const App *app) {
+    const char *env = getenv("ATTNSCOPE_EXPORT_DIR");
+    if (app->export_dir[0]) return app->export_dir;
+    return env && *env ? env : ".";
+}
+
+/* "pd-gpt2-L4H3-sqrt-causal-masked2-ablated1-white-magma": model, view and a
+ * short settings tag, for file names. */
+static void app__export_stem(const App *app, bool grid, char *buf, size_t cap) {
+    const RunOptions *ro = &app->res->ro;
+    char model[64], scale[24], mask[24];
+    size_t j = 0;
+    for (const char *p = app->model->name; *p && j + 1 < sizeof model; p++)
+        model[j++] = (isalnum((unsigned char)*p) || *p == '-' || *p == '_' || *p == '.') ? *p : '_';
+    model[j] = '\0';
+    if (ro->scale == SCALE_SQRT) snprintf(scale, sizeof scale, "sqrt");
+    else if (ro->scale == SCALE_NONE) snprintf(scale, sizeof scale, "noscale");
+    else snprintf(scale, sizeof scale, "T%.2f", ro->temperature);
+    if (ro->mask == MASK_CAUSAL) snprintf(mask, sizeof mask, "causal");
+    else if (ro->mask == MASK_NONE) snprintf(mask, sizeof mask, "nomask");
+    else snprintf(mask, sizeof mask, "window%d", ro->window);
+    int n_masked = 0, n_abl = 0;
+    for (int i = 0; i < RUN_MAX_KEYS; i++) n_masked += run_options_key_masked(ro, i);
+    for (int l = 0; l < MODEL_MAX_LAYERS; l++) n_abl += __builtin_popcountll(ro->ablated[l]);
+    char view[32], extra[96] = "";
+    if (grid) snprintf(view, sizeof view, "grid");
+    else snprintf(view, sizeof view, "L%dH%d", app->layer, app->head);
+    size_t o = 0;
+    if (n_masked) o += (size_t)snprintf(extra + o, sizeof extra - o, "-masked%d", n_masked);
+    if (n_abl) o += (size_t)snprintf(extra + o, sizeof extra - o, "-ablated%d", n_abl);
+    if (app->white) o += (size_t)snprintf(extra + o, sizeof extra - o, "-white");
+    if (app->cmap != CMAP_VIRIDIS)
+        snprintf(extra + o, sizeof extra - o, "-%s", colormap_name(app->cmap));
+    snprintf(buf, cap, "attnscope-%s-%s-%s-%s%s", model, view, scale, mask, extra);
+}
+
 int app_export(App *app, bool grid, const char *path, char *path_out, size_t cap) {
-    char buf[1024];
+    if (path_out && cap) path_out[0] = '\0';
     if (!app->model || !app->res || !app->res->tr) {
-        app__say(app, true, "export: nothing to export yet; HINT: wait for the "
-                 "model or type some text");
+        app__say(app, true, "export: nothing to export yet; HINT: %s",
+                 app->model ? "type some text" : "open a model first (Ctrl+O)");
         return -1;
-    }
-    if (!path) {
-        const char *dir = getenv("ATTNSCOPE_EXPORT_DIR");
-        if (grid)
-            snprintf(buf, sizeof buf, "%s/attnscope-%s-grid.png", dir && *dir ? dir : ".",
-                     app->model->name);
-        else
-            snprintf(buf, sizeof buf, "%s/attnscope-%s-L%dH%d.png", dir && *dir ? dir : ".",
-                     app->model->name, app->layer, app->head);
-        path = buf;
     }
     ExportOptions eo = export_options_default();
     eo.layer = app->layer;
@@ -267,20 +300,33 @@ int app_export(App *app, bool grid, const char *path, char *path_out, size_t cap
     eo.white_background = app->white;
     eo.colormap = colormap_name(app->cmap);
     EngineError err = {{0}};
-    int rc = export_png(app->model, app->res->text, &app->res->tokens, app->res->tr,
+    char written[1400];
+    const char *dir = app_export_dir(app);
+    int rc;
+    if (path) {
+        rc = export_png(app->model, app->res->text, &app->res->tokens, app->res->tr,
                         &app->res->ro, &eo, path, &err);
+        snprintf(written, sizeof written, "%s", path);
+    } else {
+        char stem[256];
+        app__export_stem(app, grid, stem, sizeof stem);
+        rc = export_png_new(app->model, app->res->text, &app->res->tokens, app->res->tr,
+                            &app->res->ro, &eo, dir, stem, written, sizeof written, &err);
+    }
     if (rc) {
         app__say(app, true, "export failed: %s", err.msg);
-    } else {
-        snprintf(app->last_export, sizeof app->last_export, "%s", path);
-        app__say(app, false, "saved %s", path);
+        return rc;
     }
-    if (path_out && cap) snprintf(path_out, cap, "%s", path);
-    return rc;
+    snprintf(app->last_export, sizeof app->last_export, "%s", written);
+    if (path_out && cap) snprintf(path_out, cap, "%s", written);
+    const char *base = strrchr(written, '/');
+    char abs[PATH_MAX];
+    if (!path && realpath(dir, abs))
+        app__say(app, false, "saved %s in %s  (Ctrl+D: another folder)", base ? base + 1 : written, abs);
+    else
+        app__say(app, false, "saved %s", written);
+    return 0;
 }
-
-/* ------------------------------------------------------------------ */
-/* keyboard                                                             */
 
 /* A key while the text box has focus that no binding took: editing. */
 static void app__key_editing(App *app, const SDL_Keysym *k) {
@@ -316,6 +362,7 @@ static void app__key_editing(App *app, const SDL_Keysym *k) {
  * and only the focused text box takes them. */
 static void app__key(App *app, const SDL_Keysym *k) {
     app->swallow_text = false;
+    if (app->prompt && app__prompt_key(app, k)) return;
     const KeyBinding *b = keymap_find(k->sym, k->mod, app->editing);
     if (b) {
         /* an Alt chord can also arrive as text on X11: drop that text */
@@ -327,6 +374,137 @@ static void app__key(App *app, const SDL_Keysym *k) {
         app__key_editing(app, k);
     }
     app->dirty = true;
+}
+
+/* ------------------------------------------------------------------ */
+/* models and prompts                                                   */
+
+int app_open_model(App *app, const char *path) {
+    ModelLoadOptions mo = model_load_options_default();
+    EngineError merr = {{0}};
+    Model *m = NULL;
+    Worker *w = NULL;
+    int max_tokens = 0;
+    if (model_load(&m, path, &mo, &merr) == 0) {
+        int n_ctx = m->config.n_ctx;
+        max_tokens = n_ctx < APP_MAX_TOKENS ? n_ctx : APP_MAX_TOKENS;
+        w = worker_create(m, max_tokens, app->ev_result, &merr);
+        if (!w) {
+            model_free(m);
+            m = NULL;
+        }
+    }
+    if (!m) {
+        /* one line on stderr too (the window may not be seen), and the
+           model in use, if any, stays */
+        fprintf(stderr, "attnscope: %s\n", merr.msg);
+        app__say(app, true, "%s", merr.msg);
+        return -1;
+    }
+    worker_destroy(app->worker);
+    work_result_free(app->res);
+    model_free(app->model);
+    app->model = m;
+    app->worker = w;
+    app->max_tokens = max_tokens;
+    app->res = NULL;
+    app->posted_gen = app->shown_gen = 0;
+    app->label_px_gen = UINT64_MAX;
+    snprintf(app->model_path, sizeof app->model_path, "%s", path);
+    /* a new model: its heads and positions are not the old one's */
+    memset(app->ro.masked_keys, 0, sizeof app->ro.masked_keys);
+    memset(app->ro.ablated, 0, sizeof app->ro.ablated);
+    app->layer = m->config.n_layer > 1 ? 1 : 0;
+    app->head = 0;
+    app->pin_q = app->pin_k = app->hover_q = app->hover_k = -1;
+    app->hv.cam = (HeadCam){.zoom = 1.0f};
+    if (app->ro.window > max_tokens) app->ro.window = max_tokens;
+    draw_set_colormap(&app->d, app->cmap); /* heatmap keys restart with the gens */
+    app__say(app, false, "opened %s", m->name);
+    app_rerun(app); /* the typed text is kept */
+    return 0;
+}
+
+static void app__prompt_open(App *app, Act act) {
+    app->prompt = act;
+    textedit_set(&app->prompt_edit, act == ACT_EXPORT_DIR ? app_export_dir(app) : app->model_path);
+    if (app->win) SDL_StartTextInput();
+    app->dirty = true;
+}
+
+static void app__prompt_close(App *app) {
+    app->prompt = ACT_NONE;
+    if (app->win && !app->editing) SDL_StopTextInput();
+    app->dirty = true;
+}
+
+/* Sets the export folder if it is a writable folder. */
+static void app__set_export_dir(App *app, const char *dir) {
+    struct stat st;
+    if (!*dir || stat(dir, &st) != 0 || !S_ISDIR(st.st_mode) || access(dir, W_OK) != 0) {
+        app__say(app, true, "export folder %s: %s; HINT: give a folder that exists and "
+                 "is writable", *dir ? dir : "\"\"", *dir && stat(dir, &st) != 0 ? strerror(errno)
+                 : "not a writable folder");
+        return;
+    }
+    snprintf(app->export_dir, sizeof app->export_dir, "%s", dir);
+    char abs[PATH_MAX];
+    app__say(app, false, "exports go to %s", realpath(dir, abs) ? abs : dir);
+}
+
+static void app__prompt_commit(App *app) {
+    Act act = app->prompt;
+    char *answer = strdup(app->prompt_edit.buf);
+    app__prompt_close(app);
+    if (!answer) return;
+    if (act == ACT_EXPORT_DIR) app__set_export_dir(app, answer);
+    else if (act == ACT_OPEN_MODEL) app_open_model(app, answer);
+    free(answer);
+}
+
+/* Keys while a prompt is open: it edits one line; Enter answers, Esc
+ * cancels. Returns false for the keys that still act (Ctrl+Q). */
+static bool app__prompt_key(App *app, const SDL_Keysym *k) {
+    bool shift = (k->mod & KMOD_SHIFT) != 0, ctrl = (k->mod & KMOD_CTRL) != 0;
+    TextEdit *te = &app->prompt_edit;
+    switch (k->sym) {
+    case SDLK_ESCAPE: app__prompt_close(app); break;
+    case SDLK_RETURN:
+    case SDLK_KP_ENTER: app__prompt_commit(app); break;
+    case SDLK_LEFT: textedit_left(te, shift, ctrl); break;
+    case SDLK_RIGHT: textedit_right(te, shift, ctrl); break;
+    case SDLK_HOME: textedit_home(te, shift); break;
+    case SDLK_END: textedit_end(te, shift); break;
+    case SDLK_BACKSPACE: textedit_backspace(te, ctrl); break;
+    case SDLK_DELETE: textedit_delete(te, ctrl); break;
+    case SDLK_a: if (ctrl) textedit_select_all(te); break;
+    case SDLK_v:
+        if (ctrl && SDL_HasClipboardText()) {
+            char *c = SDL_GetClipboardText();
+            if (c) textedit_insert(te, c, strcspn(c, "\n"));
+            SDL_free(c);
+        }
+        break;
+    case SDLK_q: if (ctrl) return false; break;
+    default: break;
+    }
+    app->dirty = true;
+    return true;
+}
+
+/* Whether act needs a model; without one it says how to open one. */
+static bool app__needs_model(App *app, Act act) {
+    if (app->model) return false;
+    switch (act) {
+    case ACT_HELP: case ACT_HELP_CLOSE: case ACT_ESCAPE: case ACT_EDIT: case ACT_EDIT_TOGGLE:
+    case ACT_CARET: case ACT_CMAP: case ACT_WHITE: case ACT_QUIT: case ACT_EXPORT_DIR:
+    case ACT_OPEN_MODEL: case ACT_HOVER: case ACT_HOVER_HEAD: case ACT_NONE:
+        return false;
+    default:
+        app__say(app, true, "no model loaded; HINT: Ctrl+O opens a model folder or .bin "
+                 "(or drop one on the window)");
+        return true;
+    }
 }
 
 /* ------------------------------------------------------------------ */
@@ -350,6 +528,7 @@ static void app__zoom_step(App *app, int dir) {
 
 /* Applies one action. */
 static void app__act(App *app, const ViewEvent *e) {
+    if (app__needs_model(app, e->act)) return;
     switch (e->act) {
     case ACT_SCALE_SQRT: app->ro.scale = SCALE_SQRT; app_rerun(app); break;
     case ACT_SCALE_NONE: app->ro.scale = SCALE_NONE; app_rerun(app); break;
@@ -395,7 +574,8 @@ static void app__act(App *app, const ViewEvent *e) {
     case ACT_EXPORT_GRID: app_export(app, true, NULL, NULL, 0); break;
     case ACT_QUIT: app->quit = true; break;
     case ACT_ESCAPE:
-        if (app->help) app->help = false;
+        if (app->prompt) app__prompt_close(app);
+        else if (app->help) app->help = false;
         else if (app->editing) app__act0(app, ACT_EDIT, 0, 0);
         else app->pin_q = app->pin_k = -1;
         break;
@@ -408,7 +588,7 @@ static void app__act(App *app, const ViewEvent *e) {
         break;
     }
     case ACT_EXPORT_DIR:
-    case ACT_OPEN_MODEL: break;
+    case ACT_OPEN_MODEL: app__prompt_open(app, e->act); break;
     case ACT_NONE:
     case ACT_COUNT: break;
     }
@@ -485,7 +665,7 @@ static void app__pass(App *app, bool dry) {
         SDL_RenderClear(d->r);
     }
     ViewData v = app_view_data(app);
-    ViewCtx cx = {d, ui, &v, !app->help};
+    ViewCtx cx = {d, ui, &v, !app->help && !app->prompt};
     ViewOut out = {.n = 0};
     if (v.gen != app->label_px_gen || d->s != app->label_px_scale) {
         app->hv.label_px = view_max_label_px(d, &v);
@@ -526,6 +706,13 @@ static void app__pass(App *app, bool dry) {
     };
     view_status_frame(&cx, lo.status, &si);
     if (app->help) view_help_frame(&cx, W, H);
+    if (app->prompt == ACT_EXPORT_DIR)
+        view_prompt_frame(&cx, W, H, "Export folder (new PNGs go here):",
+                          "Enter: use this folder \xC2\xB7 Esc: cancel", &app->prompt_edit);
+    else if (app->prompt == ACT_OPEN_MODEL)
+        view_prompt_frame(&cx, W, H, "Open a model: a Hugging Face folder or a llama2.c .bin",
+                          "Enter: open (the text is kept) \xC2\xB7 Esc: cancel \xC2\xB7 "
+                          "or drop a folder or file on the window", &app->prompt_edit);
     ui_end(ui, d);
     d->dry = false;
 }
@@ -566,6 +753,12 @@ void app_handle_event(App *app, const SDL_Event *e) {
     case SDL_QUIT:
         app->quit = true;
         break;
+    case SDL_DROPFILE: /* a model folder or file dropped on the window */
+        if (e->drop.file) {
+            app_open_model(app, e->drop.file);
+            SDL_free(e->drop.file);
+        }
+        break;
     case SDL_WINDOWEVENT:
         app->dirty = true;
         break;
@@ -575,8 +768,12 @@ void app_handle_event(App *app, const SDL_Event *e) {
         app->dirty = true;
         break;
     case SDL_TEXTINPUT:
-        /* only the focused text box takes characters; never a command */
-        if (app->editing && !app->swallow_text && strcmp(e->text.text, "\t")) {
+        /* only the focused text box (or an open prompt) takes characters;
+           never a command */
+        if (app->prompt && strcmp(e->text.text, "\t")) {
+            textedit_insert(&app->prompt_edit, e->text.text, strlen(e->text.text));
+            app->dirty = true;
+        } else if (app->editing && !app->swallow_text && strcmp(e->text.text, "\t")) {
             if (textedit_insert(&app->edit, e->text.text, strlen(e->text.text))) app__text_changed(app);
             app->dirty = true;
         }
@@ -762,21 +959,16 @@ App *app_create(const AppArgs *args, SDL_Window *win, int w, int h, EngineError 
     app->temp_slider = log10f(app->ro.temperature);
     textedit_init(&app->edit, args->text ? args->text : app_default_text);
     app->editing = true; /* type at once; Esc leaves the box */
+    if (args->export_dir) snprintf(app->export_dir, sizeof app->export_dir, "%s", args->export_dir);
     if (win) SDL_StartTextInput();
     snprintf(app->model_path, sizeof app->model_path, "%s",
              args->model_path ? args->model_path : MODEL_DEFAULT_PATH);
-    ModelLoadOptions mo = model_load_options_default();
-    EngineError merr = {{0}};
-    if (model_load(&app->model, app->model_path, &mo, &merr) != 0) {
-        app->model = NULL;
-        app__say(app, true, "%s", merr.msg);
-    } else {
-        int n_ctx = app->model->config.n_ctx;
-        app->max_tokens = n_ctx < APP_MAX_TOKENS ? n_ctx : APP_MAX_TOKENS;
-        app->worker = worker_create(app->model, app->max_tokens, app->ev_result, &merr);
-        if (!app->worker) app__say(app, true, "%s", merr.msg);
-        app->layer = app->model->config.n_layer > 1 ? 1 : 0;
+    if (textedit_init(&app->prompt_edit, "")) {
+        engine_fail(err, "app: out of memory");
+        app_destroy(app);
+        return NULL;
     }
+    app_open_model(app, app->model_path);
     app__update_scale(app);
     app->dirty = true;
     app_rerun(app);
@@ -789,6 +981,7 @@ void app_destroy(App *app) {
     work_result_free(app->res);
     model_free(app->model);
     textedit_free(&app->edit);
+    textedit_free(&app->prompt_edit);
     free(app->posted_text);
     draw_free(&app->d);
     SDL_DestroyRenderer(app->ren);

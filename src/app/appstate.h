@@ -75,11 +75,16 @@ typedef struct App {
     int cmap;                 /* CmapId of the heatmaps */
     bool white;               /* light theme (slides) */
     bool help;                /* help overlay shown */
+    Act prompt;               /* open prompt: ACT_EXPORT_DIR, ACT_OPEN_MODEL;
+                                 ACT_NONE = none */
+    TextEdit prompt_edit;     /* its answer */
     bool pre_rope;            /* vector view shows q, k before RoPE (Llama) */
     /* status line */
     char msg[512];            /* last message */
     bool msg_error;           /* msg is an error (drawn in red) */
-    char last_export[1024];   /* path of the last PNG written */
+    char last_export[1400];   /* path of the last PNG written */
+    char export_dir[1024];    /* set by --export-dir or Ctrl+D; "" = see
+                                 app_export_dir */
     double render_ms;         /* time of the last frame */
     /* loop */
     bool dirty;               /* something changed: draw a frame */
@@ -111,12 +116,21 @@ bool app_frame(App *app, bool force);
  * Returns true when the shown result is the newest. */
 bool app_wait_result(App *app, int timeout_ms);
 
+/* Opens the model at path (a folder or a .bin) in place of the current one,
+ * keeping the text; run options that name heads or keys are reset. On
+ * failure the current model stays and the one-line error goes to the status
+ * line and stderr. Returns 0 or -1. */
+int app_open_model(App *app, const char *path);
 /* Re-runs the model on the current text and options (latest wins). */
 void app_rerun(App *app);
-/* Exports the head view (or grid) as the P key does; writes into
- * $ATTNSCOPE_EXPORT_DIR or the current folder. Returns 0 or -1 (message in
- * the status line either way). path_out gets the file name. */
+/* Exports the head view (or grid) as Ctrl+E does. Without path: a new file
+ * in app_export_dir named by model, view and settings (attnscope-pd-gpt2-
+ * L4H3-sqrt-causal.png, then -2, -3, ...: never overwrites). Returns 0 or -1
+ * (message in the status line either way). path_out gets the path. */
 int app_export(App *app, bool grid, const char *path, char *path_out, size_t cap);
+/* The folder exports go to: Ctrl+D's or --export-dir's choice, else
+ * $ATTNSCOPE_EXPORT_DIR, else ".". */
+const char *app_export_dir(const App *app);
 /* Saves the current frame as a PNG (screenshots). */
 int app_save_frame(App *app, const char *path, EngineError *err);
 /* Applies a state spec "layer=1;head=2;focus=5:3;help=1;white=1;cmap=magma;

@@ -49,3 +49,42 @@ void view_kv_group(const Trace *tr, int kv, char *buf, size_t cap) {
         if (trace_kv_head(tr, h) == kv)
             o += (size_t)snprintf(buf + o, cap - o, "%sH%d", o ? ", " : "", h);
 }
+
+/* Bytes of the UTF-8 character starting at s (1 for a stray byte). */
+static size_t view__char_len(const char *s) {
+    unsigned char c = (unsigned char)*s;
+    size_t n = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+    for (size_t i = 1; i < n; i++)
+        if (((unsigned char)s[i] & 0xC0) != 0x80) return 1;
+    return n;
+}
+
+int view_text_wrapped(Draw *d, FontSize size, int x, int y, int w, SDL_Color c,
+                      const char *s) {
+    int fh = font_height(d->font, size), lines = 0;
+    char line[1024];
+    const char *p = s;
+    while (*p) {
+        /* the longest run of whole words that fits, else as many characters */
+        size_t n = 0, fit = 0, fit_words = 0;
+        while (p[n] && p[n] != '\n' && n < sizeof line - 8) {
+            size_t k = view__char_len(p + n);
+            memcpy(line, p, n + k);
+            line[n + k] = '\0';
+            if (font_width(d->font, size, line) > w && n > 0) break;
+            n += k;
+            fit = n;
+            if (!p[n] || p[n] == ' ' || p[n] == '\n') fit_words = n;
+        }
+        size_t take = p[fit] && p[fit] != '\n' && fit_words > 0 ? fit_words : fit;
+        if (take == 0 && *p != '\n') take = view__char_len(p);
+        memcpy(line, p, take);
+        line[take] = '\0';
+        draw_text(d, size, x, y + lines * fh, c, line);
+        lines++;
+        p += take;
+        while (*p == ' ') p++;
+        if (*p == '\n') p++;
+    }
+    return lines * fh;
+}

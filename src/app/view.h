@@ -132,6 +132,11 @@ int view_max_label_px(Draw *d, const ViewData *v);
 void view_colorbar(Draw *d, SDL_Rect bar);
 /* "H2, H3": the query heads sharing KV head kv of tr, into buf. */
 void view_kv_group(const Trace *tr, int kv, char *buf, size_t cap);
+/* Draws s from (x, y) wrapped at spaces (or inside a word wider than w) onto
+ * lines at most w pixels wide; a newline starts a line. Returns the height
+ * used; draws nothing when d->dry (to measure). */
+int view_text_wrapped(Draw *d, FontSize size, int x, int y, int w, SDL_Color c,
+                      const char *s);
 /* c as opaque ARGB8888. */
 uint32_t view_argb(Rgb c);
 

@@ -2,6 +2,7 @@
 #include "app/view_status.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include "app/keymap.h"
 
@@ -85,4 +86,43 @@ void view_help_frame(ViewCtx *cx, int W, int H) {
     y += draw_px(d, 8);
     for (int i = 0; i < 3 && y + row_h <= box.y + box.h; i++, y += row_h)
         draw_text_fit(d, FONT_SMALL, x, y, wmax, th->text_dim, mouse[i]);
+}
+
+void view_prompt_frame(ViewCtx *cx, int W, int H, const char *title, const char *hint,
+                       const TextEdit *te) {
+    Draw *d = cx->d;
+    const Theme *th = &d->th;
+    int fn = font_height(d->font, FONT_NORMAL), fs = font_height(d->font, FONT_SMALL);
+    int pad = draw_px(d, 14);
+    int w = W * 2 / 3 > draw_px(d, 420) ? W * 2 / 3 : (W - 2 * pad > 0 ? W - 2 * pad : W);
+    SDL_Rect box = {(W - w) / 2, H / 4, w, 2 * pad + fn + draw_px(d, 6) + fn + draw_px(d, 12) + fs};
+    draw_fill(d, (SDL_Rect){0, 0, W, H}, draw_alpha(th->bg, 150));
+    draw_fill(d, box, th->panel);
+    draw_outline(d, box, th->accent, 2);
+    int x = box.x + pad, y = box.y + pad, iw = box.w - 2 * pad;
+    draw_text_fit(d, FONT_NORMAL, x, y, iw, th->text, title);
+    y += fn + draw_px(d, 6);
+    SDL_Rect field = {x, y, iw, fn + draw_px(d, 8)};
+    draw_fill(d, field, th->bg);
+    draw_outline(d, field, th->accent, 1);
+    /* one line: show the end (where the caret usually is) when too long */
+    const char *s = te->buf;
+    int avail = iw - draw_px(d, 12);
+    while (*s && font_width(d->font, FONT_NORMAL, s) > avail) {
+        s++;
+        while ((*s & 0xC0) == 0x80) s++;
+    }
+    int tx = field.x + draw_px(d, 6), ty = field.y + draw_px(d, 4);
+    draw_text(d, FONT_NORMAL, tx, ty, th->text, s);
+    size_t off = (size_t)(s - te->buf);
+    if (te->cursor >= off) {
+        char pre[1024];
+        size_t n = te->cursor - off < sizeof pre - 1 ? te->cursor - off : sizeof pre - 1;
+        memcpy(pre, s, n);
+        pre[n] = '\0';
+        draw_fill(d, (SDL_Rect){tx + font_width(d->font, FONT_NORMAL, pre), ty, draw_px(d, 2), fn},
+                  th->accent);
+    }
+    y += field.h + draw_px(d, 4);
+    draw_text_fit(d, FONT_SMALL, x, y, iw, th->text_dim, hint);
 }

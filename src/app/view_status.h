@@ -21,4 +21,9 @@ void view_status_frame(ViewCtx *cx, SDL_Rect r, const StatusInfo *si);
 /* The help overlay, centered on a w x h output. */
 void view_help_frame(ViewCtx *cx, int w, int h);
 
+/* A one-line question over the window (the export folder, a model to
+ * open): title, the answer being typed in te with its caret, and a hint. */
+void view_prompt_frame(ViewCtx *cx, int W, int H, const char *title, const char *hint,
+                       const TextEdit *te);
+
 #endif
