@@ -419,7 +419,11 @@ int main(void) {
     Png p;
     if (load_export(path, &p) == 0) {
         CHECK(p.n == T, "exported %d tokens", p.n);
-        uint32_t zero = rgb24(colormap_rgb(CMAP_VIRIDIS, 0.0f));
+        /* masked cells (causal triangle, masked key) are a grey outside the
+           colormap, never the colour of weight 0 */
+        uint32_t zero = app->d.masked & 0xFFFFFFu, wzero = rgb24(colormap_rgb(CMAP_VIRIDIS, 0.0f));
+        CHECK(zero != wzero && (zero >> 16 & 255) == (zero & 255) && (zero >> 8 & 255) == (zero & 255),
+              "the masked colour 0x%06x is a grey, not weight 0's 0x%06x", zero, wzero);
         int upper_ok = 0, upper = 0, lower_colored = 0, lower = 0, col_ok = 0;
         const float *att = trace_att(tr(), 1, 2);
         for (int q = 0; q < T; q++)
@@ -429,9 +433,9 @@ int main(void) {
                 else if (k != mk) { lower++; lower_colored += px == rgb24(colormap_rgb(CMAP_VIRIDIS, roundf(att[q * T + k] * 255.0f) / 255.0f)); }
                 if (k == mk) col_ok += px == zero;
             }
-        CHECK(upper > 0 && upper_ok == upper, "causal map is lower-triangular: %d/%d upper cells zero color", upper_ok, upper);
+        CHECK(upper > 0 && upper_ok == upper, "causal map is lower-triangular: %d/%d upper cells in the masked grey", upper_ok, upper);
         CHECK(lower_colored == lower, "visible cells carry their weight's color: %d/%d", lower_colored, lower);
-        CHECK(col_ok == T, "masked key column has the zero color: %d/%d", col_ok, T);
+        CHECK(col_ok == T, "masked key column is in the masked grey: %d/%d", col_ok, T);
         char desc[256];
         uint32_t *px2;
         int w2, h2;

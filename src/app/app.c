@@ -401,6 +401,7 @@ int app_open_model(App *app, const char *path) {
         app__say(app, true, "%s", merr.msg);
         return -1;
     }
+    bool replacing = app->model != NULL;
     worker_destroy(app->worker);
     work_result_free(app->res);
     model_free(app->model);
@@ -419,8 +420,8 @@ int app_open_model(App *app, const char *path) {
     app->pin_q = app->pin_k = app->hover_q = app->hover_k = -1;
     app->hv.cam = (HeadCam){.zoom = 1.0f};
     if (app->ro.window > max_tokens) app->ro.window = max_tokens;
-    draw_set_colormap(&app->d, app->cmap); /* heatmap keys restart with the gens */
-    app__say(app, false, "opened %s", m->name);
+    draw_heat_invalidate(&app->d); /* heatmap keys restart with the generations */
+    if (replacing || app->msg_error) app__say(app, false, "opened %s (%s)", m->name, path);
     app_rerun(app); /* the typed text is kept */
     return 0;
 }

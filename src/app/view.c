@@ -40,6 +40,12 @@ void view_colorbar(Draw *d, SDL_Rect bar) {
         if (ty < bar.y - fh / 2) ty = bar.y - fh / 2;
         draw_text(d, FONT_SMALL, bar.x + bar.w + draw_px(d, 5), ty, th->text_dim, s);
     }
+    /* the legend of masked cells: a colour outside the map, never weight 0 */
+    SDL_Rect sw = {bar.x, bar.y + bar.h + draw_px(d, 6), bar.w, fh};
+    uint32_t m = d->masked;
+    draw_fill(d, sw, (SDL_Color){m >> 16 & 255, m >> 8 & 255, m & 255, 255});
+    draw_outline(d, sw, th->border, 1);
+    draw_text(d, FONT_SMALL, bar.x + bar.w + draw_px(d, 5), sw.y, th->text_dim, "masked");
 }
 
 void view_kv_group(const Trace *tr, int kv, char *buf, size_t cap) {

@@ -128,7 +128,8 @@ typedef struct {
 
 /* The widest label of v in FONT_SMALL pixels. */
 int view_max_label_px(Draw *d, const ViewData *v);
-/* A vertical color bar for weights 0 (bottom) to 1 (top) with ticks. */
+/* A vertical color bar for weights 0 (bottom) to 1 (top) with ticks, and
+ * under it the swatch of masked cells ("masked": not allowed to look). */
 void view_colorbar(Draw *d, SDL_Rect bar);
 /* "H2, H3": the query heads sharing KV head kv of tr, into buf. */
 void view_kv_group(const Trace *tr, int kv, char *buf, size_t cap);

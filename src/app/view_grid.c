@@ -1,6 +1,7 @@
 /* view_grid.c — the overview grid; see view_grid.h. */
 #include "app/view_grid.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,16 +70,21 @@ static int view__upload_grid(Draw *d, const ViewData *v) {
         if (avg) memset(avg, 0, (size_t)T * T * sizeof *avg);
         for (int h = 0; h <= H; h++) {
             const float *att = h < H ? trace_att(tr, l, h) : avg;
+            /* the mask is the same for every head of a layer */
+            const float *sc = trace_scores(tr, l, h < H ? h : 0); // (query, key)
             if (!att) continue;
             if (h < H && avg)
                 for (size_t i = 0; i < (size_t)T * T; i++) avg[i] += att[i] / (float)H;
             for (int sy = 0; sy < S; sy++)
                 for (int sx = 0; sx < S; sx++) {
                     float m = 0.0f;
+                    bool seen = false; /* a visible cell in the block */
                     for (int q = sy * block; q < (sy + 1) * block && q < T; q++)
-                        for (int k = sx * block; k < (sx + 1) * block && k < T; k++)
+                        for (int k = sx * block; k < (sx + 1) * block && k < T; k++) {
+                            if (sc[q * T + k] != -INFINITY) seen = true;
                             if (att[q * T + k] > m) m = att[q * T + k];
-                    px[(l * S + sy) * pitch + h * S + sx] = draw_lut(d, m);
+                        }
+                    px[(l * S + sy) * pitch + h * S + sx] = seen ? draw_lut(d, m) : d->masked;
                 }
         }
     }

@@ -111,9 +111,10 @@ static void view__upload_head(Draw *d, const ViewData *v) {
     uint32_t *px = draw_heat_begin(d, &d->head, T, T, key, &pitch);
     if (!px) return;
     const float *att = trace_att(v->tr, v->layer, v->head); // (query, key)
+    const float *sc = trace_scores(v->tr, v->layer, v->head); // (query, key), -inf masked
     for (int q = 0; q < T; q++)
         for (int k = 0; k < T; k++)
-            px[q * pitch + k] = draw_lut(d, att[q * T + k]);
+            px[q * pitch + k] = draw_cell(d, sc[q * T + k], att[q * T + k]);
     draw_heat_unlock(&d->head);
 }
 

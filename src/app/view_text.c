@@ -27,7 +27,11 @@ static int view__chips_run(Draw *d, Ui *ui, SDL_Rect r, const ViewData *v, int f
         x += draw_text(d, FONT_SMALL, x, y + (ch - fh) / 2, th->text_dim, before) + gap;
     }
     const float *row = NULL; /* the focused query's attention tints the keys */
-    if (v->q >= 0 && v->q < T) row = trace_att(v->tr, v->layer, v->head) + (size_t)v->q * T;
+    const float *srow = NULL;
+    if (v->q >= 0 && v->q < T) {
+        row = trace_att(v->tr, v->layer, v->head) + (size_t)v->q * T;
+        srow = trace_scores(v->tr, v->layer, v->head) + (size_t)v->q * T;
+    }
     for (int i = first; i < T; i++) {
         char buf[128];
         font_elide(d->font, FONT_SMALL, view_label(v, i), draw_px(d, 110), buf, sizeof buf);
@@ -52,7 +56,7 @@ static int view__chips_run(Draw *d, Ui *ui, SDL_Rect r, const ViewData *v, int f
         bool masked = run_options_key_masked(v->ro, i);
         SDL_Color fill = th->control, fg = th->text;
         if (row) {
-            uint32_t col = draw_lut(d, row[i]);
+            uint32_t col = draw_cell(d, srow[i], row[i]);
             fill = (SDL_Color){(col >> 16) & 255, (col >> 8) & 255, col & 255, 255};
             float lum = 0.299f * fill.r + 0.587f * fill.g + 0.114f * fill.b;
             fg = lum > 140 ? (SDL_Color){0, 0, 0, 255} : (SDL_Color){255, 255, 255, 255};

@@ -102,7 +102,8 @@ void view_vectors_draw(Draw *d, SDL_Rect r, const ViewData *v, VecLayout *vl) {
                 px[2 * pitch + i] = view_argb(colormap_diverging(prod_scale > 0 ? prod[i] / prod_scale : 0, th->neutral));
                 px[3 * pitch + i] = view_argb(colormap_diverging(vmax > 0 ? out[i] / vmax : 0, th->neutral));
             }
-            for (int j = 0; j < T; j++) px[4 * pitch + j] = draw_lut(d, att[j]);
+            const float *srow = trace_scores(tr, L, H) + (size_t)q * T;
+            for (int j = 0; j < T; j++) px[4 * pitch + j] = draw_cell(d, srow[j], att[j]);
             draw_heat_unlock(&d->strips);
         }
     }
