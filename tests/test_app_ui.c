@@ -133,11 +133,49 @@ int main(void) {
     app = app_create(&bad, NULL, 1280, 800, &err);
     CHECK(app != NULL, "app_create with a bad model: %s", err.msg);
     if (app) {
-        CHECK(app->model == NULL && app->msg_error && strstr(app->msg, "/nonexistent/model"),
-              "bad model error in the status line: %s", app->msg);
+        ViewData bv = app_view_data(app);
+        CHECK(app->model == NULL && strstr(bv.model_error, "/nonexistent/model") &&
+              strstr(bv.model_error, "HINT"), "the load error reaches the window: %s", bv.model_error);
         CHECK(app_frame(app, true), "a frame without a model draws");
         CHECK(app_export(app, false, NULL, NULL, 0) == -1 && app->msg_error,
               "export without a trace is an error: %s", app->msg);
+        /* controls that need a model are off: a click on "off" changes nothing */
+        RunOptions ro0 = app->ro;
+        for (int i = 0; i < app->cv.n; i++)
+            if (app->cv.c[i].act == ACT_SCALE_NONE)
+                click(app->cv.c[i].r.x + 3, app->cv.c[i].r.y + 3, SDL_BUTTON_LEFT);
+        key(SDLK_F2, 0);
+        CHECK(!memcmp(&ro0, &app->ro, sizeof ro0), "without a model the scaling controls do nothing");
+        /* Ctrl+O opens another model; the typed text is kept */
+        if (!app->editing) key(SDLK_TAB, 0);
+        type(" kept");
+        char typed[256];
+        snprintf(typed, sizeof typed, "%s", app->edit.buf);
+        key(SDLK_o, KMOD_LCTRL);
+        CHECK(app->prompt == ACT_OPEN_MODEL, "Ctrl+O asks for a model");
+        key(SDLK_a, KMOD_LCTRL);
+        type("/still/not/there");
+        key(SDLK_RETURN, 0);
+        CHECK(!app->model && strstr(app->load_error, "/still/not/there"), "a second bad path: %s",
+              app->load_error);
+        key(SDLK_o, KMOD_LCTRL);
+        key(SDLK_a, KMOD_LCTRL);
+        type(model);
+        key(SDLK_RETURN, 0);
+        CHECK(app->model && !strcmp(app->edit.buf, typed), "Ctrl+O loaded %s and kept the text: %s",
+              model, app->edit.buf);
+        CHECK(settle() && tr() != NULL, "the new model runs on the kept text");
+        /* a model dropped on the window opens too */
+        SDL_Event drop;
+        memset(&drop, 0, sizeof drop);
+        drop.type = SDL_DROPFILE;
+        drop.drop.file = SDL_strdup("/dropped/nowhere");
+        app_handle_event(app, &drop);
+        CHECK(app->model && app->msg_error && strstr(app->msg, "/dropped/nowhere"),
+              "a bad drop keeps the loaded model and says why: %s", app->msg);
+        drop.drop.file = SDL_strdup(model);
+        app_handle_event(app, &drop);
+        CHECK(app->model && !app->msg_error && settle(), "dropping a model folder opens it: %s", app->msg);
         app_destroy(app);
     }
 

@@ -398,7 +398,8 @@ int app_open_model(App *app, const char *path) {
         /* one line on stderr too (the window may not be seen), and the
            model in use, if any, stays */
         fprintf(stderr, "attnscope: %s\n", merr.msg);
-        app__say(app, true, "%s", merr.msg);
+        snprintf(app->load_error, sizeof app->load_error, "%s", merr.msg);
+        if (app->model) app__say(app, true, "%s", merr.msg); /* else the head panel says it */
         return -1;
     }
     bool replacing = app->model != NULL;
@@ -412,6 +413,7 @@ int app_open_model(App *app, const char *path) {
     app->posted_gen = app->shown_gen = 0;
     app->label_px_gen = UINT64_MAX;
     snprintf(app->model_path, sizeof app->model_path, "%s", path);
+    app->load_error[0] = '\0';
     /* a new model: its heads and positions are not the old one's */
     memset(app->ro.masked_keys, 0, sizeof app->ro.masked_keys);
     memset(app->ro.ablated, 0, sizeof app->ro.ablated);
@@ -626,6 +628,7 @@ ViewData app_view_data(const App *app) {
     v.white = app->white;
     v.help = app->help;
     v.temp_log10 = app->temp_slider;
+    v.model_error = app->model ? "" : app->load_error;
     if (app->model) {
         v.n_layer = app->model->config.n_layer;
         v.n_head = app->model->config.n_head;
@@ -703,7 +706,7 @@ static void app__pass(App *app, bool dry) {
         .forward_ms = app->res && app->res->tr ? app->res->tr->forward_ms : 0.0,
         .render_ms = app->render_ms,
         .computing = app->posted_gen != app->shown_gen,
-        .msg = app->msg, .msg_error = app->msg_error,
+        .msg = app->model ? app->msg : "", .msg_error = app->msg_error,
     };
     view_status_frame(&cx, lo.status, &si);
     if (app->help) view_help_frame(&cx, W, H);
@@ -1047,7 +1050,7 @@ int app_main(const AppArgs *args_in) {
         SDL_Quit();
         return 1;
     }
-    SDL_SetWindowMinimumSize(win, 900, 600);
+    SDL_SetWindowMinimumSize(win, 640, 480);
     if (args.screenshot) /* keep the pointer off the views unless the state puts it there */
         SDL_WarpMouseInWindow(win, w - 1, h - 1);
     EngineError err = {{0}};
@@ -1091,7 +1094,7 @@ int app_main(const AppArgs *args_in) {
                 fprintf(stderr, "attnscope: %s\n", err.msg);
                 rc = 1;
             } else {
-                fprintf(stderr, "attnscope: wrote %s\n", args.screenshot);
+                printf("attnscope: wrote %s\n", args.screenshot);
             }
             break;
         }

@@ -49,6 +49,7 @@ typedef struct App {
     /* model and engine */
     Model *model;             /* NULL when loading failed (see msg) */
     char model_path[1024];    /* what we tried to load */
+    char load_error[512];     /* why the last load failed ("" = it did not) */
     Worker *worker;           /* NULL without a model */
     int max_tokens;           /* min(n_ctx, APP_MAX_TOKENS) */
     /* text */

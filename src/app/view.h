@@ -57,6 +57,7 @@ typedef struct {
     int layer, head;          /* selected head */
     int q, k;                 /* focused cell; -1 = none */
     int n_layer, n_head, n_kv_head; /* the model's shape; 0 without a model */
+    const char *model_error;  /* why no model is loaded ("" = none tried) */
 } ViewData;
 
 static inline const char *view_label(const ViewData *v, int i) {

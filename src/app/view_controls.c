@@ -77,6 +77,13 @@ void view_controls_frame(ViewCtx *cx, ControlsView *cv, ViewOut *out) {
             draw_text(d, FONT_NORMAL, c->r.x, c->r.y + (c->r.h - fn) / 2, d->th.text_dim, c->label);
             continue;
         }
+        bool needs_model = c->act != ACT_CMAP && c->act != ACT_WHITE && c->act != ACT_HELP;
+        if (needs_model && cx->v->n_layer == 0) { /* disabled: drawn, not clickable */
+            draw_fill(d, c->r, draw_alpha(d->th.control, 90));
+            draw_outline(d, c->r, d->th.border, 1);
+            draw_text_center(d, FONT_NORMAL, c->r, draw_alpha(d->th.text_dim, 120), c->label);
+            continue;
+        }
         if (c->act == ACT_TEMP_SET) {
             if (ui->active != &cv->slider) cv->slider = cx->v->temp_log10;
             if (ui_slider(ui, d, c->r, &cv->slider, -1.0f, 1.0f, c->label))

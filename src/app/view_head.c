@@ -267,8 +267,18 @@ void view_head_frame(ViewCtx *cx, HeadView *hv) {
     const ViewData *v = cx->v;
     SDL_Rect in = ui_panel(d, hv->panel, "");
     if (v->n_layer == 0) {
-        draw_text_fit(d, FONT_NORMAL, in.x, in.y, in.w, th->error,
-                      "No model loaded: see the status line.");
+        /* one message, with the way out; nothing else is drawn here */
+        int y = in.y + draw_px(d, 8);
+        y += view_text_wrapped(d, FONT_TITLE, in.x, y, in.w, th->text, "No model loaded");
+        y += draw_px(d, 8);
+        if (v->model_error && v->model_error[0])
+            y += view_text_wrapped(d, FONT_NORMAL, in.x, y, in.w, th->error, v->model_error) +
+                 draw_px(d, 8);
+        view_text_wrapped(d, FONT_NORMAL, in.x, y, in.w, th->text,
+                          "To fix it: press Ctrl+O and type a model folder (Hugging Face GPT-2 "
+                          "or Llama) or a llama2.c .bin, or drop one on this window. The text "
+                          "you typed is kept.");
+        return;
     } else if (!v->tr) {
         draw_text_fit(d, FONT_NORMAL, in.x, in.y, in.w, th->text_dim,
                       v->has_text ? "Running the model\xE2\x80\xA6"

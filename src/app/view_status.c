@@ -25,7 +25,7 @@ void view_status_frame(ViewCtx *cx, SDL_Rect r, const StatusInfo *si) {
                  si->d_model, T, si->max_tokens, v->tr ? si->forward_ms : 0.0, si->render_ms,
                  si->computing ? "  \xC2\xB7  computing\xE2\x80\xA6" : "");
     else
-        snprintf(s, sizeof s, "no model loaded");
+        snprintf(s, sizeof s, "no model loaded  \xC2\xB7  Ctrl+O opens one");
     int w = draw_text(d, FONT_SMALL, r.x + pad, y, th->text_dim, s);
     if (si->msg && si->msg[0])
         draw_text_fit(d, FONT_SMALL, r.x + pad + w + draw_px(d, 24), y,
