@@ -726,6 +726,40 @@ int main(void) {
         app->export_dir[0] = '\0';
     }
 
+    /* --- small screens: the head view keeps priority --- */
+    {
+        App *big = app;
+        static const int sizes[3][2] = {{800, 600}, {1024, 768}, {1280, 800}};
+        for (int i = 0; i < 3; i++) {
+            int W = sizes[i][0], H = sizes[i][1];
+            args.text = "Mr. Darcy walked into the room. Elizabeth looked at Mr. Darcy and smiled.";
+            app = app_create(&args, NULL, W, H, &err);
+            if (!app) break;
+            settle();
+            app_apply_spec(app, "focus=5:2", &err);
+            settle();
+            int hw = app->hv.panel.w, vw = app->vv.layout.q.w;
+            if (W < 1180) {
+                CHECK(app->vec_tab && vw == 0 && hw * 100 >= W * 55,
+                      "%dx%d: vector view folded into a tab, head view %d px of %d", W, H, hw, W);
+                key(SDLK_F4, 0);
+                app_frame(app, true);
+                CHECK(app->vv.layout.q.w > 0, "%dx%d: F4 opens the vector view (%d px)", W, H,
+                      app->vv.layout.q.w);
+                key(SDLK_F4, 0);
+                app_frame(app, true);
+                CHECK(app->vv.layout.q.w == 0, "%dx%d: F4 folds it again", W, H);
+            } else {
+                CHECK(!app->vec_tab && vw > 0, "%dx%d: three columns, vector view shown", W, H);
+            }
+            CHECK(app->hv.layout.map.w >= (H < 700 ? 250 : 350), "%dx%d: head map %d px", W, H,
+                  app->hv.layout.map.w);
+            app_destroy(app);
+        }
+        app = big;
+        args.text = "ab";
+    }
+
     /* --- latest wins: a burst of posts ends on the last text --- */
     key(SDLK_e, 0);
     for (int i = 0; i < 20; i++) type("z");

@@ -501,7 +501,7 @@ static bool app__needs_model(App *app, Act act) {
     switch (act) {
     case ACT_HELP: case ACT_HELP_CLOSE: case ACT_ESCAPE: case ACT_EDIT: case ACT_EDIT_TOGGLE:
     case ACT_CARET: case ACT_CMAP: case ACT_WHITE: case ACT_QUIT: case ACT_EXPORT_DIR:
-    case ACT_OPEN_MODEL: case ACT_HOVER: case ACT_HOVER_HEAD: case ACT_NONE:
+    case ACT_OPEN_MODEL: case ACT_HOVER: case ACT_HOVER_HEAD: case ACT_VEC_TAB: case ACT_NONE:
         return false;
     default:
         app__say(app, true, "no model loaded; HINT: Ctrl+O opens a model folder or .bin "
@@ -576,6 +576,7 @@ static void app__act(App *app, const ViewEvent *e) {
     case ACT_EXPORT: app_export(app, false, NULL, NULL, 0); break;
     case ACT_EXPORT_GRID: app_export(app, true, NULL, NULL, 0); break;
     case ACT_QUIT: app->quit = true; break;
+    case ACT_VEC_TAB: app->vec_open = !app->vec_open; break;
     case ACT_ESCAPE:
         if (app->prompt) app__prompt_close(app);
         else if (app->help) app->help = false;
@@ -677,13 +678,16 @@ static void app__pass(App *app, bool dry) {
         app->label_px_scale = d->s;
     }
     PanelLayout lo;
-    layout_panels(&cx, W, H, &app->cv, &app->gv, &app->hv, &lo);
+    layout_panels(&cx, W, H, &app->cv, &app->gv, &app->hv, app->vec_open, &lo);
 
     /* input first, so every view draws this frame's focus */
     view_grid_input(&cx, &app->gv, &out);
     app__apply(app, &out);
     v = app_view_data(app);
-    view_head_input(&cx, lo.head, &app->hv, &out);
+    /* the open vector tab lies over the head view: no hover through it */
+    ViewCtx hcx = cx;
+    if (lo.vec_tab && app->vec_open && ui_inside(ui, lo.vec)) hcx.input = false;
+    view_head_input(&hcx, lo.head, &app->hv, &out);
     app__apply(app, &out);
     v = app_view_data(app);
 
@@ -694,7 +698,10 @@ static void app__pass(App *app, bool dry) {
     view_grid_frame(&cx, &app->gv);
     view_pred_frame(&cx, lo.pred);
     view_head_frame(&cx, &app->hv);
-    view_vector_frame(&cx, lo.vec, &app->vv, &out);
+    app->vv.layout = (VecLayout){{0, 0, 0, 0}, {0, 0, 0, 0}, {0, 0, 0, 0}, false};
+    if (lo.vec.w > 0) view_vector_frame(&cx, lo.vec, &app->vv, &out);
+    if (lo.vec_tab) view_vector_tab(&cx, lo.tab, app->vec_open, &out);
+    app->vec_tab = lo.vec_tab;
     app__apply(app, &out);
 
     const ModelConfig *cfg = app->model ? &app->model->config : NULL;
@@ -843,6 +850,7 @@ int app_apply_spec(App *app, const char *spec, EngineError *err) {
             }
         } else if (!strcmp(k, "help")) app->help = on;
         else if (!strcmp(k, "white")) { app->white = on; app__set_theme(app); }
+        else if (!strcmp(k, "vec")) app->vec_open = on;
         else if (!strcmp(k, "edit")) app__act0(app, ACT_EDIT, on, 0);
         else if (!strcmp(k, "zoom")) {
             char *end;
@@ -889,7 +897,7 @@ int app_apply_spec(App *app, const char *spec, EngineError *err) {
             textedit_set(&app->edit, val);
         } else {
             rc = engine_fail(err, "state: unknown key \"%s\"; HINT: layer, head, focus, help, "
-                             "white, edit, rope, zoom, cmap, scale, mask, ablate, mouse, text", k);
+                             "white, edit, vec, rope, zoom, cmap, scale, mask, ablate, mouse, text", k);
             break;
         }
     }

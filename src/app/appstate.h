@@ -80,6 +80,8 @@ typedef struct App {
                                  ACT_NONE = none */
     TextEdit prompt_edit;     /* its answer */
     bool pre_rope;            /* vector view shows q, k before RoPE (Llama) */
+    bool vec_tab;             /* the window is narrow: the vector view is a tab */
+    bool vec_open;            /* that tab is open (over the head view) */
     /* status line */
     char msg[512];            /* last message */
     bool msg_error;           /* msg is an error (drawn in red) */
@@ -134,7 +136,7 @@ int app_export(App *app, bool grid, const char *path, char *path_out, size_t cap
 const char *app_export_dir(const App *app);
 /* Saves the current frame as a PNG (screenshots). */
 int app_save_frame(App *app, const char *path, EngineError *err);
-/* Applies a state spec "layer=1;head=2;focus=5:3;help=1;white=1;cmap=magma;
+/* Applies a state spec "layer=1;head=2;focus=5:3;help=1;white=1;vec=1;cmap=magma;
  * edit=1;rope=pre;zoom=3:10:5;scale=none;mask=window:3;ablate=0.1;mouse=X:Y;text=..." (for
  * screenshots and tests); focus=auto pins the strongest long-range cell. */
 int app_apply_spec(App *app, const char *spec, EngineError *err);

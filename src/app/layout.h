@@ -12,11 +12,16 @@
 
 typedef struct {
     SDL_Rect bar, text, chips, grid, pred, head, vec, status;
+    bool vec_tab;             /* narrow window: the vector view is a tab */
+    SDL_Rect tab;             /* that tab (w = 0 in wide windows) */
 } PanelLayout;
 
 /* Lays out a W x H output for cx->v: places the controls (cv) and the grid
- * (gv) in their panels; hv->label_px sizes the head view's axis margins. */
+ * (gv) in their panels; hv->label_px sizes the head view's axis margins.
+ * Below 1180 points wide the head view keeps its room and the vector view
+ * becomes a tab (lo->tab); vec_open: the tab is open, lo->vec then lies over
+ * the head view's right part (w = 0 when closed). */
 void layout_panels(ViewCtx *cx, int W, int H, ControlsView *cv, GridView *gv,
-                   const HeadView *hv, PanelLayout *lo);
+                   const HeadView *hv, bool vec_open, PanelLayout *lo);
 
 #endif

@@ -98,6 +98,7 @@ typedef enum {
     ACT_MASK_FOCUS,    /* toggle the focused cell's key masked */
     ACT_EXPORT_DIR,    /* ask for the export folder */
     ACT_OPEN_MODEL,    /* ask for a model to open */
+    ACT_VEC_TAB,       /* narrow windows: open / close the vector view tab */
     ACT_COUNT
 } Act;
 

@@ -263,3 +263,16 @@ void view_vector_frame(ViewCtx *cx, SDL_Rect r, VecView *vv, ViewOut *out) {
     }
     view_vectors_draw(d, in, &v, &vv->layout);
 }
+
+void view_vector_tab(ViewCtx *cx, SDL_Rect tab, bool open, ViewOut *out) {
+    Draw *d = cx->d;
+    const Theme *th = &d->th;
+    bool hot = cx->input && ui_inside(cx->ui, tab);
+    draw_fill(d, tab, open ? th->accent : hot ? th->control_hi : th->panel);
+    draw_outline(d, tab, open ? th->accent : th->border, 1);
+    draw_text_up(d, FONT_SMALL, tab.x + tab.w / 2, tab.y + tab.h - draw_px(d, 8),
+                 tab.h - draw_px(d, 16), open ? th->on_accent : th->text,
+                 open ? "\xE2\x96\xB8 close: inside one weight (F4)"
+                      : "\xE2\x97\x82 inside one weight: q, k, softmax, v (F4)");
+    if (cx->input && ui_clicked(cx->ui, tab, 0)) view_emit(out, ACT_VEC_TAB, 0, 0, 0);
+}

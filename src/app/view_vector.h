@@ -33,4 +33,8 @@ void view_vectors_draw(Draw *d, SDL_Rect r, const ViewData *v, VecLayout *vl);
  * emits ACT_ROPE) above the view. */
 void view_vector_frame(ViewCtx *cx, SDL_Rect r, VecView *vv, ViewOut *out);
 
+/* Window, narrow: the folded vector view, a vertical tab in r; a click
+ * emits ACT_VEC_TAB. */
+void view_vector_tab(ViewCtx *cx, SDL_Rect tab, bool open, ViewOut *out);
+
 #endif
