@@ -1011,8 +1011,14 @@ int app_save_frame(App *app, const char *path, EngineError *err) {
         return engine_fail(err, "%s: cannot read the frame: %s", path, SDL_GetError());
     }
     PngText texts[] = {{"Software", "attnscope"}, {"Description", app->edit.buf}};
-    int rc = png_write_argb(path, px, w, h, w, texts, 2, err);
+    char tmp[1200];
+    snprintf(tmp, sizeof tmp, "%s.tmp-%d", path, (int)getpid());
+    int rc = png_write_argb(tmp, px, w, h, w, texts, 2, err); /* checks fclose */
     free(px);
+    if (rc == 0 && rename(tmp, path) != 0)
+        rc = engine_fail(err, "%s: cannot write: %s; HINT: choose a folder that exists and "
+                         "is writable", path, strerror(errno));
+    unlink(tmp);
     return rc;
 }
 

@@ -26,30 +26,26 @@ void layout_panels(ViewCtx *cx, int W, int H, ControlsView *cv, GridView *gv,
     lo->status = (SDL_Rect){0, H - fs - draw_px(d, 10), W, fs + draw_px(d, 10)};
     int top = lo->chips.y + lo->chips.h + pad, bottom = lo->status.y - pad;
     int pred_h = fn * 2 + 6 * (fn + draw_px(d, 6)) + draw_px(d, 16);
+    /* small screens (projectors at 1024x768, 800x600): the head view keeps
+       the room; the vector view folds into a tab at the right edge that opens
+       over the head view's right part */
     lo->vec_tab = W < draw_px(d, 1180);
+    int left_w = W * (lo->vec_tab ? 30 : 27) / 100, min_left = draw_px(d, lo->vec_tab ? 220 : 280);
+    int right_w = lo->vec_tab ? draw_px(d, 26) : W * 26 / 100; /* the tab or the view */
+    if (left_w < min_left) left_w = min_left;
+    if (!lo->vec_tab && right_w < draw_px(d, 280)) right_w = draw_px(d, 280);
+    int mid_w = W - left_w - right_w - 4 * pad;
+    lo->grid = (SDL_Rect){pad, top, left_w, bottom - top - pred_h - pad};
+    lo->pred = (SDL_Rect){pad, bottom - pred_h, left_w, pred_h};
+    lo->head = (SDL_Rect){pad * 2 + left_w, top, mid_w, bottom - top};
+    lo->vec = (SDL_Rect){pad * 3 + left_w + mid_w, top, right_w, bottom - top};
+    lo->tab = (SDL_Rect){0, 0, 0, 0};
     if (lo->vec_tab) {
-        /* small screens (projectors at 1024x768, 800x600): the head view
-           keeps the room; the vector view folds into a tab at the right edge
-           that opens over the head view's right part */
-        int left_w = W * 30 / 100, tab_w = draw_px(d, 26);
-        if (left_w < draw_px(d, 220)) left_w = draw_px(d, 220);
-        int mid_w = W - left_w - tab_w - 4 * pad;
-        lo->grid = (SDL_Rect){pad, top, left_w, bottom - top - pred_h - pad};
-        lo->pred = (SDL_Rect){pad, bottom - pred_h, left_w, pred_h};
-        lo->head = (SDL_Rect){pad * 2 + left_w, top, mid_w, bottom - top};
-        lo->tab = (SDL_Rect){pad * 3 + left_w + mid_w, top, tab_w, bottom - top};
+        lo->tab = lo->vec;
         int vw = draw_px(d, 300) < mid_w ? draw_px(d, 300) : mid_w;
         lo->vec = vec_open ? (SDL_Rect){lo->tab.x - pad - vw, top, vw, bottom - top}
                            : (SDL_Rect){0, 0, 0, 0};
     } else {
-        int left_w = W * 27 / 100, right_w = W * 26 / 100;
-        if (left_w < draw_px(d, 280)) left_w = draw_px(d, 280);
-        if (right_w < draw_px(d, 280)) right_w = draw_px(d, 280);
-        int mid_w = W - left_w - right_w - 4 * pad;
-        lo->grid = (SDL_Rect){pad, top, left_w, bottom - top - pred_h - pad};
-        lo->pred = (SDL_Rect){pad, bottom - pred_h, left_w, pred_h};
-        lo->head = (SDL_Rect){pad * 2 + left_w, top, mid_w, bottom - top};
-        lo->vec = (SDL_Rect){pad * 3 + left_w + mid_w, top, right_w, bottom - top};
         {
             /* the head map is square and usually height-bound: the width it
                leaves over goes to the grid and the vector view. Measured on the
@@ -84,7 +80,6 @@ void layout_panels(ViewCtx *cx, int W, int H, ControlsView *cv, GridView *gv,
                 lo->vec.w += grow_r;
             }
         }
-        lo->tab = (SDL_Rect){0, 0, 0, 0};
     }
     /* the grid is usually width-bound: its spare height goes to the
        predictions panel below */
