@@ -422,7 +422,7 @@ int main(void) {
     char path[1024];
     CHECK(app_export(app, false, NULL, path, sizeof path) == 0, "P export: %s", app->msg);
     CHECK(strstr(path, "gpt2_f32") && strstr(path, "L1H2"), "file name has model, layer, head: %s", path);
-    CHECK(!app->msg_error && strstr(app->msg, strrchr(path, '/') + 1) && strstr(app->msg, "build/test-app"),
+    CHECK(!app->msg_error && strstr(app->msg, strrchr(path, '/') + 1) && strstr(app->msg, "/test-app"),
           "status line shows the file and the folder: %s", app->msg);
     {
         /* exports never overwrite: a second one gets a new name; their text

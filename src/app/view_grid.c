@@ -209,7 +209,7 @@ void view_grid_frame(ViewCtx *cx, GridView *gv) {
     int l = gv->hover_layer, h = gv->hover_head;
     if (l < 0 || v->n_layer == 0) return;
     const RunOptions *ro = v->ro_next ? v->ro_next : v->ro;
-    char tip[256], kv[200] = "";
+    char tip[512], kv[200] = "";
     if (v->n_kv_head > 0 && v->n_kv_head < v->n_head && h < v->n_head && v->tr) {
         char group[160];
         int g = trace_kv_head(v->tr, h);
