@@ -7,16 +7,14 @@
  * app uses no CPU.
  */
 #include "app/appstate.h"
+#include "app/app_internal.h"
 
-#include <ctype.h>
 #include <errno.h>
-#include <limits.h>
 #include <stdlib.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "app/png.h"
@@ -30,9 +28,7 @@ double app_now_ms(void) {
            (double)SDL_GetPerformanceFrequency();
 }
 
-static void app__say(App *app, bool error, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void app__say(App *app, bool error, const char *fmt, ...) {
+void app__say(App *app, bool error, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(app->msg, sizeof app->msg, fmt, ap);
@@ -41,9 +37,7 @@ static void app__say(App *app, bool error, const char *fmt, ...) {
     app->dirty = true;
 }
 
-static void app__act0(App *app, Act act, int a, int b);
 static void app__act(App *app, const ViewEvent *e);
-static bool app__prompt_key(App *app, const SDL_Keysym *k);
 
 /* ------------------------------------------------------------------ */
 /* state changes                                                        */
@@ -217,12 +211,12 @@ static void app__toggle_rope(App *app) {
              : "after RoPE, as the score uses them");
 }
 
-static void app__set_theme(App *app) {
+void app__set_theme(App *app) {
     app->d.th = app->white ? theme_light() : theme_dark();
     app->dirty = true;
 }
 
-static void app__select(App *app, int layer, int head) {
+void app__select(App *app, int layer, int head) {
     if (!app->model) return;
     const ModelConfig *c = &app->model->config;
     app->layer = layer < 0 ? 0 : layer >= c->n_layer ? c->n_layer - 1 : layer;
@@ -246,86 +240,6 @@ static void app__paste(App *app) {
     if (!s) return;
     if (textedit_insert(&app->edit, s, strlen(s))) app__text_changed(app);
     SDL_free(s);
-}
-
-/* The export folder: set in the app (Ctrl+D) or by --export-dir, else
- * $ATTNSCOPE_EXPORT_DIR, else the current folder. */
-const char *app_export_dir(const App *app) {
-    const char *env = getenv("ATTNSCOPE_EXPORT_DIR");
-    if (app->export_dir[0]) return app->export_dir;
-    return env && *env ? env : ".";
-}
-
-/* "pd-gpt2-L4H3-sqrt-causal-masked2-ablated1-white-magma": model, view and a
- * short settings tag, for file names. */
-static void app__export_stem(const App *app, bool grid, char *buf, size_t cap) {
-    const RunOptions *ro = &app->res->ro;
-    char model[64], scale[24], mask[24];
-    size_t j = 0;
-    for (const char *p = app->model->name; *p && j + 1 < sizeof model; p++)
-        model[j++] = (isalnum((unsigned char)*p) || *p == '-' || *p == '_' || *p == '.') ? *p : '_';
-    model[j] = '\0';
-    if (ro->scale == SCALE_SQRT) snprintf(scale, sizeof scale, "sqrt");
-    else if (ro->scale == SCALE_NONE) snprintf(scale, sizeof scale, "noscale");
-    else snprintf(scale, sizeof scale, "T%.2f", ro->temperature);
-    if (ro->mask == MASK_CAUSAL) snprintf(mask, sizeof mask, "causal");
-    else if (ro->mask == MASK_NONE) snprintf(mask, sizeof mask, "nomask");
-    else snprintf(mask, sizeof mask, "window%d", ro->window);
-    int n_masked = 0, n_abl = 0;
-    for (int i = 0; i < RUN_MAX_KEYS; i++) n_masked += run_options_key_masked(ro, i);
-    for (int l = 0; l < MODEL_MAX_LAYERS; l++) n_abl += __builtin_popcountll(ro->ablated[l]);
-    char view[32], extra[96] = "";
-    if (grid) snprintf(view, sizeof view, "grid");
-    else snprintf(view, sizeof view, "L%dH%d", app->layer, app->head);
-    size_t o = 0;
-    if (n_masked) o += (size_t)snprintf(extra + o, sizeof extra - o, "-masked%d", n_masked);
-    if (n_abl) o += (size_t)snprintf(extra + o, sizeof extra - o, "-ablated%d", n_abl);
-    if (app->white) o += (size_t)snprintf(extra + o, sizeof extra - o, "-white");
-    if (app->cmap != CMAP_VIRIDIS)
-        snprintf(extra + o, sizeof extra - o, "-%s", colormap_name(app->cmap));
-    snprintf(buf, cap, "attnscope-%s-%s-%s-%s%s", model, view, scale, mask, extra);
-}
-
-int app_export(App *app, bool grid, const char *path, char *path_out, size_t cap) {
-    if (path_out && cap) path_out[0] = '\0';
-    if (!app->model || !app->res || !app->res->tr) {
-        app__say(app, true, "export: nothing to export yet; HINT: %s",
-                 app->model ? "type some text" : "open a model first (Ctrl+O)");
-        return -1;
-    }
-    ExportOptions eo = export_options_default();
-    eo.layer = app->layer;
-    eo.head = app->head;
-    eo.grid = grid;
-    eo.white_background = app->white;
-    eo.colormap = colormap_name(app->cmap);
-    EngineError err = {{0}};
-    char written[1400];
-    const char *dir = app_export_dir(app);
-    int rc;
-    if (path) {
-        rc = export_png(app->model, app->res->text, &app->res->tokens, app->res->tr,
-                        &app->res->ro, &eo, path, &err);
-        snprintf(written, sizeof written, "%s", path);
-    } else {
-        char stem[256];
-        app__export_stem(app, grid, stem, sizeof stem);
-        rc = export_png_new(app->model, app->res->text, &app->res->tokens, app->res->tr,
-                            &app->res->ro, &eo, dir, stem, written, sizeof written, &err);
-    }
-    if (rc) {
-        app__say(app, true, "export failed: %s", err.msg);
-        return rc;
-    }
-    snprintf(app->last_export, sizeof app->last_export, "%s", written);
-    if (path_out && cap) snprintf(path_out, cap, "%s", written);
-    const char *base = strrchr(written, '/');
-    char abs[PATH_MAX];
-    if (!path && realpath(dir, abs))
-        app__say(app, false, "saved %s in %s  (Ctrl+D: another folder)", base ? base + 1 : written, abs);
-    else
-        app__say(app, false, "saved %s", written);
-    return 0;
 }
 
 /* A key while the text box has focus that no binding took: editing. */
@@ -374,125 +288,6 @@ static void app__key(App *app, const SDL_Keysym *k) {
         app__key_editing(app, k);
     }
     app->dirty = true;
-}
-
-/* ------------------------------------------------------------------ */
-/* models and prompts                                                   */
-
-int app_open_model(App *app, const char *path) {
-    ModelLoadOptions mo = model_load_options_default();
-    EngineError merr = {{0}};
-    Model *m = NULL;
-    Worker *w = NULL;
-    int max_tokens = 0;
-    if (model_load(&m, path, &mo, &merr) == 0) {
-        int n_ctx = m->config.n_ctx;
-        max_tokens = n_ctx < APP_MAX_TOKENS ? n_ctx : APP_MAX_TOKENS;
-        w = worker_create(m, max_tokens, app->ev_result, &merr);
-        if (!w) {
-            model_free(m);
-            m = NULL;
-        }
-    }
-    if (!m) {
-        /* one line on stderr too (the window may not be seen), and the
-           model in use, if any, stays */
-        fprintf(stderr, "attnscope: %s\n", merr.msg);
-        snprintf(app->load_error, sizeof app->load_error, "%s", merr.msg);
-        if (app->model) app__say(app, true, "%s", merr.msg); /* else the head panel says it */
-        return -1;
-    }
-    bool replacing = app->model != NULL;
-    worker_destroy(app->worker);
-    work_result_free(app->res);
-    model_free(app->model);
-    app->model = m;
-    app->worker = w;
-    app->max_tokens = max_tokens;
-    app->res = NULL;
-    app->posted_gen = app->shown_gen = 0;
-    app->label_px_gen = UINT64_MAX;
-    snprintf(app->model_path, sizeof app->model_path, "%s", path);
-    app->load_error[0] = '\0';
-    /* a new model: its heads and positions are not the old one's */
-    memset(app->ro.masked_keys, 0, sizeof app->ro.masked_keys);
-    memset(app->ro.ablated, 0, sizeof app->ro.ablated);
-    app->layer = m->config.n_layer > 1 ? 1 : 0;
-    app->head = 0;
-    app->pin_q = app->pin_k = app->hover_q = app->hover_k = -1;
-    app->hv.cam = (HeadCam){.zoom = 1.0f};
-    if (app->ro.window > max_tokens) app->ro.window = max_tokens;
-    draw_heat_invalidate(&app->d); /* heatmap keys restart with the generations */
-    if (replacing || app->msg_error) app__say(app, false, "opened %s (%s)", m->name, path);
-    app_rerun(app); /* the typed text is kept */
-    return 0;
-}
-
-static void app__prompt_open(App *app, Act act) {
-    app->prompt = act;
-    textedit_set(&app->prompt_edit, act == ACT_EXPORT_DIR ? app_export_dir(app) : app->model_path);
-    if (app->win) SDL_StartTextInput();
-    app->dirty = true;
-}
-
-static void app__prompt_close(App *app) {
-    app->prompt = ACT_NONE;
-    if (app->win && !app->editing) SDL_StopTextInput();
-    app->dirty = true;
-}
-
-/* Sets the export folder if it is a writable folder. */
-static void app__set_export_dir(App *app, const char *dir) {
-    struct stat st;
-    if (!*dir || stat(dir, &st) != 0 || !S_ISDIR(st.st_mode) || access(dir, W_OK) != 0) {
-        app__say(app, true, "export folder %s: %s; HINT: give a folder that exists and "
-                 "is writable", *dir ? dir : "\"\"", *dir && stat(dir, &st) != 0 ? strerror(errno)
-                 : "not a writable folder");
-        return;
-    }
-    snprintf(app->export_dir, sizeof app->export_dir, "%s", dir);
-    char abs[PATH_MAX];
-    app__say(app, false, "exports go to %s", realpath(dir, abs) ? abs : dir);
-}
-
-static void app__prompt_commit(App *app) {
-    Act act = app->prompt;
-    char *answer = strdup(app->prompt_edit.buf);
-    app__prompt_close(app);
-    if (!answer) return;
-    if (act == ACT_EXPORT_DIR) app__set_export_dir(app, answer);
-    else if (act == ACT_OPEN_MODEL) app_open_model(app, answer);
-    free(answer);
-}
-
-/* Keys while a prompt is open: it edits one line; Enter answers, Esc
- * cancels. Returns false for the keys that still act (Ctrl+Q). */
-static bool app__prompt_key(App *app, const SDL_Keysym *k) {
-    bool shift = (k->mod & KMOD_SHIFT) != 0, ctrl = (k->mod & KMOD_CTRL) != 0;
-    TextEdit *te = &app->prompt_edit;
-    switch (k->sym) {
-    case SDLK_ESCAPE: app__prompt_close(app); break;
-    case SDLK_RETURN:
-    case SDLK_KP_ENTER: app__prompt_commit(app); break;
-    case SDLK_LEFT: textedit_left(te, shift, ctrl); break;
-    case SDLK_RIGHT: textedit_right(te, shift, ctrl); break;
-    case SDLK_HOME: textedit_home(te, shift); break;
-    case SDLK_END: textedit_end(te, shift); break;
-    case SDLK_BACKSPACE: textedit_backspace(te, ctrl); break;
-    case SDLK_DELETE: textedit_delete(te, ctrl); break;
-    case SDLK_a: if (ctrl) textedit_select_all(te); break;
-    case SDLK_v:
-        if (ctrl && SDL_HasClipboardText()) {
-            char *c = SDL_GetClipboardText();
-            if (c) textedit_insert(te, c, strcspn(c, "\n"));
-            SDL_free(c);
-        }
-        break;
-    case SDLK_q: if (ctrl) return false; break;
-    default: break;
-    }
-    app->dirty = true;
-    return true;
 }
 
 /* Whether act needs a model; without one it says how to open one. */
@@ -599,7 +394,7 @@ static void app__act(App *app, const ViewEvent *e) {
     app->dirty = true;
 }
 
-static void app__act0(App *app, Act act, int a, int b) {
+void app__act0(App *app, Act act, int a, int b) {
     ViewEvent e = {act, a, b, 0.0f};
     app__act(app, &e);
 }
@@ -801,111 +596,6 @@ void app_handle_event(App *app, const SDL_Event *e) {
 
 /* ------------------------------------------------------------------ */
 /* create / destroy                                                     */
-
-/* A whole number in [lo, hi] that ends at *s's end or at `stop`; -1
- * otherwise. *next (may be NULL) gets where it ended. */
-static int app__parse_int_in(const char *s, int lo, int hi, char stop, int *out,
-                             const char **next) {
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (end == s || errno || v < lo || v > hi || (*end && *end != stop)) return -1;
-    *out = (int)v;
-    if (next) *next = end;
-    return 0;
-}
-
-static int app__parse_int(const char *s, int *out) {
-    return app__parse_int_in(s, -1000000, 1000000, '\0', out, NULL);
-}
-
-/* "A:B", each in [lo, hi]. */
-static int app__parse_pair(const char *s, int lo, int hi, int *a, int *b) {
-    const char *p;
-    if (app__parse_int_in(s, lo, hi, ':', a, &p) || *p != ':') return -1;
-    return app__parse_int_in(p + 1, lo, hi, '\0', b, NULL);
-}
-
-int app_apply_spec(App *app, const char *spec, EngineError *err) {
-    if (!spec || !*spec) return 0;
-    char *copy = strdup(spec);
-    if (!copy) return engine_fail(err, "state: out of memory");
-    int rc = 0;
-    char *save = NULL;
-    for (char *tok = strtok_r(copy, ";", &save); tok; tok = strtok_r(NULL, ";", &save)) {
-        char *eq = strchr(tok, '=');
-        if (!eq) { rc = engine_fail(err, "state: \"%s\" is not key=value; HINT: e.g. layer=1;head=2", tok); break; }
-        *eq = '\0';
-        const char *k = tok, *val = eq + 1;
-        int n;
-        bool on = strcmp(val, "0") != 0;
-        if (!strcmp(k, "layer") && !app__parse_int(val, &n)) app__select(app, n, app->head);
-        else if (!strcmp(k, "head") && !app__parse_int(val, &n)) app__select(app, app->layer, n);
-        else if (!strcmp(k, "focus") && !strcmp(val, "auto")) app->auto_focus = true;
-        else if (!strcmp(k, "focus")) {
-            if (app__parse_pair(val, 0, APP_MAX_TOKENS - 1, &app->pin_q, &app->pin_k)) {
-                app->pin_q = app->pin_k = -1;
-                rc = engine_fail(err, "state: focus=%s; HINT: focus=QUERY:KEY", val);
-                break;
-            }
-        } else if (!strcmp(k, "help")) app->help = on;
-        else if (!strcmp(k, "white")) { app->white = on; app__set_theme(app); }
-        else if (!strcmp(k, "vec")) app->vec_open = on;
-        else if (!strcmp(k, "edit")) app__act0(app, ACT_EDIT, on, 0);
-        else if (!strcmp(k, "zoom")) {
-            char *end;
-            float z = strtof(val, &end);
-            int oq = 0, ok = 0;
-            if (end == val || !(z >= 1.0f && z <= 1000.0f) ||
-                (*end && (*end != ':' || app__parse_pair(end + 1, 0, APP_MAX_TOKENS, &oq, &ok)))) {
-                rc = engine_fail(err, "state: zoom=%s; HINT: zoom=Z or zoom=Z:ROW:COLUMN, 1 <= Z <= 1000", val);
-                break;
-            }
-            app->hv.cam.zoom = z;
-            app->hv.cam.off_q = oq;
-            app->hv.cam.off_k = ok;
-        } else if (!strcmp(k, "rope")) {
-            if (strcmp(val, "pre") && strcmp(val, "post")) {
-                rc = engine_fail(err, "state: rope=%s; HINT: rope=pre or rope=post", val);
-                break;
-            }
-            app->pre_rope = !strcmp(val, "pre");
-        }
-        else if (!strcmp(k, "cmap")) {
-            int c = colormap_find(val);
-            if (c < 0) { rc = engine_fail(err, "state: cmap=%s unknown; HINT: viridis, magma, inferno, cividis, slides", val); break; }
-            app->cmap = c;
-            draw_set_colormap(&app->d, c);
-        } else if (!strcmp(k, "scale")) {
-            if ((rc = run_options_parse_scale(&app->ro, val, err))) break;
-            if (app->ro.scale == SCALE_TEMP) app->temp_slider = log10f(app->ro.temperature);
-        } else if (!strcmp(k, "mask")) {
-            if ((rc = run_options_parse_mask(&app->ro, val, err))) break;
-        } else if (!strcmp(k, "ablate")) {
-            if ((rc = run_options_parse_ablate(&app->ro, val, err))) break;
-        } else if (!strcmp(k, "mouse")) {
-            int mx, my;
-            if (app__parse_pair(val, 0, 100000, &mx, &my)) {
-                rc = engine_fail(err, "state: mouse=%s; HINT: mouse=X:Y in window points, "
-                                 "each 0 to 100000", val);
-                break;
-            }
-            if (app->win) SDL_WarpMouseInWindow(app->win, mx, my);
-            app->ui.mx = (int)lroundf((float)mx * app->hidpi);
-            app->ui.my = (int)lroundf((float)my * app->hidpi);
-        } else if (!strcmp(k, "text")) {
-            textedit_set(&app->edit, val);
-        } else {
-            rc = engine_fail(err, "state: unknown key \"%s\"; HINT: layer, head, focus, help, "
-                             "white, edit, vec, rope, zoom, cmap, scale, mask, ablate, mouse, text", k);
-            break;
-        }
-    }
-    free(copy);
-    app->dirty = true;
-    app_rerun(app);
-    return rc;
-}
 
 /* Whether r is an OpenGL renderer rasterizing on the CPU. The user's
  * SDL_RENDER_DRIVER choice is kept as it is. */
