@@ -10,13 +10,19 @@
  * A view gets a rect from layout.c, reads ViewData (never App), keeps its own
  * last layout for hit tests in a struct the App owns, and reports input as
  * ViewEvents. It never changes application state: app.c applies the events
- * (app__apply), so the keyboard, the buttons and the views share one list of
- * actions. The shape of a view:
+ * (app__apply), so the keyboard (keymap.c), the buttons and the views share
+ * one list of actions (Act). The shape of a view:
  *
+ *     void view_NAME_input(ViewCtx *cx, SDL_Rect r, NameView *st, ViewOut *out);
+ *         optional: hit tests that must run before anything draws (hover
+ *         and focus, so every view draws this frame's focus)
  *     void view_NAME_frame(ViewCtx *cx, SDL_Rect r, NameView *st, ViewOut *out);
+ *         draws (nothing when cx->d->dry: a pass that only hit-tests, run on
+ *         clicks between frames) and reports clicks
  *
- * with cx->d->dry set when the pass only hit-tests (on clicks, between
- * frames). Views also used by PNG export take a Draw and ViewData only.
+ * Views also used by PNG export take a Draw and ViewData only. A new mode
+ * adds its module, its Acts (at the end of the enum), its keys in keymap.c
+ * and its rect in layout.c; app.c only applies the new Acts.
  */
 #ifndef APP_VIEW_H
 #define APP_VIEW_H
