@@ -406,6 +406,14 @@ int main(void) {
           app->hover_q, app->hover_k);
     ViewData v = app_view_data(app);
     CHECK(v.q == hq && v.k == hk, "the vector view follows the hover");
+    {
+        int cx_ = hl->map.x + (int)((float)hk * hl->cell + hl->cell / 2);
+        int cy_ = hl->map.y + (int)((float)hq * hl->cell + hl->cell / 2);
+        click(cx_, cy_, SDL_BUTTON_LEFT);
+        CHECK(app->pin_q == hq && app->pin_k == hk, "a click pins the cell");
+        click(cx_, cy_, SDL_BUTTON_LEFT);
+        CHECK(app->pin_q == -1 && app->pin_k == -1, "a click on the pinned cell unpins it");
+    }
 
     /* --- click a key label: that key is masked for every query --- */
     int mk = 1;
@@ -723,6 +731,14 @@ int main(void) {
         key(SDLK_d, KMOD_LCTRL);
         key(SDLK_ESCAPE, 0);
         CHECK(!app->prompt, "Esc cancels the prompt");
+        /* the folder and the model prompts have buttons too */
+        for (int i = 0; i < app->cv.n; i++) {
+            Act a = app->cv.c[i].act;
+            if (a != ACT_EXPORT_DIR && a != ACT_OPEN_MODEL) continue;
+            click(app->cv.c[i].r.x + 3, app->cv.c[i].r.y + 3, SDL_BUTTON_LEFT);
+            CHECK(app->prompt == a, "the %s button opens its prompt", app->cv.c[i].label);
+            key(SDLK_ESCAPE, 0);
+        }
         app->export_dir[0] = '\0';
     }
 

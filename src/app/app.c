@@ -348,7 +348,10 @@ static void app__act(App *app, const ViewEvent *e) {
     case ACT_SELECT_STEP: app__select(app, app->layer + e->a, app->head + e->b); break;
     case ACT_HOVER: app->hover_q = e->a; app->hover_k = e->a >= 0 ? e->b : -1; break;
     case ACT_HOVER_HEAD: break; /* the grid keeps its own hover */
-    case ACT_PIN: app->pin_q = e->a; app->pin_k = e->b; break;
+    case ACT_PIN: /* a click on the pinned cell unpins it */
+        if (app->pin_q == e->a && app->pin_k == e->b) app->pin_q = app->pin_k = -1;
+        else app->pin_q = e->a, app->pin_k = e->b;
+        break;
     case ACT_UNPIN: app->pin_q = app->pin_k = -1; break;
     case ACT_ZOOM_RESET:
         app->hv.cam.zoom = 1.0f;
