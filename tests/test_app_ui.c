@@ -731,14 +731,16 @@ int main(void) {
         key(SDLK_d, KMOD_LCTRL);
         key(SDLK_ESCAPE, 0);
         CHECK(!app->prompt, "Esc cancels the prompt");
-        /* the folder and the model prompts have buttons too */
-        for (int i = 0; i < app->cv.n; i++) {
-            Act a = app->cv.c[i].act;
-            if (a != ACT_EXPORT_DIR && a != ACT_OPEN_MODEL) continue;
-            click(app->cv.c[i].r.x + 3, app->cv.c[i].r.y + 3, SDL_BUTTON_LEFT);
-            CHECK(app->prompt == a, "the %s button opens its prompt", app->cv.c[i].label);
-            key(SDLK_ESCAPE, 0);
-        }
+        /* the folder and the model prompts have buttons too, at the right
+           end of the status line (export folder..., then model... left of it) */
+        int sy = app->out_h - font_height(app->d.font, FONT_SMALL) / 2 - draw_px(&app->d, 5);
+        click(app->out_w - draw_px(&app->d, 8) - 4, sy, SDL_BUTTON_LEFT);
+        CHECK(app->prompt == ACT_EXPORT_DIR, "the export folder button opens its prompt");
+        key(SDLK_ESCAPE, 0);
+        int fw = font_width(app->d.font, FONT_SMALL, "export folder\xE2\x80\xA6") + 2 * draw_px(&app->d, 6);
+        click(app->out_w - draw_px(&app->d, 8) - fw - draw_px(&app->d, 4) - 6, sy, SDL_BUTTON_LEFT);
+        CHECK(app->prompt == ACT_OPEN_MODEL, "the model button opens its prompt");
+        key(SDLK_ESCAPE, 0);
         app->export_dir[0] = '\0';
     }
 

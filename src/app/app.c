@@ -513,7 +513,8 @@ static void app__pass(App *app, bool dry) {
         .computing = app->posted_gen != app->shown_gen,
         .msg = app->model ? app->msg : "", .msg_error = app->msg_error,
     };
-    view_status_frame(&cx, lo.status, &si);
+    view_status_frame(&cx, lo.status, &si, &out);
+    app__apply(app, &out);
     if (app->help) view_help_frame(&cx, W, H);
     if (app->prompt == ACT_EXPORT_DIR)
         view_prompt_frame(&cx, W, H, "Export folder (new PNGs go here):",

@@ -37,10 +37,6 @@ static int view__controls(const ViewData *v, ViewControl *c) {
     CTL(ACT_WHITE, v->white, "White background, for slides.\nKeys: F12 (any time) or W", "white");
     CTL(ACT_EXPORT, false, "Save the head view as a PNG (2x).\nKeys: Ctrl+E (any time) or P", "export PNG");
     CTL(ACT_EXPORT_GRID, false, "Save the whole grid as a PNG (2x).\nKeys: Ctrl+Shift+E (any time) or Shift+P", "grid PNG");
-    CTL(ACT_EXPORT_DIR, false, "The folder exports go to.\nKey: Ctrl+D", "folder\xE2\x80\xA6");
-    c[n - 1].group_end = true;
-    CTL(ACT_OPEN_MODEL, false, "Open another model (or drop a folder or\nfile on the window). Key: Ctrl+O",
-        "model\xE2\x80\xA6");
     CTL(ACT_HELP, v->help, "Every key. Keys: F1 (any time) or ?", "? help");
 #undef CTL
     return n;

@@ -6,7 +6,7 @@
 
 #include "app/keymap.h"
 
-void view_status_frame(ViewCtx *cx, SDL_Rect r, const StatusInfo *si) {
+void view_status_frame(ViewCtx *cx, SDL_Rect r, const StatusInfo *si, ViewOut *out) {
     Draw *d = cx->d;
     const Theme *th = &d->th;
     const ViewData *v = cx->v;
@@ -27,10 +27,27 @@ void view_status_frame(ViewCtx *cx, SDL_Rect r, const StatusInfo *si) {
     else
         snprintf(s, sizeof s, "no model loaded  \xC2\xB7  Ctrl+O opens one");
     int w = draw_text(d, FONT_SMALL, r.x + pad, y, th->text_dim, s);
+    /* at the right end: the export folder and another model, by mouse */
+    static const struct { Act act; const char *label, *tip; } b[2] = { /* right to left */
+        {ACT_EXPORT_DIR, "export folder\xE2\x80\xA6", "The folder exports go to. Key: Ctrl+D"},
+        {ACT_OPEN_MODEL, "model\xE2\x80\xA6", "Open another model (or drop a folder or\n"
+                                           "file on the window). Key: Ctrl+O"},
+    };
+    int bx = r.x + r.w - pad;
+    for (int i = 0; i < 2; i++) {
+        int bw = font_width(d->font, FONT_SMALL, b[i].label) + 2 * draw_px(d, 6);
+        SDL_Rect br = {bx - bw, r.y + draw_px(d, 2), bw, r.h - draw_px(d, 4)};
+        bool hot = cx->input && ui_inside(cx->ui, br);
+        draw_fill(d, br, hot ? th->control_hi : th->control);
+        draw_text_center(d, FONT_SMALL, br, th->text, b[i].label);
+        if (hot) ui_tooltip(cx->ui, br, b[i].tip);
+        if (cx->input && ui_clicked(cx->ui, br, 0)) view_emit(out, b[i].act, 0, 0, 0);
+        bx = br.x - draw_px(d, 4);
+    }
     if (si->msg && si->msg[0])
         draw_text_fit(d, FONT_SMALL, r.x + pad + w + draw_px(d, 24), y,
-                      r.w - w - draw_px(d, 32) - pad, si->msg_error ? th->error : th->text,
-                      si->msg);
+                      bx - (r.x + pad + w + draw_px(d, 24)) - draw_px(d, 8),
+                      si->msg_error ? th->error : th->text, si->msg);
 }
 
 void view_help_frame(ViewCtx *cx, int W, int H) {

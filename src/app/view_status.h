@@ -17,7 +17,9 @@ typedef struct {
     bool msg_error;           /* msg is an error (red) */
 } StatusInfo;
 
-void view_status_frame(ViewCtx *cx, SDL_Rect r, const StatusInfo *si);
+/* The status line in r, with "model…" and "export folder…" buttons at its
+ * right end (emit ACT_OPEN_MODEL, ACT_EXPORT_DIR). */
+void view_status_frame(ViewCtx *cx, SDL_Rect r, const StatusInfo *si, ViewOut *out);
 /* The help overlay, centered on a w x h output. */
 void view_help_frame(ViewCtx *cx, int w, int h);
 
