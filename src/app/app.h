@@ -23,6 +23,8 @@ typedef struct {
                                  help=1;white=1;cmap=magma;edit=1" */
     const char *screenshot;   /* save the first settled frame here and exit */
     int after_ms;             /* screenshot: wait at least this long */
+    const char *export_dir;   /* folder for exports (else
+                                 $ATTNSCOPE_EXPORT_DIR, else ".") */
     bool bench;               /* print keystroke_ms=, grid_frame_ms=,
                                  idle_cpu_pct= and exit */
 } AppArgs;
@@ -45,11 +47,21 @@ typedef struct {
 ExportOptions export_options_default(void);
 
 /* Writes a PNG of one head's attention (or the grid) from a finished trace,
- * with token labels, a title (model, layer, head, settings), a color bar, and
- * the text, model and settings in PNG text chunks. Renders without a window.
+ * with token labels, a title (model, layer, head, settings) and the masked
+ * keys (by token) and ablated heads (L.H), wrapped, never cut; a color bar;
+ * the quoted text of exactly the tokens shown; and the text, model and
+ * settings in PNG text chunks. Renders without a window. Writes a temp file
+ * in path's folder, checks fclose, then renames it to path (replacing it).
  * Returns 0, or -1 with a one-line error (e.g. an unwritable folder). */
 int export_png(const Model *m, const char *text, const TokenList *tokens,
                const Trace *tr, const RunOptions *ro, const ExportOptions *eo,
                const char *path, EngineError *err);
+/* The same into folder dir as a new file: dir/stem.png, or dir/stem-2.png,
+ * -3, ... when that exists. Never replaces a file (link(2) of a finished
+ * temp file). path_out gets the path written. */
+int export_png_new(const Model *m, const char *text, const TokenList *tokens,
+                   const Trace *tr, const RunOptions *ro, const ExportOptions *eo,
+                   const char *dir, const char *stem, char *path_out, size_t cap,
+                   EngineError *err);
 
 #endif

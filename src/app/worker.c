@@ -50,6 +50,10 @@ int worker_run(const Model *m, int max_tokens, const char *text,
                const RunOptions *ro, WorkResult *r) {
     double t0 = worker__now_ms();
     EngineError err = {{0}};
+    /* the previous trace is only a buffer to reuse: r->tr is set again only
+       when this run produces one (an empty text must not show an old trace) */
+    Trace *keep = r->tr;
+    r->tr = NULL;
     r->status = 0;
     r->err[0] = '\0';
     r->n_dropped = 0;
@@ -67,6 +71,7 @@ int worker_run(const Model *m, int max_tokens, const char *text,
         r->status = -1;
         snprintf(r->err, sizeof r->err, "%s", err.msg);
         r->tokens.n = 0;
+        trace_free(keep);
         return -1;
     }
     r->n_dropped = token_list_keep_last(&r->tokens, (size_t)max_tokens, bos);
@@ -80,13 +85,16 @@ int worker_run(const Model *m, int max_tokens, const char *text,
         worker__visible_spaces(lab, WORKER_LABEL_CAP);
     }
     if (n == 0) {
+        trace_free(keep);
         r->run_ms = worker__now_ms() - t0;
-        return 0; /* nothing to run: the views show a hint */
+        return 0; /* nothing to run: tr stays NULL, the views show a hint */
     }
-    if (r->tr && r->tr->capacity < (int)n) {
-        trace_free(r->tr);
-        r->tr = NULL;
+    if (keep && keep->capacity < (int)n) {
+        trace_free(keep);
+        keep = NULL;
     }
+    r->tr = keep;
+    keep = NULL;
     if (!r->tr) {
         int cap = ((int)n + 31) / 32 * 32 + 32; /* room to type on */
         if (cap > max_tokens) cap = max_tokens;
@@ -108,6 +116,7 @@ int worker_run(const Model *m, int max_tokens, const char *text,
     }
     return 0;
 oom:
+    trace_free(keep);
     r->status = -1;
     snprintf(r->err, sizeof r->err,
              "out of memory for %zu tokens; HINT: use a shorter text",

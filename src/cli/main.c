@@ -26,6 +26,7 @@
 #include <cjson/cJSON.h>
 
 #include "app/app.h"
+#include "app/keymap.h"
 #include "engine/forward.h"
 #include "engine/model.h"
 #include "engine/tokenizer.h"
@@ -40,6 +41,7 @@ typedef struct {
     int n_generate, bench_tokens, layer, head;
     const char *colormap;
     const char *mask_spec;  /* --mask as given; re-read once the model is known */
+    const char *export_dir; /* app: where exports go */
     RunOptions run;
 } CliArgs;
 
@@ -61,7 +63,8 @@ static int cli_error(const EngineError *err) {
 
 static void cli_usage(void) {
     printf("attnscope — see what every attention head does\n\n"
-           "  attnscope [app] [--model DIR] [--text TEXT]   open the window\n"
+           "  attnscope [app] [--model DIR] [--text TEXT] [--export-dir DIR]\n"
+           "                                               open the window\n"
            "  attnscope info     --model DIR\n"
            "  attnscope tokenize --model DIR --text TEXT [--bos]\n"
            "  attnscope dump     --model DIR --text TEXT [--scale sqrt|none|temp:T]\n"
@@ -76,7 +79,13 @@ static void cli_usage(void) {
            "--model accepts a Hugging Face GPT-2, Llama or BERT folder, or a llama2.c .bin\n"
            "(its tokenizer beside it, or --tokenizer FILE). Default: the shipped model.\n"
            "--text - reads standard input. BERT: \"A ||| B\" is a sentence pair; the mask\n"
-           "defaults to none and keys:a,b hides keys on top of it.\n");
+           "defaults to none and keys:a,b hides keys on top of it.\n"
+           "The app saves PNG exports (Ctrl+E, Ctrl+Shift+E) as new files named by model,\n"
+           "view and settings (attnscope-pd-gpt2-L4H3-sqrt-causal.png, then -2, -3 ...;\n"
+           "never overwritten) in --export-dir DIR, else $ATTNSCOPE_EXPORT_DIR, else the\n"
+           "current folder; Ctrl+D changes the folder in the window, and the status line\n"
+           "names the folder after each export.\n\n");
+    keymap_print(stdout);
 }
 
 static int cli_parse_int(const char *flag, const char *s, int lo, int hi) {
@@ -114,6 +123,7 @@ static CliArgs cli_parse(int argc, char **argv) {
         else if (!strcmp(f, "--grid")) a.grid = true;
         else if (!strcmp(f, "--white")) a.white = true;
         else if (!strcmp(f, "--colormap")) { NEEDV(); a.colormap = v; }
+        else if (!strcmp(f, "--export-dir")) { NEEDV(); a.export_dir = v; }
         else if (!strcmp(f, "-n")) { NEEDV(); a.n_generate = cli_parse_int(f, v, 0, 100000); }
         else if (!strcmp(f, "--tokens")) { NEEDV(); a.bench_tokens = cli_parse_int(f, v, 1, RUN_MAX_KEYS); }
         else if (!strcmp(f, "--layer")) { NEEDV(); a.layer = cli_parse_int(f, v, 0, MODEL_MAX_LAYERS - 1); }
@@ -606,6 +616,7 @@ static int cmd_app(const CliArgs *a) {
     args.model_path = a->model ? a->model : model_default_path(def, sizeof def);
     args.text = a->text;
     args.run = a->run;
+    args.export_dir = a->export_dir;
     return app_main(&args);
 }
 
