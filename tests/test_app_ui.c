@@ -519,7 +519,10 @@ int main(void) {
         Draw *d = &app->d;
         int fn = font_height(d->font, FONT_NORMAL), inner = app->tv.box.w - 2 * draw_px(d, 8);
         size_t st[32];
-        int n = view_text_wrap(d, &app->edit, inner, st, 32);
+        TextLines *tl = &app->tv.lines;
+        textlines_update(tl, d->font, FONT_NORMAL, app->edit.buf, app->edit.len, inner);
+        int n = tl->n < 32 ? tl->n : 32;
+        memcpy(st, tl->starts, (size_t)n * sizeof *st);
         CHECK(n >= 2 && app->tv.box.h >= 2 * fn, "320 characters wrap: %d lines, box %d px", n,
               app->tv.box.h);
         int ok = 1;

@@ -396,9 +396,10 @@ static int font__add_w(FontCache *fc, FontSize size, int face, const char *run, 
     return 0;
 }
 
-/* Width of s without the cache. */
-static int font__measure(FontCache *fc, FontSize size, const char *s) {
+/* Width of s measured now, without the width cache. */
+int font_measure(FontCache *fc, FontSize size, const char *s) {
     int face, w = 0, h = 0;
+    if (!s || !*s || !fc->faces[0].f[size]) return 0;
     if (font__run(fc, s, &face) == strlen(s) && !fc->faces[face].color) {
         TTF_Font *f = font__face(fc, face, size);
         return f && TTF_SizeUTF8(f, s, &w, &h) == 0 ? w : 0; /* one run: no copy */
@@ -417,7 +418,7 @@ int font_width(FontCache *fc, FontSize size, const char *s) {
         if (e->hash == hs && e->size == (int)size && strcmp(e->s, s) == 0) return e->w;
         i = (i + 1) % FONT_CACHE_CAP;
     }
-    int w = font__measure(fc, size, s);
+    int w = font_measure(fc, size, s);
     if (fc->n_widths >= FONT_CACHE_CAP * 3 / 4) { /* start over: cheap to refill */
         font__clear_widths(fc);
         i = (unsigned)(hs % FONT_CACHE_CAP);
@@ -499,7 +500,7 @@ static void font__render(FontCache *fc, FontSize size, const char *s, FontCanvas
         }
         return;
     }
-    cv->w = font__measure(fc, size, s);
+    cv->w = font_measure(fc, size, s);
     cv->h = font_height(fc, size);
     cv->ascent = TTF_FontAscent(fc->faces[0].f[size]);
     if (cv->w <= 0 || cv->h <= 0 || font__each_run(fc, size, s, font__put_run, cv) || cv->failed) {
@@ -571,7 +572,7 @@ static FontEntry *font__get(FontCache *fc, FontSize size, const char *s, bool tu
     if (e && (!e->drawable || (turned ? e->up || e->up_col : e->tex || e->tex_col)))
         return e->drawable ? e : NULL;
     /* a miss: never let the pixel bytes pass the budget */
-    size_t need = 2 * (size_t)(font__measure(fc, size, s) + 1) * (size_t)(font_height(fc, size) + 1) * 4;
+    size_t need = 2 * (size_t)(font_measure(fc, size, s) + 1) * (size_t)(font_height(fc, size) + 1) * 4;
     if (need > FONT_CACHE_MAX_BYTES / 8) {
         memset(tmp, 0, sizeof *tmp);
         font__fill(fc, tmp, size, s, turned);

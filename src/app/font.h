@@ -66,6 +66,10 @@ int font_height(FontCache *fc, FontSize size);
 /* Width in pixels of s (UTF-8). */
 int font_width(FontCache *fc, FontSize size, const char *s);
 
+/* The same measured now, bypassing the width cache: for strings measured
+ * once (wrapped lines), which would only crowd the cache. */
+int font_measure(FontCache *fc, FontSize size, const char *s);
+
 /* Draws s with its top-left at (x, y). Returns the width drawn. */
 int font_draw(FontCache *fc, FontSize size, int x, int y, SDL_Color c,
               const char *s);
