@@ -19,6 +19,7 @@
 
 #include "app/appstate.h"
 #include "app/textlines.h"
+#include "app/worker.h"
 #include "check.h"
 
 static App *app;
@@ -197,6 +198,60 @@ int main(void) {
     app_wait_result(app, 10000);
     app_frame(app, true);
     CHECK(app->editing, "the text box has focus at start");
+
+    /* --- chips: a newline is U+21B5; a token cutting a character says which --- */
+    {
+        const char *txt = "one\ntwo caf\xC3\xA9 \xF0\x9F\xA6\x80\xE4\xB8\xAD";
+        key(SDLK_a, KMOD_LCTRL);
+        type(txt);
+        CHECK(app_wait_result(app, 10000) && app->res && app->res->tr, "the model runs on \"%s\"", txt);
+        app_frame(app, true);
+        const WorkResult *r = app->res;
+        int T = r && r->tr ? r->tr->n_tokens : 0, nl = -1, cut = -1, escaped = 0;
+        for (int i = 0; i < T; i++) {
+            const char *lab = r->labels + (size_t)i * WORKER_LABEL_CAP;
+            const Token *t = &r->tokens.tokens[i];
+            if (memchr(r->text + t->start, '\n', t->end - t->start)) nl = i;
+            if (strstr(lab, "\\n")) escaped++;
+            bool cuts = (((unsigned char)r->text[t->start] & 0xC0) == 0x80) ||
+                        (((unsigned char)r->text[t->end] & 0xC0) == 0x80);
+            if (cuts && cut < 0) cut = i;
+        }
+        CHECK(nl >= 0 && strstr(r->labels + (size_t)nl * WORKER_LABEL_CAP, "\xE2\x86\xB5") && !escaped,
+              "the newline token's label shows \xE2\x86\xB5 (%s)", nl >= 0 ? r->labels + (size_t)nl * WORKER_LABEL_CAP : "none");
+        CHECK(cut >= 0, "the byte-level tokenizer cuts a character of \"%s\" into tokens", txt);
+        /* hover along the chip row until the tooltip names that token */
+        Draw *d = &app->d;
+        int fs = font_height(d->font, FONT_SMALL);
+        int cy = app->tv.box.y + app->tv.box.h + draw_px(d, 6) + (fs + draw_px(d, 6)) / 2;
+        char want[32], tip[512] = "";
+        snprintf(want, sizeof want, "token %d:", cut);
+        for (int x = app->tv.box.x + 2; cut >= 0 && x < app->tv.box.x + app->tv.box.w; x += 3) {
+            SDL_Event e;
+            memset(&e, 0, sizeof e);
+            e.type = SDL_MOUSEMOTION;
+            e.motion.x = x;
+            e.motion.y = cy;
+            app_handle_event(app, &e);
+            app_frame(app, true);
+            if (strncmp(app->ui.tip, want, strlen(want)) == 0) {
+                snprintf(tip, sizeof tip, "%s", app->ui.tip);
+                break;
+            }
+        }
+        const Token *t = cut >= 0 ? &r->tokens.tokens[cut] : NULL;
+        char part[64] = "";
+        if (t) { /* the character the token's first cut byte belongs to */
+            size_t p = ((unsigned char)r->text[t->start] & 0xC0) == 0x80 ? t->start : t->end - 1;
+            size_t cs = p;
+            while (((unsigned char)r->text[cs] & 0xC0) == 0x80) cs--;
+            size_t n = (unsigned char)r->text[cs] >= 0xF0 ? 4 : (unsigned char)r->text[cs] >= 0xE0 ? 3 : 2;
+            snprintf(part, sizeof part, "part of \"%.*s\" (byte", (int)n, r->text + cs);
+        }
+        CHECK(tip[0] && strstr(tip, part) && strstr(tip, " of "), "hovering token %d's chip names its character "
+              "(want '%s'): %s", cut, part, tip[0] ? tip : "(no tooltip found)");
+        printf("tooltip: %s\n", tip);
+    }
 
     /* --- a 1 MB paste: words and lines --- */
     char *mb = malloc(1000001);

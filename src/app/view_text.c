@@ -8,6 +8,56 @@
 /* ------------------------------------------------------------------ */
 /* token chips                                                          */
 
+static bool view__cont(char c) { return ((unsigned char)c & 0xC0) == 0x80; }
+
+/* True when token i ends inside a character that token i + 1 goes on with:
+ * their chips are drawn joined. */
+static bool view__joins_next(const ViewData *v, int i) {
+    if (!v->tokens || !v->text || i + 1 >= v->tr->n_tokens) return false;
+    const Token *t = &v->tokens[i];
+    return t->end > t->start && t->end == v->tokens[i + 1].start && view__cont(v->text[t->end]);
+}
+
+/* Appends to out "part of "c" (byte 1 of 2)" for the character of text that
+ * holds byte p, when [s, e) holds only part of it. */
+static size_t view__char_start(const char *text, size_t p) {
+    size_t cs = p;
+    while (cs > 0 && p - cs < 3 && view__cont(text[cs])) cs--;
+    return cs;
+}
+
+static void view__part_of(const char *text, size_t s, size_t e, size_t p, char *out, size_t cap) {
+    size_t cs = view__char_start(text, p);
+    unsigned char lead = (unsigned char)text[cs];
+    size_t n = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+    if (n == 1 || view__cont((char)lead)) return; /* not a character cut in parts */
+    for (size_t i = 1; i < n; i++)
+        if (!view__cont(text[cs + i])) return;
+    size_t a = s > cs ? s : cs, b = e < cs + n ? e : cs + n;
+    if (a == cs && b == cs + n) return; /* the token holds it whole */
+    size_t o = strlen(out);
+    if (b - a == 1)
+        snprintf(out + o, cap - o, "%spart of \"%.*s\" (byte %zu of %zu)", o ? "; " : "",
+                 (int)n, text + cs, a - cs + 1, n);
+    else
+        snprintf(out + o, cap - o, "%spart of \"%.*s\" (bytes %zu\xE2\x80\x93%zu of %zu)",
+                 o ? "; " : "", (int)n, text + cs, a - cs + 1, b - cs, n);
+}
+
+/* What the tooltip says about a token that cuts a character: the character
+ * it belongs to, at either end. "" when it cuts none. */
+static void view__split_note(const ViewData *v, int i, char *out, size_t cap) {
+    out[0] = '\0';
+    if (!v->tokens || !v->text) return;
+    const Token *t = &v->tokens[i];
+    if (t->end <= t->start) return;
+    view__part_of(v->text, t->start, t->end, t->start, out, cap);
+    size_t last = t->end - 1;
+    if (view__cont(v->text[t->end]) &&
+        view__char_start(v->text, last) != view__char_start(v->text, t->start))
+        view__part_of(v->text, t->start, t->end, last, out, cap);
+}
+
 /* Chips from token `first` on (after a "N before" label when first > 0),
  * row by row, until r is full. *end gets the index after the last chip shown,
  * *row2 the first chip of the second row (-1: one row). Returns the height
@@ -72,9 +122,13 @@ static int view__chips_run(Draw *d, Ui *ui, SDL_Rect r, const ViewData *v, int f
             draw_outline(d, c, masked ? th->warn : th->border, 1);
         }
         draw_text(d, FONT_SMALL, x + padx, y + (ch - fh) / 2, masked ? th->warn : fg, buf);
+        /* the chips of one character cut in parts touch and share a bar */
+        bool join = view__joins_next(v, i), joined = i > 0 && view__joins_next(v, i - 1);
+        if (join || joined)
+            draw_fill(d, (SDL_Rect){x, y + ch - draw_px(d, 3), w, draw_px(d, 3)}, th->accent);
         if (masked)
             draw_line(d, x + 2, y + ch / 2, x + w - 3, y + ch / 2, th->warn);
-        x += w + gap;
+        x += w + (join ? 0 : gap);
     }
     return y + ch - r.y;
 }
@@ -321,9 +375,11 @@ void view_text_frame(ViewCtx *cx, SDL_Rect box, SDL_Rect chips, TextView *tv,
         hex[0] = '\0';
         for (size_t b = t->start; b < t->end && o + 4 < sizeof hex; b++)
             o += (size_t)snprintf(hex + o, sizeof hex - o, "%02x ", (unsigned char)v->text[b]);
-        snprintf(tip, sizeof tip, "token %d: \"%s\"\nid %d \xC2\xB7 bytes %zu..%zu: %s\nclick to %s this key",
+        char part[160];
+        view__split_note(v, hover, part, sizeof part);
+        snprintf(tip, sizeof tip, "token %d: \"%s\"\nid %d \xC2\xB7 bytes %zu..%zu: %s\n%s%sclick to %s this key",
                  hover, view_label(v, hover), t->id, t->start, t->end,
-                 hex[0] ? hex : "(none)",
+                 hex[0] ? hex : "(none)", part, part[0] ? "\n" : "",
                  run_options_key_masked(v->ro, hover) ? "unmask" : "mask");
         ui_tooltip(ui, chips, tip);
     }
