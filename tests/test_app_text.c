@@ -20,6 +20,7 @@
 #include "app/appstate.h"
 #include "app/textlines.h"
 #include "app/worker.h"
+#include "app/png.h"
 #include "check.h"
 
 static App *app;
@@ -251,6 +252,23 @@ int main(void) {
         CHECK(tip[0] && strstr(tip, part) && strstr(tip, " of "), "hovering token %d's chip names its character "
               "(want '%s'): %s", cut, part, tip[0] ? tip : "(no tooltip found)");
         printf("tooltip: %s\n", tip);
+
+        /* an export's caption breaks the quoted text at its newlines */
+        ExportOptions eo = export_options_default();
+        eo.scale = 1;
+        char p1[512], p2[512];
+        snprintf(p1, sizeof p1, "%s/test-text-caption1.png", build);
+        snprintf(p2, sizeof p2, "%s/test-text-caption3.png", build);
+        int h1 = 0, h3 = 0, w;
+        uint32_t *px = NULL;
+        char geom[128];
+        if (r && r->tr && export_png(app->model, "one two three", &r->tokens, r->tr, &r->ro, &eo, p1, &err) == 0 &&
+            png_read_argb(p1, &px, &w, &h1, "Heatmap", geom, sizeof geom, &err) == 0) free(px);
+        px = NULL;
+        if (r && r->tr && export_png(app->model, "one\ntwo\nthree", &r->tokens, r->tr, &r->ro, &eo, p2, &err) == 0 &&
+            png_read_argb(p2, &px, &w, &h3, "Heatmap", geom, sizeof geom, &err) == 0) free(px);
+        CHECK(h1 > 0 && h3 == h1 + 2 * font_height(app->d.font, FONT_SMALL) / (int)(app->d.s + 0.5f),
+              "a caption of 3 lines is 2 rows taller (%d vs %d px)", h3, h1);
     }
 
     /* --- a 1 MB paste: words and lines --- */

@@ -437,7 +437,7 @@ int main(void) {
         EngineError pe;
         if (png_read_argb(path2, &px, &pw, &ph, "Settings", settings, sizeof settings, &pe) == 0) {
             char want[128], lab[64];
-            tokenizer_token_label(app->model->tokenizer, app->res->tokens.tokens[mk].id, lab, sizeof lab);
+            worker_token_label(app->model->tokenizer, app->res->tokens.tokens[mk].id, lab, sizeof lab);
             snprintf(want, sizeof want, "masked keys: %d \"%s\"", mk, lab);
             CHECK(strstr(settings, "scale=sqrt") && strstr(settings, want),
                   "Settings names the scaling and the masked key by its token: %s", settings);

@@ -64,6 +64,12 @@ static void worker__newlines(const Tokenizer *tok, int id, char *lab, size_t cap
     memcpy(lab, out, o + 1);
 }
 
+void worker_token_label(const Tokenizer *tok, int id, char *lab, size_t cap) {
+    tokenizer_token_label(tok, id, lab, cap);
+    worker__visible_spaces(lab, cap);
+    worker__newlines(tok, id, lab, cap);
+}
+
 static double worker__now_ms(void) {
     return (double)SDL_GetPerformanceCounter() * 1000.0 /
            (double)SDL_GetPerformanceFrequency();
@@ -104,9 +110,7 @@ int worker_run(const Model *m, int max_tokens, const char *text,
     r->labels = labels;
     for (size_t i = 0; i < n; i++) {
         char *lab = r->labels + i * WORKER_LABEL_CAP;
-        tokenizer_token_label(m->tokenizer, r->tokens.tokens[i].id, lab, WORKER_LABEL_CAP);
-        worker__visible_spaces(lab, WORKER_LABEL_CAP);
-        worker__newlines(m->tokenizer, r->tokens.tokens[i].id, lab, WORKER_LABEL_CAP);
+        worker_token_label(m->tokenizer, r->tokens.tokens[i].id, lab, WORKER_LABEL_CAP);
     }
     if (n == 0) {
         trace_free(keep);
