@@ -16,6 +16,11 @@
 
 static const float font_points[FONT_COUNT] = {11.0f, 13.0f, 15.0f};
 
+/* Font caches that initialized fontconfig: the last one to go calls FcFini,
+ * which frees what fontconfig keeps for the process (LeakSanitizer counts it
+ * otherwise). Caches live on the UI thread only. */
+static int font_fc_users;
+
 /* One font file. Face 0 is the primary (DejaVu); the others come from
  * fontconfig, one per script the primary lacks. */
 typedef struct {
@@ -185,6 +190,7 @@ void font_free(FontCache *fc) {
     free(fc->entries);
     free(fc->widths);
     font__close_faces(fc);
+    if (fc->fc_ready && --font_fc_users == 0) FcFini();
     free(fc);
     TTF_Quit();
 }
@@ -253,6 +259,7 @@ static int font__find(FontCache *fc, uint32_t cp, bool color_only) {
     if (!fc->fc_ready) {
         if (!FcInit()) return -1;
         fc->fc_ready = true;
+        font_fc_users++;
     }
     int found = -1;
     for (int want_color = font__emoji(cp); want_color >= color_only && found < 0; want_color--) {
