@@ -21,26 +21,13 @@
 #include "app/textlines.h"
 #include "app/worker.h"
 #include "app/png.h"
+#include "app_drive.h"
 #include "check.h"
 
 static App *app;
 
-static void key(SDL_Keycode sym, Uint16 mod) {
-    SDL_Event e;
-    memset(&e, 0, sizeof e);
-    e.type = SDL_KEYDOWN;
-    e.key.keysym.sym = sym;
-    e.key.keysym.mod = mod;
-    app_handle_event(app, &e);
-}
-
-static void type(const char *s) {
-    SDL_Event e;
-    memset(&e, 0, sizeof e);
-    e.type = SDL_TEXTINPUT;
-    snprintf(e.text.text, sizeof e.text.text, "%s", s);
-    app_handle_event(app, &e);
-}
+static void key(SDL_Keycode sym, Uint16 mod) { drive_key(app, sym, mod); }
+static void type(const char *s) { drive_type(app, s); }
 
 static int cmp_double(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;

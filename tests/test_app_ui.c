@@ -9,26 +9,13 @@
 
 #include "app/appstate.h"
 #include "app/png.h"
+#include "app_drive.h"
 #include "check.h"
 
 static App *app;
 
-static void key(SDL_Keycode sym, Uint16 mod) {
-    SDL_Event e;
-    memset(&e, 0, sizeof e);
-    e.type = SDL_KEYDOWN;
-    e.key.keysym.sym = sym;
-    e.key.keysym.mod = mod;
-    app_handle_event(app, &e);
-}
-
-static void type(const char *s) {
-    SDL_Event e;
-    memset(&e, 0, sizeof e);
-    e.type = SDL_TEXTINPUT;
-    snprintf(e.text.text, sizeof e.text.text, "%s", s);
-    app_handle_event(app, &e);
-}
+static void key(SDL_Keycode sym, Uint16 mod) { drive_key(app, sym, mod); }
+static void type(const char *s) { drive_type(app, s); }
 
 /* A key as X11 delivers it: SDL_KEYDOWN, then SDL_TEXTINPUT only while text
  * input is on (the text box has focus). */
