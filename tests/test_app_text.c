@@ -271,8 +271,11 @@ int main(void) {
     CHECK(app_wait_result(app, 60000) && app->res && app->res->tr, "the model runs on the 1 MB text");
     if (app->res) /* the worker tokenizes the whole text, then keeps the last n_ctx tokens */
         printf("worker_run_ms_1mb=%.1f (tokenize + forward, worker thread)\n", app->res->run_ms);
-    CHECK(med < 250.0, "a keystroke after a 1 MB paste takes %.1f ms (target 33; the whole-text "
-          "layout took seconds)", med);
+    /* generous bounds (the target is 33 ms; a loaded 2-core machine measured
+       2-24 ms, worst 134), which the whole-text layout broke: its first
+       keystroke took 1.6 s after 1 MB, 2.6 s after 100 KB without spaces */
+    CHECK(med < 100.0 && worst < 1000.0, "a keystroke after a 1 MB paste takes %.1f ms "
+          "(worst %.1f)", med, worst);
 
     /* --- 100 KB without a space --- */
     char *ns = malloc(100001);
@@ -280,7 +283,8 @@ int main(void) {
     ns[100000] = '\0';
     med = paste_and_time(ns, 30, &worst);
     printf("keystroke_ms_100kb_nospace=%.2f worst=%.2f\n", med, worst);
-    CHECK(med < 250.0, "a keystroke after 100 KB without spaces takes %.1f ms", med);
+    CHECK(med < 100.0 && worst < 1000.0, "a keystroke after 100 KB without spaces takes "
+          "%.1f ms (worst %.1f)", med, worst);
 
     /* --- the cap --- */
     char *huge = malloc(TEXTEDIT_MAX_BYTES + 5001);
