@@ -9,26 +9,13 @@
 
 #include "app/appstate.h"
 #include "app/png.h"
+#include "app_drive.h"
 #include "check.h"
 
 static App *app;
 
-static void key(SDL_Keycode sym, Uint16 mod) {
-    SDL_Event e;
-    memset(&e, 0, sizeof e);
-    e.type = SDL_KEYDOWN;
-    e.key.keysym.sym = sym;
-    e.key.keysym.mod = mod;
-    app_handle_event(app, &e);
-}
-
-static void type(const char *s) {
-    SDL_Event e;
-    memset(&e, 0, sizeof e);
-    e.type = SDL_TEXTINPUT;
-    snprintf(e.text.text, sizeof e.text.text, "%s", s);
-    app_handle_event(app, &e);
-}
+static void key(SDL_Keycode sym, Uint16 mod) { drive_key(app, sym, mod); }
+static void type(const char *s) { drive_type(app, s); }
 
 /* A key as X11 delivers it: SDL_KEYDOWN, then SDL_TEXTINPUT only while text
  * input is on (the text box has focus). */
@@ -445,7 +432,7 @@ int main(void) {
         EngineError pe;
         if (png_read_argb(path2, &px, &pw, &ph, "Settings", settings, sizeof settings, &pe) == 0) {
             char want[128], lab[64];
-            tokenizer_token_label(app->model->tokenizer, app->res->tokens.tokens[mk].id, lab, sizeof lab);
+            worker_token_label(app->model->tokenizer, app->res->tokens.tokens[mk].id, lab, sizeof lab);
             snprintf(want, sizeof want, "masked keys: %d \"%s\"", mk, lab);
             CHECK(strstr(settings, "scale=sqrt") && strstr(settings, want),
                   "Settings names the scaling and the masked key by its token: %s", settings);
@@ -527,7 +514,10 @@ int main(void) {
         Draw *d = &app->d;
         int fn = font_height(d->font, FONT_NORMAL), inner = app->tv.box.w - 2 * draw_px(d, 8);
         size_t st[32];
-        int n = view_text_wrap(d, &app->edit, inner, st, 32);
+        TextLines *tl = &app->tv.lines;
+        textlines_update(tl, d->font, FONT_NORMAL, app->edit.buf, app->edit.len, inner);
+        int n = tl->n < 32 ? tl->n : 32;
+        memcpy(st, tl->starts, (size_t)n * sizeof *st);
         CHECK(n >= 2 && app->tv.box.h >= 2 * fn, "320 characters wrap: %d lines, box %d px", n,
               app->tv.box.h);
         int ok = 1;

@@ -37,6 +37,12 @@ shot edit-1280x800 1280x800 "edit=1;text=The cat sat on the mat. The cat sat on 
 shot nomodel-1024x768 1024x768 "" /nonexistent/model
 LONG="It is a truth universally acknowledged, that a single man in possession of a good fortune, must be in want of a wife. However little known the feelings or views of such a man may be on his first entering a neighbourhood, this truth is so well fixed in the minds of the surrounding families, that he is considered as the rightful property of some one or other of their daughters."
 shot long-zoom-1920x1080 1920x1080 "text=$LONG;layer=4;head=3;zoom=2.5;focus=auto"
+# CJK, colour emoji and a newline in the box and the chips; the mouse on the
+# first byte chip of "é" shows which character it belongs to
+SCRIPTS="$(printf 'Mr. Darcy said: \344\275\240\345\245\275, caf\303\251 \360\237\246\200\360\237\216\211\nElizabeth smiled \342\235\244\357\270\217 and wrote \346\227\245\346\234\254\350\252\236.')"
+ATTNSCOPE_SIZE=1280x800 ATTNSCOPE_STATE="layer=4;head=3;focus=auto;mouse=482:103" \
+ATTNSCOPE_SCREENSHOT="$OUT/text-scripts-1280x800.png" ATTNSCOPE_AFTER_MS=300 \
+    xvfb-run -a -s "-screen 0 1920x1080x24" "$BIN" app --model "$MODEL" --text "$SCRIPTS"
 
 # a real pretrained model too (Llama architecture), when ../shared is present
 STORIES=${ATTNSCOPE_SHARED:-../shared}/models/stories260K/stories260K.bin

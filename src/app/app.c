@@ -234,11 +234,22 @@ static void app__copy(App *app, bool cut) {
         app__text_changed(app);
 }
 
+/* Typed or pasted text into the box; says so when the text cap cut it. */
+static void app__insert(App *app, const char *s) {
+    if (textedit_insert(&app->edit, s, strlen(s))) app__text_changed(app);
+    if (app->edit.clipped) {
+        app->edit.clipped = false;
+        app__say(app, true, "the text is capped at %zu KiB: the rest was not inserted; "
+                 "HINT: the model sees only its last tokens, paste less",
+                 TEXTEDIT_MAX_BYTES >> 10);
+    }
+}
+
 static void app__paste(App *app) {
     if (!SDL_HasClipboardText()) return;
     char *s = SDL_GetClipboardText();
     if (!s) return;
-    if (textedit_insert(&app->edit, s, strlen(s))) app__text_changed(app);
+    app__insert(app, s);
     SDL_free(s);
 }
 
@@ -252,7 +263,7 @@ static void app__key_editing(App *app, const SDL_Keysym *k) {
     case SDLK_RIGHT: textedit_right(te, shift, ctrl); break;
     case SDLK_UP:
     case SDLK_DOWN:
-        textedit_set_cursor(te, view_textbox_vertical(&app->d, te, app->tv.box.w,
+        textedit_set_cursor(te, view_textbox_vertical(&app->d, te, &app->tv.lines, app->tv.box.w,
                                                       k->sym == SDLK_UP ? -1 : 1), shift);
         break;
     case SDLK_HOME: textedit_home(te, shift); break;
@@ -422,6 +433,8 @@ ViewData app_view_data(const App *app) {
     v.label_cap = WORKER_LABEL_CAP;
     v.has_text = app->edit.len > 0;
     v.edit = &app->edit;
+    v.lines = (TextLines *)&app->tv.lines; /* a cache of the text's layout:
+                                               updating it changes no state */
     v.editing = app->editing;
     v.cmap = app->cmap;
     v.white = app->white;
@@ -584,7 +597,7 @@ void app_handle_event(App *app, const SDL_Event *e) {
             textedit_insert(&app->prompt_edit, e->text.text, strlen(e->text.text));
             app->dirty = true;
         } else if (app->editing && !app->swallow_text && strcmp(e->text.text, "\t")) {
-            if (textedit_insert(&app->edit, e->text.text, strlen(e->text.text))) app__text_changed(app);
+            app__insert(app, e->text.text);
             app->dirty = true;
         }
         app->swallow_text = false;
@@ -689,6 +702,7 @@ void app_destroy(App *app) {
     textedit_free(&app->edit);
     textedit_free(&app->prompt_edit);
     free(app->posted_text);
+    textlines_free(&app->tv.lines);
     draw_free(&app->d);
     SDL_DestroyRenderer(app->ren);
     if (app->surface) SDL_FreeSurface(app->surface);

@@ -14,6 +14,7 @@
 #include "app/view.h"
 #include "app/view_grid.h"
 #include "app/view_head.h"
+#include "app/worker.h"
 
 #define EXPORT_LABEL_CAP 64
 
@@ -121,8 +122,8 @@ static int export__write(const Model *m, const char *text, const TokenList *toke
     char *labels = malloc((size_t)T * EXPORT_LABEL_CAP);
     if (!labels) return engine_fail(err, "%s: out of memory; HINT: shorter text", path);
     for (int i = 0; i < T; i++)
-        tokenizer_token_label(m->tokenizer, tokens->tokens[i].id,
-                              labels + (size_t)i * EXPORT_LABEL_CAP, EXPORT_LABEL_CAP);
+        worker_token_label(m->tokenizer, tokens->tokens[i].id,
+                           labels + (size_t)i * EXPORT_LABEL_CAP, EXPORT_LABEL_CAP);
 
     /* measure with a throwaway 1x1 target, then render at the right size */
     int rc = -1;

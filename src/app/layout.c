@@ -15,7 +15,7 @@ void layout_panels(ViewCtx *cx, int W, int H, ControlsView *cv, GridView *gv,
     /* the keyboard-state badge sits right of the text box */
     lo->text = (SDL_Rect){pad, lo->bar.y + bar_h + pad,
                           W - 2 * pad - view_text_badge_w(d) - draw_px(d, 6), 0};
-    lo->text.h = view_textbox_height(d, v->edit, lo->text.w, max_lines);
+    lo->text.h = view_textbox_height(d, v->edit, v->lines, lo->text.w, max_lines);
     int chip_h = fs + draw_px(d, 6);
     lo->chips = (SDL_Rect){pad, lo->text.y + lo->text.h + draw_px(d, 6), W - 2 * pad,
                            3 * chip_h + 2 * draw_px(d, 4)};

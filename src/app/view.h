@@ -33,6 +33,7 @@
 
 #include "app/draw.h"
 #include "app/textedit.h"
+#include "app/textlines.h"
 #include "app/ui.h"
 #include "engine/forward.h"
 #include "engine/tokenizer.h"
@@ -53,6 +54,8 @@ typedef struct {
     bool has_rope;            /* the model rotates q, k (Llama) */
     bool has_text;            /* the text box is not empty */
     const TextEdit *edit;     /* the text being typed (window only) */
+    TextLines *lines;         /* its wrapped lines, a cache the text view
+                                 keeps up to date (window only) */
     bool editing;             /* the text box has keyboard focus */
     /* display settings the controls show */
     int cmap;                 /* CmapId */

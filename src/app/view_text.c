@@ -8,6 +8,56 @@
 /* ------------------------------------------------------------------ */
 /* token chips                                                          */
 
+static bool view__cont(char c) { return ((unsigned char)c & 0xC0) == 0x80; }
+
+/* True when token i ends inside a character that token i + 1 goes on with:
+ * their chips are drawn joined. */
+static bool view__joins_next(const ViewData *v, int i) {
+    if (!v->tokens || !v->text || i + 1 >= v->tr->n_tokens) return false;
+    const Token *t = &v->tokens[i];
+    return t->end > t->start && t->end == v->tokens[i + 1].start && view__cont(v->text[t->end]);
+}
+
+/* Appends to out "part of "c" (byte 1 of 2)" for the character of text that
+ * holds byte p, when [s, e) holds only part of it. */
+static size_t view__char_start(const char *text, size_t p) {
+    size_t cs = p;
+    while (cs > 0 && p - cs < 3 && view__cont(text[cs])) cs--;
+    return cs;
+}
+
+static void view__part_of(const char *text, size_t s, size_t e, size_t p, char *out, size_t cap) {
+    size_t cs = view__char_start(text, p);
+    unsigned char lead = (unsigned char)text[cs];
+    size_t n = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+    if (n == 1 || view__cont((char)lead)) return; /* not a character cut in parts */
+    for (size_t i = 1; i < n; i++)
+        if (!view__cont(text[cs + i])) return;
+    size_t a = s > cs ? s : cs, b = e < cs + n ? e : cs + n;
+    if (a == cs && b == cs + n) return; /* the token holds it whole */
+    size_t o = strlen(out);
+    if (b - a == 1)
+        snprintf(out + o, cap - o, "%spart of \"%.*s\" (byte %zu of %zu)", o ? "; " : "",
+                 (int)n, text + cs, a - cs + 1, n);
+    else
+        snprintf(out + o, cap - o, "%spart of \"%.*s\" (bytes %zu\xE2\x80\x93%zu of %zu)",
+                 o ? "; " : "", (int)n, text + cs, a - cs + 1, b - cs, n);
+}
+
+/* What the tooltip says about a token that cuts a character: the character
+ * it belongs to, at either end. "" when it cuts none. */
+static void view__split_note(const ViewData *v, int i, char *out, size_t cap) {
+    out[0] = '\0';
+    if (!v->tokens || !v->text) return;
+    const Token *t = &v->tokens[i];
+    if (t->end <= t->start) return;
+    view__part_of(v->text, t->start, t->end, t->start, out, cap);
+    size_t last = t->end - 1;
+    if (view__cont(v->text[t->end]) &&
+        view__char_start(v->text, last) != view__char_start(v->text, t->start))
+        view__part_of(v->text, t->start, t->end, last, out, cap);
+}
+
 /* Chips from token `first` on (after a "N before" label when first > 0),
  * row by row, until r is full. *end gets the index after the last chip shown,
  * *row2 the first chip of the second row (-1: one row). Returns the height
@@ -72,9 +122,13 @@ static int view__chips_run(Draw *d, Ui *ui, SDL_Rect r, const ViewData *v, int f
             draw_outline(d, c, masked ? th->warn : th->border, 1);
         }
         draw_text(d, FONT_SMALL, x + padx, y + (ch - fh) / 2, masked ? th->warn : fg, buf);
+        /* the chips of one character cut in parts touch and share a bar */
+        bool join = view__joins_next(v, i), joined = i > 0 && view__joins_next(v, i - 1);
+        if (join || joined)
+            draw_fill(d, (SDL_Rect){x, y + ch - draw_px(d, 3), w, draw_px(d, 3)}, th->accent);
         if (masked)
             draw_line(d, x + 2, y + ch / 2, x + w - 3, y + ch / 2, th->warn);
-        x += w + gap;
+        x += w + (join ? 0 : gap);
     }
     return y + ch - r.y;
 }
@@ -109,7 +163,8 @@ int view_chips(Draw *d, Ui *ui, SDL_Rect r, const ViewData *v, int *hover,
 /* Pixel width of te->buf[a..b) as displayed (control characters as spaces). */
 static int view__span_w(Draw *d, const TextEdit *te, size_t a, size_t b) {
     if (b <= a) return 0;
-    char *s = malloc(b - a + 1);
+    char small[512];
+    char *s = b - a < sizeof small ? small : malloc(b - a + 1);
     if (!s) return 0;
     for (size_t i = a; i < b; i++) {
         char c = te->buf[i];
@@ -117,7 +172,7 @@ static int view__span_w(Draw *d, const TextEdit *te, size_t a, size_t b) {
     }
     s[b - a] = '\0';
     int w = font_width(d->font, FONT_NORMAL, s);
-    free(s);
+    if (s != small) free(s);
     return w;
 }
 
@@ -128,140 +183,65 @@ static size_t view__next_char(const TextEdit *te, size_t p) {
     return p;
 }
 
-static bool view__is_space(char c) { return c == ' ' || c == '\t' || c == '\r'; }
-
-/* The byte where a line that starts at a and may be w pixels wide should
- * end: after the last whole word that fits (its trailing spaces hang past
- * the edge), or mid-word when one word is wider than the line, or after a
- * newline. Words are measured one by one (kerning across a word boundary is
- * ignored: a pixel or two, inside the box's padding). */
-static size_t view__line_end(Draw *d, const TextEdit *te, size_t a, int w) {
-    /* candidate ends after each word, while the per-word estimate stays
-       under w + 1/8 (rounding drifts a few pixels per word); then a binary
-       search with exact widths of the whole line */
-    size_t cand[256];
-    int n = 0, x = 0;
-    size_t p = a;
-    bool newline = false;
-    while (n < 256 && p < te->len) {
-        if (te->buf[p] == '\n') { newline = true; break; }
-        size_t q = p;
-        while (q < te->len && view__is_space(te->buf[q])) q++;
-        while (q < te->len && !view__is_space(te->buf[q]) && te->buf[q] != '\n') q++;
-        x += view__span_w(d, te, p, q);
-        if (x > w + w / 8) break;
-        cand[n++] = p = q;
-    }
-    int lo = 0, hi = n - 1, best = -1;
-    while (lo <= hi) {
-        int mid = (lo + hi) / 2;
-        if (view__span_w(d, te, a, cand[mid]) <= w) { best = mid; lo = mid + 1; }
-        else hi = mid - 1;
-    }
-    if (best >= 0) {
-        size_t e = cand[best];
-        if (best == n - 1 && (e >= te->len || newline)) /* everything up to the end fits */
-            return e < te->len ? e + 1 : e;
-        while (e < te->len && view__is_space(te->buf[e])) e++; /* spaces hang */
-        if (e < te->len && te->buf[e] == '\n') e++;
-        return e;
-    }
-    if (a < te->len && te->buf[a] == '\n') return a + 1;
-    /* one word wider than the line: as many characters as fit (at least one) */
-    size_t e = view__next_char(te, a);
-    while (e < te->len && te->buf[e] != '\n') {
-        size_t nx = view__next_char(te, e);
-        if (view__span_w(d, te, a, nx) > w) break;
-        e = nx;
-    }
-    return e;
-}
-
-int view_text_wrap(Draw *d, const TextEdit *te, int w, size_t *starts, int cap) {
-    int n = 0;
-    size_t a = 0;
-    starts[n++] = 0;
-    while (n < cap) {
-        size_t e = view__line_end(d, te, a, w);
-        if (e >= te->len) {
-            /* a caret after a final newline sits on a line of its own */
-            if (te->len > 0 && te->buf[te->len - 1] == '\n' && e > a) starts[n++] = te->len;
-            break;
-        }
-        starts[n++] = a = e;
-    }
-    return n;
-}
-
-/* The line of `lines` (n of them) that holds byte pos. */
-static int view__line_of(const size_t *starts, int n, size_t pos) {
-    int i = 0;
-    while (i + 1 < n && starts[i + 1] <= pos) i++;
-    return i;
-}
-
-/* End of line i without its newline. */
-static size_t view__line_stop(const TextEdit *te, const size_t *starts, int n, int i) {
-    size_t e = i + 1 < n ? starts[i + 1] : te->len;
-    if (e > starts[i] && te->buf[e - 1] == '\n') e--;
-    return e;
+/* te's lines in a box w pixels wide (its padding taken off). */
+static const TextLines *view__lines(Draw *d, const TextEdit *te, TextLines *tl, int w) {
+    textlines_update(tl, d->font, FONT_NORMAL, te->buf, te->len, w - 2 * draw_px(d, 8));
+    return tl;
 }
 
 /* The character boundary on line i nearest to x pixels from its start. */
-static size_t view__pos_at_x(Draw *d, const TextEdit *te, const size_t *starts, int n,
-                             int i, int x) {
-    size_t a = starts[i], stop = view__line_stop(te, starts, n, i);
+static size_t view__pos_at_x(Draw *d, const TextEdit *te, const TextLines *tl, int i, int x) {
+    size_t a = tl->starts[i], stop = textlines_stop(tl, i);
     /* a wrapped (not hard-broken) line ends where the next begins: keep the
        caret before the break so it stays on this line */
-    if (i + 1 < n && stop == starts[i + 1] && stop > a) {
+    if (i + 1 < tl->n && stop == tl->starts[i + 1] && stop > a) {
         size_t p = a, last = a;
         while (p < stop) { last = p; p = view__next_char(te, p); }
         stop = last;
     }
     size_t best = a;
+    int wp = 0;
     for (size_t p = a; p < stop;) {
         size_t q = view__next_char(te, p);
-        int mid = (view__span_w(d, te, a, p) + view__span_w(d, te, a, q)) / 2;
-        if (mid > x) break;
+        int wq = view__span_w(d, te, a, q);
+        if ((wp + wq) / 2 > x) break;
         best = q;
         p = q;
+        wp = wq;
     }
     return best;
 }
 
-int view_textbox_height(Draw *d, const TextEdit *te, int w, int max_lines) {
-    size_t starts[VIEW_TEXT_MAX_LINES];
-    int inner = w - 2 * draw_px(d, 8);
-    int n = view_text_wrap(d, te, inner, starts, VIEW_TEXT_MAX_LINES);
+int view_textbox_height(Draw *d, const TextEdit *te, TextLines *tl, int w, int max_lines) {
+    int n = view__lines(d, te, tl, w)->n;
     if (n > max_lines) n = max_lines;
     return n * font_height(d->font, FONT_NORMAL) + draw_px(d, 14);
 }
 
-size_t view_textbox_vertical(Draw *d, const TextEdit *te, int w, int dir) {
-    size_t starts[VIEW_TEXT_MAX_LINES];
-    int inner = w - 2 * draw_px(d, 8);
-    int n = view_text_wrap(d, te, inner, starts, VIEW_TEXT_MAX_LINES);
-    int i = view__line_of(starts, n, te->cursor), j = i + dir;
+size_t view_textbox_vertical(Draw *d, const TextEdit *te, TextLines *tl, int w, int dir) {
+    view__lines(d, te, tl, w);
+    int i = textlines_line_of(tl, te->cursor), j = i + dir;
     if (j < 0) return 0;
-    if (j >= n) return te->len;
-    int x = view__span_w(d, te, starts[i], te->cursor);
-    return view__pos_at_x(d, te, starts, n, j, x);
+    if (j >= tl->n) return te->len;
+    int x = view__span_w(d, te, tl->starts[i], te->cursor);
+    return view__pos_at_x(d, te, tl, j, x);
 }
 
-bool view_textbox(Draw *d, Ui *ui, SDL_Rect r, const TextEdit *te, bool focused,
-                  size_t *first, size_t *caret) {
+bool view_textbox(Draw *d, Ui *ui, SDL_Rect r, const TextEdit *te, TextLines *tl,
+                  bool focused, size_t *first, size_t *caret) {
     const Theme *th = &d->th;
     int pad = draw_px(d, 8), fn = font_height(d->font, FONT_NORMAL);
     int inner = r.w - 2 * pad;
     draw_fill(d, r, focused ? th->bg : th->panel);
     draw_outline(d, r, focused ? th->accent : th->border, focused ? 2 : 1);
-    size_t starts[VIEW_TEXT_MAX_LINES];
-    int n = view_text_wrap(d, te, inner, starts, VIEW_TEXT_MAX_LINES);
+    view__lines(d, te, tl, r.w);
+    const size_t *starts = tl->starts;
+    int n = tl->n;
     int vis = (r.h - draw_px(d, 14)) / fn;
     if (vis < 1) vis = 1;
     /* scroll whole lines so the caret's line is visible */
-    int top = view__line_of(starts, n, *first > te->len ? 0 : *first);
-    int cl = view__line_of(starts, n, te->cursor);
+    int top = textlines_line_of(tl, *first > te->len ? 0 : *first);
+    int cl = textlines_line_of(tl, te->cursor);
     if (cl < top) top = cl;
     if (cl >= top + vis) top = cl - vis + 1;
     if (top > n - vis) top = n - vis > 0 ? n - vis : 0;
@@ -275,8 +255,8 @@ bool view_textbox(Draw *d, Ui *ui, SDL_Rect r, const TextEdit *te, bool focused,
         if (ui->my < y0) li = top;
         if (li >= n) li = n - 1;
         if (li >= top + vis) li = top + vis - 1;
-        cur = *caret = view__pos_at_x(d, te, starts, n, li, ui->mx - (r.x + pad));
-        cl = view__line_of(starts, n, cur);
+        cur = *caret = view__pos_at_x(d, te, tl, li, ui->mx - (r.x + pad));
+        cl = textlines_line_of(tl, cur);
     }
     if (te->len == 0 && !focused) {
         draw_text(d, FONT_NORMAL, r.x + pad, y0, th->text_dim, "Click here and type some text\xE2\x80\xA6");
@@ -285,7 +265,7 @@ bool view_textbox(Draw *d, Ui *ui, SDL_Rect r, const TextEdit *te, bool focused,
     size_t sa = 0, sb = 0;
     if (focused && textedit_has_selection(te)) textedit_selection(te, &sa, &sb);
     for (int i = top; i < n && i < top + vis; i++) {
-        size_t a = starts[i], e = view__line_stop(te, starts, n, i);
+        size_t a = starts[i], e = textlines_stop(tl, i);
         int y = y0 + (i - top) * fn;
         if (sb > sa && sb > a && sa < (i + 1 < n ? starts[i + 1] : te->len + 1)) {
             size_t s0 = sa > a ? sa : a, s1 = sb < e ? sb : e;
@@ -296,7 +276,8 @@ bool view_textbox(Draw *d, Ui *ui, SDL_Rect r, const TextEdit *te, bool focused,
                 draw_fill(d, (SDL_Rect){r.x + pad + x0, y, x1 - x0, fn}, draw_alpha(th->accent, 90));
         }
         if (e > a) {
-            char *line = malloc(e - a + 1);
+            char small[512];
+            char *line = e - a < sizeof small ? small : malloc(e - a + 1);
             if (line) {
                 for (size_t b = a; b < e; b++) {
                     char c = te->buf[b];
@@ -304,7 +285,7 @@ bool view_textbox(Draw *d, Ui *ui, SDL_Rect r, const TextEdit *te, bool focused,
                 }
                 line[e - a] = '\0';
                 draw_text(d, FONT_NORMAL, r.x + pad, y, th->text, line);
-                free(line);
+                if (line != small) free(line);
             }
         }
     }
@@ -377,7 +358,7 @@ void view_text_frame(ViewCtx *cx, SDL_Rect box, SDL_Rect chips, TextView *tv,
     if (ui_clicked(ui, tv->badge, 0))
         view_emit(out, ACT_EDIT, !v->editing, 0, 0);
     size_t caret = 0;
-    if (view_textbox(d, ui, box, v->edit, v->editing, &tv->first, &caret)) {
+    if (view_textbox(d, ui, box, v->edit, &tv->lines, v->editing, &tv->first, &caret)) {
         view_emit(out, ACT_CARET, (int)caret, ui->shift, 0);
         if (!v->editing) view_emit(out, ACT_EDIT, 1, 0, 0);
     } else if (ui->pressed[0] && v->editing && !ui_inside(ui, box) &&
@@ -394,9 +375,11 @@ void view_text_frame(ViewCtx *cx, SDL_Rect box, SDL_Rect chips, TextView *tv,
         hex[0] = '\0';
         for (size_t b = t->start; b < t->end && o + 4 < sizeof hex; b++)
             o += (size_t)snprintf(hex + o, sizeof hex - o, "%02x ", (unsigned char)v->text[b]);
-        snprintf(tip, sizeof tip, "token %d: \"%s\"\nid %d \xC2\xB7 bytes %zu..%zu: %s\nclick to %s this key",
+        char part[160];
+        view__split_note(v, hover, part, sizeof part);
+        snprintf(tip, sizeof tip, "token %d: \"%s\"\nid %d \xC2\xB7 bytes %zu..%zu: %s\n%s%sclick to %s this key",
                  hover, view_label(v, hover), t->id, t->start, t->end,
-                 hex[0] ? hex : "(none)",
+                 hex[0] ? hex : "(none)", part, part[0] ? "\n" : "",
                  run_options_key_masked(v->ro, hover) ? "unmask" : "mask");
         ui_tooltip(ui, chips, tip);
     }

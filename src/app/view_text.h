@@ -4,6 +4,7 @@
 #ifndef APP_VIEW_TEXT_H
 #define APP_VIEW_TEXT_H
 
+#include "app/textlines.h"
 #include "app/view.h"
 
 /* The text view's state in the window, owned by the App. */
@@ -11,6 +12,7 @@ typedef struct {
     SDL_Rect box;             /* the text box of the last frame */
     size_t first;             /* first byte shown in the text box */
     SDL_Rect badge;           /* the keyboard-state badge right of the box */
+    TextLines lines;          /* the box's wrapped lines (a cache) */
 } TextView;
 
 /* ---- token chips ----
@@ -22,19 +24,16 @@ int view_chips(Draw *d, Ui *ui, SDL_Rect r, const ViewData *v, int *hover,
 /* ---- text box, wrapped onto lines at word boundaries ----
  * Draws te with caret and selection when focused, as many lines as fit in r;
  * *first (the byte offset where the first shown line starts) scrolls to keep
- * the caret's line visible. Returns true when the box was clicked, with
- * *caret the byte under the click. */
-#define VIEW_TEXT_MAX_LINES 256 /* lines past this one are not wrapped */
-bool view_textbox(Draw *d, Ui *ui, SDL_Rect r, const TextEdit *te, bool focused,
-                  size_t *first, size_t *caret);
+ * the caret's line visible. tl caches te's lines (textlines.h): only the
+ * lines shown are drawn and measured. Returns true when the box was clicked,
+ * with *caret the byte under the click. */
+bool view_textbox(Draw *d, Ui *ui, SDL_Rect r, const TextEdit *te, TextLines *tl,
+                  bool focused, size_t *first, size_t *caret);
 /* Height of a text box w pixels wide showing te's lines, at most max_lines. */
-int view_textbox_height(Draw *d, const TextEdit *te, int w, int max_lines);
+int view_textbox_height(Draw *d, const TextEdit *te, TextLines *tl, int w, int max_lines);
 /* The caret position one line up (dir -1) or down (+1) in a box w wide,
  * keeping its x; 0 / te->len past the first / last line. */
-size_t view_textbox_vertical(Draw *d, const TextEdit *te, int w, int dir);
-/* Start offsets of te's wrapped lines at w pixels into starts (cap >= 1);
- * returns how many. */
-int view_text_wrap(Draw *d, const TextEdit *te, int w, size_t *starts, int cap);
+size_t view_textbox_vertical(Draw *d, const TextEdit *te, TextLines *tl, int w, int dir);
 
 /* Width of the keyboard-state badge drawn right of the text box ("TYPING"
  * or "COMMAND KEYS"; clicking it switches). */
