@@ -37,6 +37,10 @@ void app__say(App *app, bool error, const char *fmt, ...) {
     app->dirty = true;
 }
 
+void app_say(App *app, bool error, const char *msg) {
+    app__say(app, error, "%s", msg);
+}
+
 static void app__act(App *app, const ViewEvent *e);
 
 /* ------------------------------------------------------------------ */
@@ -308,6 +312,7 @@ static bool app__needs_model(App *app, Act act) {
     case ACT_HELP: case ACT_HELP_CLOSE: case ACT_ESCAPE: case ACT_EDIT: case ACT_EDIT_TOGGLE:
     case ACT_CARET: case ACT_CMAP: case ACT_WHITE: case ACT_QUIT: case ACT_EXPORT_DIR:
     case ACT_OPEN_MODEL: case ACT_HOVER: case ACT_HOVER_HEAD: case ACT_VEC_TAB: case ACT_NONE:
+    case ACT_SAVE_SESSION:
         return false;
     default:
         app__say(app, true, "no model loaded; HINT: Ctrl+O opens a model folder or .bin "
@@ -401,7 +406,8 @@ static void app__act(App *app, const ViewEvent *e) {
         break;
     }
     case ACT_EXPORT_DIR:
-    case ACT_OPEN_MODEL: app__prompt_open(app, e->act); break;
+    case ACT_OPEN_MODEL:
+    case ACT_SAVE_SESSION: app__prompt_open(app, e->act); break;
     case ACT_NONE:
     case ACT_COUNT: break;
     }
@@ -536,6 +542,10 @@ static void app__pass(App *app, bool dry) {
         view_prompt_frame(&cx, W, H, "Open a model: a Hugging Face folder or a llama2.c .bin",
                           "Enter: open (the text is kept) \xC2\xB7 Esc: cancel \xC2\xB7 "
                           "or drop a folder or file on the window", &app->prompt_edit);
+    else if (app->prompt == ACT_SAVE_SESSION)
+        view_prompt_frame(&cx, W, H, "Save the session (text, settings, view) as:",
+                          "Enter: save \xC2\xB7 Esc: cancel \xC2\xB7 open it again with "
+                          "attnscope app --session FILE", &app->prompt_edit);
     ui_end(ui, d);
     d->dry = false;
 }
@@ -751,6 +761,12 @@ static void app__env_args(AppArgs *a) {
 int app_main(const AppArgs *args_in) {
     AppArgs args = *args_in;
     app__env_args(&args);
+    EngineError serr = {{0}};
+    AppSessionStart st; /* the session to restore, before any window */
+    if (appsession_begin(&args, &st, &serr)) {
+        fprintf(stderr, "attnscope: %s\n", serr.msg);
+        return 1;
+    }
     /* One BLAS thread: the worker runs the forward pass on one core and the
        UI draws on the other. OpenBLAS helpers spin after every call and took
        the UI's core: 20-26 vs 12-14 CPU-ms per keystroke on 2 cores
@@ -761,6 +777,7 @@ int app_main(const AppArgs *args_in) {
     if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_EVENTS) != 0) {
         fprintf(stderr, "attnscope: cannot open a window: %s; HINT: run it in a desktop "
                 "session, or use `attnscope export` without a window\n", SDL_GetError());
+        session_free(&st.s);
         return 1;
     }
     SDL_Window *win = SDL_CreateWindow("attnscope", SDL_WINDOWPOS_CENTERED,
@@ -769,6 +786,7 @@ int app_main(const AppArgs *args_in) {
     if (!win) {
         fprintf(stderr, "attnscope: cannot open a window: %s; HINT: check $DISPLAY\n",
                 SDL_GetError());
+        session_free(&st.s);
         SDL_Quit();
         return 1;
     }
@@ -777,6 +795,8 @@ int app_main(const AppArgs *args_in) {
         SDL_WarpMouseInWindow(win, w - 1, h - 1);
     EngineError err = {{0}};
     App *app = app_create(&args, win, w, h, &err);
+    if (app) appsession_finish_start(app, &st);
+    session_free(&st.s);
     if (!app) {
         fprintf(stderr, "attnscope: %s\n", err.msg);
         SDL_DestroyWindow(win);
@@ -794,7 +814,8 @@ int app_main(const AppArgs *args_in) {
         return rc;
     }
     Uint32 start = SDL_GetTicks();
-    while (!app->quit) {
+    appsession_signals_install();
+    while (!app->quit && !appsession_signalled()) {
         SDL_Event e;
         int got, hold = app__hold_ms(app);
         if (args.screenshot) got = SDL_WaitEventTimeout(&e, 50);
@@ -821,6 +842,8 @@ int app_main(const AppArgs *args_in) {
             break;
         }
     }
+    if (!args.screenshot && appsession_autosave(app)) rc = rc ? rc : 1;
+    appsession_signals_restore();
     app_destroy(app);
     SDL_DestroyWindow(win);
     SDL_Quit();

@@ -27,10 +27,17 @@ typedef struct {
                                  $ATTNSCOPE_EXPORT_DIR, else ".") */
     bool bench;               /* print keystroke_ms=, grid_frame_ms=,
                                  idle_cpu_pct= and exit */
+    /* sessions (appsession.h): the last one is restored unless fresh */
+    const char *session;      /* open this session file */
+    bool fresh;               /* start without the autosaved session */
+    bool model_given;         /* model_path came from --model: it wins */
+    bool run_given;           /* run came from --scale/--mask/--ablate: it wins */
 } AppArgs;
 
 /* Opens the window and runs until the user quits. Returns the exit code.
- * Errors loading the model are shown in the window, not fatal.
+ * Errors loading the model are shown in the window, not fatal. Restores
+ * the autosaved session (or args->session) and autosaves on every quit:
+ * window closed, Ctrl+Q, SIGTERM or SIGINT.
  * Unset optional fields are read from the environment: ATTNSCOPE_SIZE=WxH,
  * ATTNSCOPE_STATE=spec, ATTNSCOPE_SCREENSHOT=FILE, ATTNSCOPE_AFTER_MS=N,
  * ATTNSCOPE_APP_BENCH=1. */

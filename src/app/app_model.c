@@ -34,7 +34,7 @@ int app_open_model(App *app, const char *path) {
         if (app->model) app__say(app, true, "%s", merr.msg); /* else the head panel says it */
         return -1;
     }
-    bool replacing = app->model != NULL;
+    bool replacing = app->model != NULL; /* else the first: keep --mask keys:, --ablate */
     worker_destroy(app->worker);
     work_result_free(app->res);
     model_free(app->model);
@@ -44,11 +44,14 @@ int app_open_model(App *app, const char *path) {
     app->res = NULL;
     app->posted_gen = app->shown_gen = 0;
     app->label_px_gen = UINT64_MAX;
-    snprintf(app->model_path, sizeof app->model_path, "%s", path);
+    if (path != app->model_path) /* app_create passes app->model_path itself */
+        snprintf(app->model_path, sizeof app->model_path, "%s", path);
     app->load_error[0] = '\0';
     /* a new model: its heads and positions are not the old one's */
-    memset(app->ro.masked_keys, 0, sizeof app->ro.masked_keys);
-    memset(app->ro.ablated, 0, sizeof app->ro.ablated);
+    if (replacing) {
+        memset(app->ro.masked_keys, 0, sizeof app->ro.masked_keys);
+        memset(app->ro.ablated, 0, sizeof app->ro.ablated);
+    }
     app->layer = m->config.n_layer > 1 ? 1 : 0;
     app->head = 0;
     app->pin_q = app->pin_k = app->hover_q = app->hover_k = -1;
@@ -62,7 +65,10 @@ int app_open_model(App *app, const char *path) {
 
 void app__prompt_open(App *app, Act act) {
     app->prompt = act;
-    textedit_set(&app->prompt_edit, act == ACT_EXPORT_DIR ? app_export_dir(app) : app->model_path);
+    char name[PATH_MAX + 300];
+    textedit_set(&app->prompt_edit, act == ACT_EXPORT_DIR ? app_export_dir(app)
+                 : act == ACT_SAVE_SESSION ? appsession_default_name(app, name, sizeof name)
+                 : app->model_path);
     if (app->win) SDL_StartTextInput();
     app->dirty = true;
 }
@@ -94,6 +100,10 @@ static void app__prompt_commit(App *app) {
     if (!answer) return;
     if (act == ACT_EXPORT_DIR) app__set_export_dir(app, answer);
     else if (act == ACT_OPEN_MODEL) app_open_model(app, answer);
+    else if (act == ACT_SAVE_SESSION && appsession_save_as(app, answer)) {
+        app__prompt_open(app, act); /* asks again: replace? or what failed */
+        textedit_set(&app->prompt_edit, answer);
+    }
     free(answer);
 }
 

@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "app/app.h"
+#include "app/appsession.h"
 #include "app/draw.h"
 #include "app/keymap.h"
 #include "app/textedit.h"
@@ -76,8 +77,8 @@ typedef struct App {
     int cmap;                 /* CmapId of the heatmaps */
     bool white;               /* light theme (slides) */
     bool help;                /* help overlay shown */
-    Act prompt;               /* open prompt: ACT_EXPORT_DIR, ACT_OPEN_MODEL;
-                                 ACT_NONE = none */
+    Act prompt;               /* open prompt: ACT_EXPORT_DIR, ACT_OPEN_MODEL,
+                                 ACT_SAVE_SESSION; ACT_NONE = none */
     TextEdit prompt_edit;     /* its answer */
     bool pre_rope;            /* vector view shows q, k before RoPE (Llama) */
     bool vec_tab;             /* the window is narrow: the vector view is a tab */
@@ -88,6 +89,8 @@ typedef struct App {
     char last_export[1400];   /* path of the last PNG written */
     char export_dir[1024];    /* set by --export-dir or Ctrl+D; "" = see
                                  app_export_dir */
+    char session_replace[4096]; /* an existing session file that the next
+                                 Enter in the Ctrl+S prompt replaces */
     double render_ms;         /* time of the last frame */
     /* loop */
     bool dirty;               /* something changed: draw a frame */
@@ -141,6 +144,8 @@ int app_save_frame(App *app, const char *path, EngineError *err);
  * screenshots and tests); focus=auto pins the strongest long-range cell. */
 int app_apply_spec(App *app, const char *spec, EngineError *err);
 
+/* Shows msg in the status line (in red when error). */
+void app_say(App *app, bool error, const char *msg);
 /* Milliseconds on a monotonic clock. */
 double app_now_ms(void);
 /* The interactive benchmark (app_bench.c): prints keystroke_ms=,

@@ -108,6 +108,7 @@ typedef enum {
     ACT_EXPORT_DIR,    /* ask for the export folder */
     ACT_OPEN_MODEL,    /* ask for a model to open */
     ACT_VEC_TAB,       /* narrow windows: open / close the vector view tab */
+    ACT_SAVE_SESSION,  /* ask for a file name, save the session there */
     ACT_COUNT
 } Act;
 

@@ -37,6 +37,7 @@ static int view__controls(const ViewData *v, ViewControl *c) {
     CTL(ACT_WHITE, v->white, "White background, for slides.\nKeys: F12 (any time) or W", "white");
     CTL(ACT_EXPORT, false, "Save the head view as a PNG (2x).\nKeys: Ctrl+E (any time) or P", "export PNG");
     CTL(ACT_EXPORT_GRID, false, "Save the whole grid as a PNG (2x).\nKeys: Ctrl+Shift+E (any time) or Shift+P", "grid PNG");
+    CTL(ACT_SAVE_SESSION, false, "Save the text, every setting and the view\nto a session file you name. Keys: Ctrl+S (any time)", "save session");
     CTL(ACT_HELP, v->help, "Every key. Keys: F1 (any time) or ?", "? help");
 #undef CTL
     return n;

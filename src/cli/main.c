@@ -1,6 +1,7 @@
 /* attnscope — command-line front end over the engine, and the app launcher.
  *
- *   attnscope [app] [--model DIR] [--text TEXT]      open the window
+ *   attnscope [app] [--model DIR] [--text TEXT] [--session FILE] [--fresh] ...
+ *                                                    open the window
  *   attnscope info     --model DIR
  *   attnscope tokenize --model DIR --text TEXT
  *   attnscope dump     --model DIR --text TEXT [--scale S] [--mask M] [--ablate L.H,..]
@@ -43,6 +44,9 @@ typedef struct {
     const char *mask_spec;  /* --mask as given; re-read once the model is known */
     const char *export_dir; /* app: where exports go */
     RunOptions run;
+    bool run_given;         /* --scale, --mask or --ablate */
+    const char *session;    /* app: open this session file */
+    bool fresh;             /* app: without the autosaved session */
 } CliArgs;
 
 static void cli_die_usage(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
@@ -64,6 +68,7 @@ static int cli_error(const EngineError *err) {
 static void cli_usage(void) {
     printf("attnscope — see what every attention head does\n\n"
            "  attnscope [app] [--model DIR] [--text TEXT] [--export-dir DIR]\n"
+           "                  [--scale ..] [--mask ..] [--ablate ..] [--session FILE] [--fresh]\n"
            "                                               open the window\n"
            "  attnscope info     --model DIR\n"
            "  attnscope tokenize --model DIR --text TEXT [--bos]\n"
@@ -84,7 +89,13 @@ static void cli_usage(void) {
            "view and settings (attnscope-pd-gpt2-L4H3-sqrt-causal.png, then -2, -3 ...;\n"
            "never overwritten) in --export-dir DIR, else $ATTNSCOPE_EXPORT_DIR, else the\n"
            "current folder; Ctrl+D changes the folder in the window, and the status line\n"
-           "names the folder after each export.\n\n");
+           "names the folder after each export.\n"
+           "Sessions (docs/session-format.md): the app saves the text, every run option\n"
+           "and the view on quit (window closed, Ctrl+Q, SIGTERM) to\n"
+           "$XDG_STATE_HOME/attnscope/last-session.json (~/.local/state/attnscope/) and\n"
+           "restores it at the next start; --fresh starts without it. Ctrl+S saves a\n"
+           "session to a file you name; --session FILE opens one. --model, --text and\n"
+           "the run flags win over the session's.\n\n");
     keymap_print(stdout);
 }
 
@@ -128,13 +139,17 @@ static CliArgs cli_parse(int argc, char **argv) {
         else if (!strcmp(f, "--tokens")) { NEEDV(); a.bench_tokens = cli_parse_int(f, v, 1, RUN_MAX_KEYS); }
         else if (!strcmp(f, "--layer")) { NEEDV(); a.layer = cli_parse_int(f, v, 0, MODEL_MAX_LAYERS - 1); }
         else if (!strcmp(f, "--head")) { NEEDV(); a.head = cli_parse_int(f, v, 0, MODEL_MAX_HEADS - 1); }
-        else if (!strcmp(f, "--scale")) { NEEDV(); if (run_options_parse_scale(&a.run, v, &err)) exit(cli_error(&err)); }
-        else if (!strcmp(f, "--mask")) { NEEDV(); if (run_options_parse_mask(&a.run, v, &err)) exit(cli_error(&err)); a.mask_spec = v; }
+        else if (!strcmp(f, "--session")) { NEEDV(); a.session = v; }
+        else if (!strcmp(f, "--fresh")) a.fresh = true;
+        else if (!strcmp(f, "--scale")) { NEEDV(); a.run_given = true; if (run_options_parse_scale(&a.run, v, &err)) exit(cli_error(&err)); }
+        else if (!strcmp(f, "--mask")) { NEEDV(); a.run_given = true; if (run_options_parse_mask(&a.run, v, &err)) exit(cli_error(&err)); a.mask_spec = v; }
         else if (!strcmp(f, "--top")) { NEEDV(); a.run.top_k = cli_parse_int(f, v, 1, TRACE_MAX_TOP_K); }
-        else if (!strcmp(f, "--ablate")) { NEEDV(); if (run_options_parse_ablate(&a.run, v, &err)) exit(cli_error(&err)); }
+        else if (!strcmp(f, "--ablate")) { NEEDV(); a.run_given = true; if (run_options_parse_ablate(&a.run, v, &err)) exit(cli_error(&err)); }
         else cli_die_usage("unknown option %s", f);
 #undef NEEDV
     }
+    if ((a.session || a.fresh) && strcmp(a.cmd, "app"))
+        cli_die_usage("%s only applies to attnscope app", a.session ? "--session" : "--fresh");
     return a;
 }
 
@@ -617,6 +632,10 @@ static int cmd_app(const CliArgs *a) {
     args.text = a->text;
     args.run = a->run;
     args.export_dir = a->export_dir;
+    args.run_given = a->run_given;
+    args.model_given = a->model != NULL;
+    args.session = a->session;
+    args.fresh = a->fresh;
     return app_main(&args);
 }
 
