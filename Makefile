@@ -12,7 +12,7 @@ PKGS_ENGINE = libopenblas-dev libcjson-dev libpcre2-dev
 PKGS_APP    = libsdl2-dev libsdl2-ttf-dev libpng-dev fonts-dejavu-core
 PKGS_TEST   = python3-numpy xvfb xauth
 PKGS_BENCH  = python3-torch time
-PKGS_MODEL  = python3-torch python3-numpy python3-regex python3-matplotlib
+PKGS_MODEL  = python3-torch python3-numpy python3-regex python3-matplotlib python3-sentencepiece sentencepiece
 PKGS_BUILD  = gcc make pkg-config
 DEPS_STAMP  = $(BUILD)/.deps-ok
 

@@ -27,7 +27,8 @@
 
 typedef enum {
     TOKENIZER_BYTE_BPE,    /* GPT-2 byte-level BPE */
-    TOKENIZER_SENTENCEPIECE /* llama2.c / SentencePiece-style BPE */
+    TOKENIZER_SENTENCEPIECE, /* llama2.c / SentencePiece-style BPE */
+    TOKENIZER_SPM_UNIGRAM    /* a SentencePiece .spm (unigram) + Marian vocab.json */
 } TokenizerKind;
 
 typedef struct {
@@ -56,6 +57,19 @@ int tokenizer_load_hf_json(Tokenizer **out, const char *tokenizer_json_path,
  * vocab_size is the model's; vocab_size <= 0 takes every token in the file. */
 int tokenizer_load_llama2c(Tokenizer **out, const char *tokenizer_bin_path,
                            int vocab_size, EngineError *err);
+
+/* Loads a Marian folder's tokenizer (tokenizer_marian.c): a SentencePiece
+ * unigram .spm (source.spm to encode, target.spm to decode) whose pieces are
+ * numbered by vocab.json, as transformers' MarianTokenizer. add_bos adds
+ * nothing (Marian has no BOS; its models append tokenizer_eos_id). */
+int tokenizer_load_marian(Tokenizer **out, const char *spm_path, const char *vocab_json_path,
+                          EngineError *err);
+
+/* Marian only: ids -> text as MarianTokenizer.decode(ids,
+ * skip_special_tokens=True). *out is a NUL-terminated heap string (free())
+ * of *out_len bytes (out_len may be NULL). */
+int tokenizer_marian_decode(const Tokenizer *tok, const int *ids, size_t n, char **out, size_t *out_len,
+                            EngineError *err);
 
 void tokenizer_free(Tokenizer *tok);
 
@@ -90,6 +104,7 @@ void tokenizer_token_label(const Tokenizer *tok, int id, char *buf, size_t cap);
 int tokenizer_vocab_size(const Tokenizer *tok);
 int tokenizer_bos_id(const Tokenizer *tok); /* -1 if none */
 int tokenizer_eos_id(const Tokenizer *tok); /* -1 if none */
+int tokenizer_pad_id(const Tokenizer *tok); /* Marian's <pad>; -1 if none */
 TokenizerKind tokenizer_kind(const Tokenizer *tok);
 
 /* UTF-8 helpers shared by the engine, the CLI and the app. */
