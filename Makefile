@@ -33,7 +33,7 @@ TEST_BIN   = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 
 BIN = $(BUILD)/attnscope
 
-.PHONY: all run test asan bench deps deps-bench deps-model screenshots model clean
+.PHONY: all run test asan bench deps deps-bench deps-model screenshots model model-translate clean
 
 all: $(BIN) $(TEST_BIN)
 
@@ -106,6 +106,12 @@ screenshots: deps
 # Rebuilds the default model's tokenizer and weights from ../shared/corpus.
 model: deps-model
 	sh tools/train/build_model.sh
+
+# Trains the Spanish->English Marian model (models/bible-es-en) from
+# ../shared/corpus/parallel; see tools/train_mt/README.md.
+model-translate: deps-model
+	@$(MAKE) --no-print-directory all
+	sh tools/train_mt/build_model.sh
 
 clean:
 	rm -rf build build-asan
