@@ -11,7 +11,7 @@
 # q, k, v per kind. Bad input gets one line with a HINT and a non-zero exit,
 # never a crash: empty text, a missing model, the oracle's broken folders
 # (missing encoder_attn tensor, wrong shape, unknown activation, pre-LN),
-# an unknown --kind, --beam. Prints "N passed, N failed".
+# an unknown --kind, a beam over 16. Prints "N passed, N failed".
 BUILD=${BUILD:-build}
 BIN=${ATTNSCOPE_BIN:-$BUILD/attnscope}
 ORACLE=$BUILD/oracle
@@ -92,6 +92,12 @@ d4 = json.loads(out) if rc == 0 else {}
 check(rc == 0 and "temp:0.25" in d4["options"]["encoder"] and "scale=sqrt" in d4["options"]["cross"],
       "--scale acts on the --kind only")
 
+rc, out, err = run("translate", "--model", M, "--text", TEXT, "-n", "5", "--beam", "4")
+rc2, out2, err2 = run("dump", "--model", M, "--text", TEXT, "-n", "5", "--beam", "4")
+check(rc == 0 and rc2 == 0 and json.loads(out2)["translation"] == out[:-1] and
+      len(json.loads(out2)["cross_attention"][0][0]) == len(json.loads(out2)["target_tokens"]),
+      "--beam 4: translate and dump agree, the trace covers the beam's output")
+
 rc, out, err = run("info", "--model", M)
 check(rc == 0 and "marian" in out and "encoder:      2 layers x 2 heads" in out, "info describes the model")
 rc, out, err = run("tokenize", "--model", M, "--text", "fué")
@@ -118,7 +124,7 @@ bad("wrong shape", ["translate", "--model", ORACLE + "/marian_bad/wrong_shape", 
 bad("unknown activation", ["dump", "--model", ORACLE + "/marian_bad/unknown_activation", "--text", "a"], "mish")
 bad("pre-LN", ["translate", "--model", ORACLE + "/marian_bad/pre_ln", "--text", "a"], "normalize_before")
 bad("unknown kind", ["dump", "--model", M, "--text", "a", "--kind", "sideways"], "--kind")
-bad("beam", ["translate", "--model", M, "--text", "a", "--beam", "4"], "beam")
+bad("beam too wide", ["translate", "--model", M, "--text", "a", "--beam", "20"], "--beam 20")
 bad("invalid UTF-8", ["translate", "--model", M, "--text", "a\udcff".encode("utf-8", "surrogateescape")], "UTF-8")
 print("%d passed, %d failed" % (passed, failed))
 sys.exit(1 if failed else 0)

@@ -24,6 +24,7 @@ static const char *oracle_dir(void) {
 }
 
 static double worst;
+static int n_beam_cases;
 static char worst_where[160];
 
 /* Compares n floats of got with the case's tensor key (null = -inf). */
@@ -139,6 +140,20 @@ static void run_case(const char *file) {
     for (int i = 0; same && i < ng; i++) same = got[i] == want_greedy[i];
     CHECK(same, "%s: greedy output differs (%d tokens, want %d) %s", cs, n_got, ng, rc ? err.msg : "");
     free(got);
+    const cJSON *beam = cJSON_GetObjectItem(c, "beam");
+    if (beam) {
+        int nb;
+        int *want_beam = int_array(beam, &nb);
+        got = NULL;
+        rc = marian_beam(mm, src, S, cJSON_GetObjectItem(c, "beam_max_new")->valueint,
+                         cJSON_GetObjectItem(c, "beam_width")->valueint, &ro, &got, &n_got, &err);
+        same = rc == 0 && n_got == nb;
+        for (int i = 0; same && i < nb; i++) same = got[i] == want_beam[i];
+        CHECK(same, "%s: beam output differs (%d tokens, want %d) %s", cs, n_got, nb, rc ? err.msg : "");
+        n_beam_cases++;
+        free(got);
+        free(want_beam);
+    }
     free(src);
     free(tgt);
     free(masked);
@@ -171,6 +186,7 @@ int main(void) {
     cJSON_ArrayForEach(e, cJSON_GetObjectItem(root, "cases")) run_case(e->valuestring);
     cJSON_Delete(root);
     printf("worst |got-want|/(1+|want|) = %.2g at %s (tolerance %g)\n", worst, worst_where, TOL);
+    CHECK(n_beam_cases == 4, "beam search compared in 4 cases (%d)", n_beam_cases);
 
     expect_bad("missing_encoder_attn", "model.decoder.layers.1.encoder_attn.k_proj.weight");
     expect_bad("wrong_shape", "model.encoder.layers.0.fc1.weight");

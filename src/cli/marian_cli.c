@@ -92,11 +92,6 @@ static void mcli__free(McliRun *r) {
 static int mcli__prepare(const MarianCliArgs *a, McliRun *r, bool need_text, bool decode) {
     memset(r, 0, sizeof *r);
     EngineError err;
-    if (a->beam > 1) {
-        fprintf(stderr, "attnscope: --beam %d: beam search is not implemented; HINT: omit --beam for greedy "
-                        "decoding\n", a->beam);
-        return 1;
-    }
     if (mcli__options(a, &r->ro, &err) || marian_load(&r->mm, a->model, &err)) return mcli__fail(&err);
     if (!need_text) return 0;
     if (!(r->text = mcli__text(a, &r->len))) return 1;
@@ -104,7 +99,9 @@ static int mcli__prepare(const MarianCliArgs *a, McliRun *r, bool need_text, boo
     if (!decode) return 0;
     int room = r->mm->config.n_ctx - 1;
     int n = a->n > 0 && a->n < room ? a->n : room;
-    if (marian_greedy(r->mm, r->src, r->S, n, &r->ro, &r->out, &r->n_out, &err)) return mcli__fail(&err);
+    if (a->beam > 1 ? marian_beam(r->mm, r->src, r->S, n, a->beam, &r->ro, &r->out, &r->n_out, &err)
+                    : marian_greedy(r->mm, r->src, r->S, n, &r->ro, &r->out, &r->n_out, &err))
+        return mcli__fail(&err);
     return 0;
 }
 

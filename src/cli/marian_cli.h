@@ -1,6 +1,6 @@
 /* marian_cli.h — the CLI's commands on encoder–decoder (Marian) models:
  *
- *   attnscope translate --model DIR --text TEXT [-n N]        the translation
+ *   attnscope translate --model DIR --text TEXT [-n N] [--beam B]   the translation
  *   attnscope dump      --model DIR --text TEXT [--kind K] [--scale S]
  *                       [--mask M] [--ablate L.H,..] [--vectors] [--out FILE]
  *   attnscope info      --model DIR
@@ -9,7 +9,8 @@
  * --kind cross|encoder|decoder (default cross) names the attention kind that
  * --scale, --mask and --ablate act on. --mask keys:a,b hides source
  * positions from the encoder and from cross-attention (kind encoder or
- * cross), or target positions from the decoder (kind decoder).
+ * cross), or target positions from the decoder (kind decoder). dump with
+ * --beam traces the output beam search chose.
  */
 #ifndef CLI_MARIAN_CLI_H
 #define CLI_MARIAN_CLI_H
@@ -23,7 +24,7 @@ typedef struct {
     const char *out;     /* dump: NULL = stdout */
     const char *kind, *scale, *mask, *ablate; /* NULL = not given */
     int n;               /* most target tokens; <= 0: as many as fit */
-    int beam;            /* 0 or 1: greedy */
+    int beam;            /* 0 or 1: greedy; else beam search of that width */
     bool vectors;
 } MarianCliArgs;
 

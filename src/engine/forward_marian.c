@@ -314,3 +314,125 @@ int marian_greedy(const MarianModel *mm, const int *src, int S, int max_new, con
     *n_out = T - 1;
     return 0;
 }
+
+/* ------------------------------------------------------------ beam search */
+
+typedef struct {
+    int *tok;      /* (max_new + 1) produced ids */
+    int n;
+    double sum;    /* sum of log-probabilities */
+} MarianHyp;
+
+typedef struct {
+    double score;
+    int beam, id;
+} MarianCand;
+
+static bool marian__cand_better(const MarianCand *x, const MarianCand *y) {
+    return x->score > y->score || (x->score == y->score && (x->beam < y->beam || (x->beam == y->beam && x->id < y->id)));
+}
+
+/* cands[0..*n) kept sorted best first (higher score, then lower beam, then
+ * lower id), at most cap of them. */
+static void marian__cand_push(MarianCand *cands, int *n, int cap, MarianCand c) {
+    bool full = *n == cap;
+    if (full && !marian__cand_better(&c, &cands[cap - 1])) return;
+    int i = full ? cap - 1 : (*n)++;
+    while (i > 0 && marian__cand_better(&c, &cands[i - 1])) {
+        cands[i] = cands[i - 1];
+        i--;
+    }
+    cands[i] = c;
+}
+
+int marian_beam(const MarianModel *mm, const int *src, int S, int max_new, int width, const MarianRunOptions *ro,
+                int **out, int *n_out, EngineError *err) {
+    *out = NULL;
+    *n_out = 0;
+    if (width < 1 || width > 16) return engine_fail(err, "--beam %d: the width must be 1..16; HINT: e.g. --beam 4", width);
+    if (max_new < 1) return engine_fail(err, "-n %d: ask for at least one token; HINT: e.g. -n 64", max_new);
+    const MarianConfig *c = &mm->config;
+    if (max_new > c->n_ctx - 1) max_new = c->n_ctx - 1;
+    if (S < 1 || S > c->n_ctx)
+        return engine_fail(err, "%d source tokens do not fit max_position_embeddings %d; HINT: shorten the text", S, c->n_ctx);
+    const int V = c->vocab_size, cap = 2 * width, T_cap = max_new + 1;
+    MarianTrace *tr = marian_trace_create(mm, S, T_cap);
+    MarianHyp *live = calloc((size_t)width, sizeof *live), *next = calloc((size_t)width, sizeof *next);
+    MarianHyp *fin = calloc((size_t)(cap * max_new + width), sizeof *fin);
+    double *fin_score = calloc((size_t)(cap * max_new + width), sizeof *fin_score);
+    MarianCand *cands = malloc((size_t)cap * sizeof *cands);
+    int *in = malloc((size_t)(T_cap + 1) * sizeof *in);
+    int *pool = malloc((size_t)(2 * width + cap * max_new + width) * (size_t)(T_cap + 1) * sizeof *pool);
+    int rc = 0, n_live = 1, n_fin = 0, used = 0;
+    if (!tr || !live || !next || !fin || !fin_score || !cands || !in || !pool) {
+        rc = engine_fail(err, "out of memory for beam search; HINT: ask for fewer tokens or a narrower beam");
+        goto done;
+    }
+#define MARIAN_NEW_TOKS() (pool + (size_t)(used++) * (size_t)(T_cap + 1))
+    live[0] = (MarianHyp){.tok = MARIAN_NEW_TOKS(), .n = 0, .sum = 0};
+    if ((rc = marian__encoder(mm, src, S, &ro->enc, tr, err))) goto done;
+    for (int step = 0; step < max_new && n_live > 0; step++) {
+        int nc = 0;
+        for (int b = 0; b < n_live; b++) {
+            in[0] = c->decoder_start_id;
+            memcpy(in + 1, live[b].tok, (size_t)live[b].n * sizeof *in);
+            if ((rc = marian__decoder(mm, in, live[b].n + 1, ro, tr, err))) goto done;
+            const float *row = tr->logits + (size_t)live[b].n * V;
+            double mx = -INFINITY, sum = 0;
+            for (int v = 0; v < V; v++)
+                if (v != c->pad_id && row[v] > mx) mx = row[v];
+            for (int v = 0; v < V; v++)
+                if (v != c->pad_id) sum += exp((double)row[v] - mx);
+            double lse = mx + log(sum);
+            for (int v = 0; v < V; v++)
+                if (v != c->pad_id)
+                    marian__cand_push(cands, &nc, cap, (MarianCand){.score = live[b].sum + row[v] - lse, .beam = b, .id = v});
+        }
+        int n_next = 0;
+        for (int i = 0; i < nc; i++) {
+            const MarianHyp *h = &live[cands[i].beam];
+            if (cands[i].id != c->eos_id && n_next == width) continue;
+            MarianHyp nh = {.tok = MARIAN_NEW_TOKS(), .n = h->n + 1, .sum = cands[i].score};
+            memcpy(nh.tok, h->tok, (size_t)h->n * sizeof *nh.tok);
+            nh.tok[h->n] = cands[i].id;
+            if (cands[i].id == c->eos_id) {
+                fin_score[n_fin] = nh.sum / nh.n;
+                fin[n_fin++] = nh;
+            } else {
+                next[n_next++] = nh;
+            }
+        }
+        MarianHyp *t = live;
+        live = next;
+        next = t;
+        n_live = n_next;
+        if (n_fin >= width) break;
+    }
+    if (n_fin < width)
+        for (int b = 0; b < n_live; b++) {
+            fin_score[n_fin] = live[b].sum / live[b].n;
+            fin[n_fin++] = live[b];
+        }
+    int best = 0;
+    for (int i = 1; i < n_fin; i++)
+        if (fin_score[i] > fin_score[best]) best = i;
+    ENGINE_ASSERT(n_fin > 0);
+    *out = malloc((size_t)fin[best].n * sizeof **out + sizeof **out);
+    if (!*out) {
+        rc = engine_fail(err, "out of memory for beam search; HINT: ask for fewer tokens");
+        goto done;
+    }
+    memcpy(*out, fin[best].tok, (size_t)fin[best].n * sizeof **out);
+    *n_out = fin[best].n;
+#undef MARIAN_NEW_TOKS
+done:
+    marian_trace_free(tr);
+    free(live);
+    free(next);
+    free(fin);
+    free(fin_score);
+    free(cands);
+    free(in);
+    free(pool);
+    return rc;
+}

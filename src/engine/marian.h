@@ -146,4 +146,14 @@ int marian_forward(const MarianModel *mm, const int *src, int S, const int *tgt,
 int marian_greedy(const MarianModel *mm, const int *src, int S, int max_new, const MarianRunOptions *ro,
                   int **out, int *n_out, EngineError *err);
 
+/* Beam search of width 1..16: every step extends each live hypothesis by
+ * every token but <pad> (log-softmax over the rest), keeps the best 2*width
+ * candidates (higher sum, then lower beam, then lower id); those ending in
+ * </s> finish with score sum / length, the others fill the next width live
+ * hypotheses. Stops when width hypotheses have finished or after max_new
+ * tokens (then the live ones finish too). *out gets the best finished
+ * hypothesis (first of equals). */
+int marian_beam(const MarianModel *mm, const int *src, int S, int max_new, int width, const MarianRunOptions *ro,
+                int **out, int *n_out, EngineError *err);
+
 #endif

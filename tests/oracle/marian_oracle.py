@@ -240,6 +240,44 @@ def greedy(w, cfg, src, opts, masked_src, max_new):
     return tgt[1:], margin
 
 
+def beam(w, cfg, src, opts, masked_src, max_new, width):
+    """Beam search as marian.h defines it; returns (ids, the smallest gap
+    between neighbouring candidate scores that decided anything)."""
+    pad, eos, start = cfg["pad_token_id"], cfg["eos_token_id"], cfg["decoder_start_token_id"]
+    live, fin, gap = [([], 0.0)], [], np.inf
+    for _ in range(max_new):
+        cands = []
+        for b, (toks, total) in enumerate(live):
+            _, logits = forward(w, cfg, src, [start] + toks, opts, masked_src)
+            row = logits[-1].copy()
+            row[pad] = -np.inf
+            m = row.max()
+            lp = row - (m + np.log(np.exp(row - m).sum()))
+            for v in range(len(row)):
+                if v != pad:
+                    cands.append((total + lp[v], b, v))
+        cands.sort(key=lambda c: (-c[0], c[1], c[2]))
+        top = cands[: 2 * width + 1]
+        gap = min(gap, min(top[i][0] - top[i + 1][0] for i in range(len(top) - 1)))
+        nxt = []
+        for total, b, v in cands[: 2 * width]:
+            toks = live[b][0] + [v]
+            if v == eos:
+                fin.append((toks, total / len(toks)))
+            elif len(nxt) < width:
+                nxt.append((toks, total))
+        live = nxt
+        if len(fin) >= width or not live:
+            break
+    if len(fin) < width:
+        fin += [(toks, total / len(toks)) for toks, total in live]
+    scores = sorted((f[1] for f in fin), reverse=True)
+    if len(scores) > 1:
+        gap = min(gap, scores[0] - scores[1])
+    best = max(range(len(fin)), key=lambda i: (fin[i][1], -i))
+    return fin[best][0], gap
+
+
 def tensor(arrs):
     a = np.array(arrs)  # (layer * head, rows, cols): row-major (layer, head, rows, cols)
     data = [None if not np.isfinite(v) else float(v) for v in a.ravel()]
@@ -269,6 +307,9 @@ def main():
     for i, (name, cfg) in enumerate(models.items()):
         dtype = "F32" if name.endswith("f32") else "F16"
         weights[name] = make_weights(np.random.default_rng(100 + i), cfg, dtype)
+        if dtype == "F16":  # </s> likely enough that greedy and beam search finish hypotheses
+            bias = weights[name]["final_logits_bias"]
+            bias[0, cfg["eos_token_id"]] = float(np.float16(bias[0, cfg["eos_token_id"]] + 5.6))
         write_model(out, name, cfg, weights[name], dtype, vocab_text)
 
     default = {"enc": {"scale": "sqrt", "mask": "none", "ablate": ""},
@@ -304,6 +345,10 @@ def main():
             case = {"model": mname, "src": src, "tgt": tgt, "options": opts, "masked_src": masked,
                     "greedy": gids, "greedy_margin": float(margin), "max_new": 6,
                     "logits": tensor([logits])}
+            if vname in ("default", "ablate"):
+                bids, bgap = beam(w, cfg, src, opts, set(masked), 5, 4)
+                case["beam"], case["beam_width"], case["beam_max_new"] = bids, 4, 5
+                check(bgap > 1e-4, "%s %s: beam decisions %.2g apart, clear of f32 rounding" % (mname, vname, bgap))
             for kind in ("enc", "dec", "cross"):
                 for key, arrs in rec[kind].items():
                     case[kind + "_" + key] = tensor(arrs)
