@@ -123,6 +123,7 @@ bad("missing encoder_attn", ["translate", "--model", ORACLE + "/marian_bad/missi
 bad("wrong shape", ["translate", "--model", ORACLE + "/marian_bad/wrong_shape", "--text", "a"], "fc1.weight")
 bad("unknown activation", ["dump", "--model", ORACLE + "/marian_bad/unknown_activation", "--text", "a"], "mish")
 bad("pre-LN", ["translate", "--model", ORACLE + "/marian_bad/pre_ln", "--text", "a"], "normalize_before")
+bad("generate on a Marian model", ["generate", "--model", M, "--text", "a"], "encoder-decoder")
 bad("unknown kind", ["dump", "--model", M, "--text", "a", "--kind", "sideways"], "--kind")
 bad("beam too wide", ["translate", "--model", M, "--text", "a", "--beam", "20"], "--beam 20")
 bad("invalid UTF-8", ["translate", "--model", M, "--text", "a\udcff".encode("utf-8", "surrogateescape")], "UTF-8")
