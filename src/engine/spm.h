@@ -13,8 +13,10 @@
  *                      trie over UTF-8 bytes whose values point at
  *                      NUL-terminated replacement strings), whitespace rules
  *   - spm_encode.c:    unigram Viterbi, unknown runs / byte fallback, decode
+ *   - spm_bpe.c:       BPE segmentation
  *
- * Only unigram models encode; BPE, WORD and CHAR models load-fail with a hint.
+ * Unigram and BPE models encode (spm_bpe.c: merges by piece score); WORD
+ * and CHAR models load-fail with a hint.
  *
  * Invalid UTF-8 is not an error here: as in sentencepiece, each byte that does
  * not start a valid character normalizes to U+FFFD (and then is unknown or

@@ -1,5 +1,6 @@
 /* spm_encode.c — unigram Viterbi encode and decode, as sentencepiece 0.1.97
- * (unigram_model.cc EncodeOptimized, sentencepiece_processor.cc).
+ * (unigram_model.cc EncodeOptimized, sentencepiece_processor.cc); BPE
+ * models segment in spm_bpe.c and share the rest.
  *
  * Encode: normalize (spm_normalize.c), then for each character start s of
  * the normalized text, every NORMAL / USER_DEFINED piece p that starts there
@@ -24,11 +25,6 @@ typedef struct {
     float score;
     int starts_at; /* -1: not reached */
 } SpmBest;
-
-typedef struct {
-    int id;
-    size_t start, end; /* normalized byte range */
-} SpmSpan;
 
 /* Viterbi over normalized[0..n): fills spans (at most n) and *count. */
 static int spm__viterbi(const SpmModel *m, const char *s, size_t n, SpmSpan *spans, size_t *count) {
@@ -126,7 +122,9 @@ int spm_encode(const SpmModel *m, const char *text, size_t len, SpmPieces *out, 
     if (spm_normalize(m, text, len, &norm, &n, &map, err)) return -1;
     SpmSpan *spans = malloc((n + 1) * sizeof *spans);
     size_t count = 0, cap_items = 0, cap_text = 0;
-    if (!spans || spm__viterbi(m, norm, n, spans, &count)) goto oom;
+    if (!spans || (m->model_type == SPM_BPE ? spm__bpe(m, norm, n, spans, &count)
+                                            : spm__viterbi(m, norm, n, spans, &count)))
+        goto oom;
     bool prev_unk = false;
     for (size_t i = 0; i < count; i++) {
         const SpmSpan *sp = &spans[i];

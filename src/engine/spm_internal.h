@@ -65,4 +65,14 @@ int spm__normalize_with(const SpmModel *m, const SpmNormalizer *nz, bool with_ma
                         const char *text, size_t len, char **out, size_t *out_len, size_t **map,
                         EngineError *err);
 
+/* One piece of a segmentation: id and normalized byte range. */
+typedef struct {
+    int id;
+    size_t start, end;
+} SpmSpan;
+
+/* spm_bpe.c: BPE segmentation of normalized[0..n) into spans (room for n),
+ * *count of them. -1 only when out of memory. */
+int spm__bpe(const SpmModel *m, const char *normalized, size_t n, SpmSpan *spans, size_t *count);
+
 #endif

@@ -217,11 +217,11 @@ static int spm__parse(SpmModel *m, const uint8_t *data, size_t len, const char *
 
 /* sentencepiece's InitializePieces checks and unigram::Model's score range. */
 static int spm__index(SpmModel *m, const char *path, EngineError *err) {
-    if (m->model_type != SPM_UNIGRAM) {
+    if (m->model_type != SPM_UNIGRAM && m->model_type != SPM_BPE) {
         const char *names[] = {"?", "UNIGRAM", "BPE", "WORD", "CHAR"};
         int t = m->model_type;
-        return engine_fail(err, "%s: trainer_spec.model_type is %s; HINT: attnscope encodes unigram "
-                           "SentencePiece models only (spm_train --model_type=unigram, the default)", path,
+        return engine_fail(err, "%s: trainer_spec.model_type is %s; HINT: attnscope encodes unigram and "
+                           "BPE SentencePiece models (spm_train --model_type=unigram or bpe)", path,
                            t >= 1 && t <= 4 ? names[t] : "unknown");
     }
     char show[48];

@@ -1,5 +1,5 @@
 /* spm_fuzzer.c — libFuzzer target for the SentencePiece .spm reader
- * (spm.h: pbwire.c, spm_model.c, spm_normalize.c, spm_encode.c). Not built
+ * (spm.h: pbwire.c, spm_model.c, spm_normalize.c, spm_encode.c, spm_bpe.c). Not built
  * by `make`.
  *
  * Inputs whose first byte is 0x0A (a ModelProto starts with field 1, the
@@ -18,11 +18,12 @@
  *
  *   clang -g -O1 -std=c11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
  *       -Isrc tests/fuzz/spm_fuzzer.c src/engine/pbwire.c src/engine/spm_model.c \
- *       src/engine/spm_normalize.c src/engine/spm_encode.c src/engine/tokenizer.c \
+ *       src/engine/spm_normalize.c src/engine/spm_encode.c src/engine/spm_bpe.c src/engine/tokenizer.c \
  *       src/engine/tokenizer_bpe.c src/engine/tokenizer_sp.c src/engine/utf8.c \
  *       src/engine/error.c -I/usr/include/cjson -lcjson -lpcre2-8 -lm -o build/spm_fuzzer
  *   mkdir -p build/fuzz-spm && cp tests/tokenizer/spm_nfkc.model \
- *       tests/tokenizer/spm_nfkc_bytes.model tests/tokenizer/spm_identity.model build/fuzz-spm/
+ *       tests/tokenizer/spm_nfkc_bytes.model tests/tokenizer/spm_identity.model \
+ *       tests/tokenizer/spm_bpe.model build/fuzz-spm/
  *   ./build/spm_fuzzer -max_len=300000 -max_total_time=300 build/fuzz-spm
  */
 #include <stdbool.h>

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """gen_spm_cases.py -- small SentencePiece models and their expected pieces.
 
-Trains three unigram .spm models with Debian's python3-sentencepiece (0.1.97)
+Trains three unigram .spm models and one BPE model with Debian's python3-sentencepiece (0.1.97)
 on ../shared/corpus/parallel/bible_en_es.tsv (English and Spanish verses),
 with fixed seeds and one thread, and encodes a fixed list of >= 300 strings
 with each. attnscope's own SentencePiece (src/engine/tokenizer_spm.c) must give
@@ -14,6 +14,7 @@ writes into tests/tokenizer/:
   spm_nfkc_bytes.model  unigram, nmt_nfkc, byte fallback, user-defined symbols
   spm_identity.model    unigram, no normalization table, no dummy prefix,
                         extra whitespace kept
+  spm_bpe.model         BPE, nmt_nfkc, byte fallback
   spm_vocab.json        a Marian vocab.json for spm_nfkc_bytes.model, ordered
                         as Marian's are (</s>, <unk>, the pieces, <pad> last),
                         so ids differ from the .spm ids
@@ -47,14 +48,14 @@ def corpus_lines(shared):
     return rows
 
 
-def train(rows, out_dir, tmp, name, **kw):
+def train(rows, out_dir, tmp, name, model_type="unigram", **kw):
     text = os.path.join(tmp, "spm_train.txt")
     with open(text, "w", encoding="utf-8") as f:
         for ref, en, es in rows[::4]:  # every 4th verse keeps training fast
             f.write(en + "\n" + es + "\n")
     spm.set_random_generator_seed(SEED)
     prefix = os.path.join(tmp, name)
-    spm.SentencePieceTrainer.train(input=text, model_prefix=prefix, model_type="unigram",
+    spm.SentencePieceTrainer.train(input=text, model_prefix=prefix, model_type=model_type,
                                    num_threads=1, minloglevel=2, input_sentence_size=0,
                                    shuffle_input_sentence=False, **kw)
     with open(prefix + ".model", "rb") as f:
@@ -147,6 +148,8 @@ def main():
         "spm_identity": train(rows, out_dir, tmp, "spm_identity", vocab_size=800,
                               normalization_rule_name="identity", add_dummy_prefix=False,
                               remove_extra_whitespaces=False, character_coverage=0.9995),
+        "spm_bpe": train(rows, out_dir, tmp, "spm_bpe", model_type="bpe", vocab_size=1200,
+                         normalization_rule_name="nmt_nfkc", byte_fallback=True, character_coverage=0.999),
     }
     for f in os.listdir(tmp):
         os.remove(os.path.join(tmp, f))
