@@ -219,8 +219,9 @@ static int marian__encoder(const MarianModel *mm, const int *src, int S, const R
     return 0;
 }
 
-/* Decoder over tgt[0..T) against tr->enc_out: fills dec, cross, logits. */
-static int marian__decoder(const MarianModel *mm, const int *tgt, int T, const MarianRunOptions *ro,
+/* Decoder over tgt[0..T) against tr->enc_out: fills dec, cross, and the
+ * logits rows from logits_from on (decoding needs only the last). */
+static int marian__decoder(const MarianModel *mm, const int *tgt, int T, int logits_from, const MarianRunOptions *ro,
                            MarianTrace *tr, EngineError *err) {
     const MarianConfig *c = &mm->config;
     const int D = c->d_model, V = c->vocab_size, S = tr->S;
@@ -249,7 +250,8 @@ static int marian__decoder(const MarianModel *mm, const int *tgt, int T, const M
     }
     /* logits (T, V) = y @ shared^T + final_logits_bias.  PyTorch: lm_head(y) + bias */
     Linear head = {.w = mm->weights.shared, .b = mm->weights.logits_bias, .n_in = D, .n_out = V, .out_major = true};
-    linear_forward(tr->logits, y, T, &head, false);
+    ENGINE_ASSERT(logits_from >= 0 && logits_from < T);
+    linear_forward(tr->logits + (size_t)logits_from * V, y + (size_t)logits_from * D, T - logits_from, &head, false);
     free(y);
     free(block);
     return 0;
@@ -264,7 +266,7 @@ static double marian__now_ms(void) {
 int marian_forward(const MarianModel *mm, const int *src, int S, const int *tgt, int T, const MarianRunOptions *ro,
                    MarianTrace *tr, EngineError *err) {
     double t0 = marian__now_ms();
-    if (marian__encoder(mm, src, S, &ro->enc, tr, err) || marian__decoder(mm, tgt, T, ro, tr, err)) return -1;
+    if (marian__encoder(mm, src, S, &ro->enc, tr, err) || marian__decoder(mm, tgt, T, 0, ro, tr, err)) return -1;
     tr->forward_ms = marian__now_ms() - t0;
     return 0;
 }
@@ -298,7 +300,7 @@ int marian_greedy(const MarianModel *mm, const int *src, int S, int max_new, con
     int T = 1;
     dec[0] = mm->config.decoder_start_id;
     while (!rc) {
-        rc = marian__decoder(mm, dec, T, ro, tr, err);
+        rc = marian__decoder(mm, dec, T, T - 1, ro, tr, err);
         if (rc) break;
         int next = marian__argmax(mm, tr->logits + (size_t)(T - 1) * mm->config.vocab_size);
         dec[T++] = next;
@@ -376,7 +378,7 @@ int marian_beam(const MarianModel *mm, const int *src, int S, int max_new, int w
         for (int b = 0; b < n_live; b++) {
             in[0] = c->decoder_start_id;
             memcpy(in + 1, live[b].tok, (size_t)live[b].n * sizeof *in);
-            if ((rc = marian__decoder(mm, in, live[b].n + 1, ro, tr, err))) goto done;
+            if ((rc = marian__decoder(mm, in, live[b].n + 1, live[b].n, ro, tr, err))) goto done;
             const float *row = tr->logits + (size_t)live[b].n * V;
             double mx = -INFINITY, sum = 0;
             for (int v = 0; v < V; v++)

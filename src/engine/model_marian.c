@@ -227,7 +227,7 @@ int marian_load(MarianModel **out, const char *dir, EngineError *err) {
     if (tokenizer_load_marian(&base->tokenizer, src_spm, vocab, err) ||
         tokenizer_load_marian(&mm->target, tgt_spm, vocab, err))
         goto fail;
-    if (tokenizer_vocab_size(base->tokenizer) > mm->config.vocab_size) {
+    if (tokenizer_vocab_size(base->tokenizer) != mm->config.vocab_size) {
         engine_fail(err, "%s: vocab.json has %d entries but config.json vocab_size is %d; HINT: vocab.json "
                     "belongs to another model", vocab, tokenizer_vocab_size(base->tokenizer), mm->config.vocab_size);
         goto fail;
