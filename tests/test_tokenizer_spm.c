@@ -278,6 +278,26 @@ int main(void) {
     int rc = tokenizer_load_marian(&marian, DIR "spm_nfkc_bytes.model", DIR "spm_vocab.json", &err);
     CHECK(rc == 0, "load Marian tokenizer: %s", err.msg);
 
+    if (marian) { /* labels: special tokens spelled, U+2581 as a space, bytes as \xNN */
+        char label[64];
+        tokenizer_token_label(marian, tokenizer_eos_id(marian), label, sizeof label);
+        CHECK(!strcmp(label, "</s>") && tokenizer_bos_id(marian) < 0 && tokenizer_pad_id(marian) == 1299,
+              "</s> label [%s], no BOS, <pad> last", label);
+        TokenList tl;
+        CHECK(tokenizer_encode(marian, "Y fué", 6, true, &tl, &err) == 0 && tl.n == 2, "add_bos adds nothing");
+        tokenizer_token_label(marian, tl.tokens[1].id, label, sizeof label);
+        CHECK(!strcmp(label, " fué") && tl.tokens[1].start == 1 && tl.tokens[1].end == 6, "label [%s] of \u2581fué",
+              label);
+        token_list_free(&tl);
+        int byte_id = -1;
+        for (int i = 0; i < tokenizer_vocab_size(marian) && byte_id < 0; i++) {
+            char b[8];
+            if (tokenizer_decode_token(marian, i, b, sizeof b) == 1 && (unsigned char)b[0] == 0xE4) byte_id = i;
+        }
+        tokenizer_token_label(marian, byte_id, label, sizeof label);
+        CHECK(byte_id >= 0 && !strcmp(label, "\\xE4"), "<0xE4> is the byte 0xE4, labelled [%s]", label);
+    }
+
     size_t n;
     char *all = check_read_file(DIR "spm_cases.jsonl", &n);
     CHECK(all != NULL, "read spm_cases.jsonl");
