@@ -124,6 +124,11 @@ bad("wrong shape", ["translate", "--model", ORACLE + "/marian_bad/wrong_shape", 
 bad("unknown activation", ["dump", "--model", ORACLE + "/marian_bad/unknown_activation", "--text", "a"], "mish")
 bad("pre-LN", ["translate", "--model", ORACLE + "/marian_bad/pre_ln", "--text", "a"], "normalize_before")
 bad("generate on a Marian model", ["generate", "--model", M, "--text", "a"], "encoder-decoder")
+bad("missing source.spm", ["translate", "--model", ORACLE + "/marian_bad/missing_spm", "--text", "a"], "source.spm")
+bad("target.spm not a ModelProto", ["translate", "--model", ORACLE + "/marian_bad/spm_not_modelproto", "--text", "a"],
+    "not a SentencePiece model")
+bad("vocab.json disagrees", ["translate", "--model", ORACLE + "/marian_bad/vocab_disagrees", "--text", "a"],
+    "is missing")
 bad("unknown kind", ["dump", "--model", M, "--text", "a", "--kind", "sideways"], "--kind")
 bad("beam too wide", ["translate", "--model", M, "--text", "a", "--beam", "20"], "--beam 20")
 bad("invalid UTF-8", ["translate", "--model", M, "--text", "a\udcff".encode("utf-8", "surrogateescape")], "UTF-8")

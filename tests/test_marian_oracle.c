@@ -7,7 +7,9 @@
  * cross-attention, the logits and the greedy output. Every tensor must match
  * at |got - want| <= 1e-4 (1 + |want|) with no NaN; greedy ids exactly.
  * Then bad folders: a missing encoder_attn tensor, a wrong shape, an
- * unknown activation, a pre-LN config, an eos mismatch, an empty source.
+ * unknown activation, a pre-LN config, an eos mismatch, a missing .spm, a
+ * .spm that is not a ModelProto, a vocab.json disagreeing with the .spm, an
+ * empty source.
  */
 #include <cjson/cJSON.h>
 
@@ -194,6 +196,9 @@ int main(void) {
     expect_bad("pre_ln", "normalize_before");
     expect_bad("eos_mismatch", "eos_token_id");
     expect_bad("no_such_model", "config.json");
+    expect_bad("missing_spm", "source.spm");
+    expect_bad("spm_not_modelproto", "target.spm: not a SentencePiece model");
+    expect_bad("vocab_disagrees", "piece \"\xE2\x96\x81" "de\"");
 
     MarianModel *mm = n_models ? models[0] : NULL;
     if (mm) {

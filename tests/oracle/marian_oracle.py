@@ -21,7 +21,9 @@ Writes, from fixed seeds (never committed):
                     greedy (ids under the case's options, max_new tokens)
   OUT/marian_bad/*  broken folders: missing encoder_attn tensor, wrong
                     shape, unknown activation, pre-LN config, vocab.json
-                    whose </s> is not eos_token_id
+                    whose </s> is not eos_token_id, no source.spm, a
+                    target.spm that is not a ModelProto, a vocab.json
+                    without one of the .spm's pieces
 
 The math is transformers' MarianMTModel written from its definition in
 float64 (post-LN blocks, sinusoidal positions sin|cos halves from position 0,
@@ -377,6 +379,17 @@ def main():
     write_model(bad, "unknown_activation", dict(cfg, activation_function="mish"), w, "F32", vocab_text)
     write_model(bad, "pre_ln", dict(cfg, normalize_before=True), w, "F32", vocab_text)
     write_model(bad, "eos_mismatch", dict(cfg, eos_token_id=1), w, "F32", vocab_text)
+    d = write_model(bad, "missing_spm", cfg, w, "F32", vocab_text)
+    os.remove(os.path.join(d, "source.spm"))
+    d = write_model(bad, "spm_not_modelproto", cfg, w, "F32", vocab_text)
+    shutil.copyfile(os.path.join(d, "config.json"), os.path.join(d, "target.spm"))
+    vocab_bad = json.loads(vocab_text)
+    del vocab_bad["\u2581de"]
+    vocab_bad = {k: i for i, k in enumerate(vocab_bad)}
+    write_model(bad, "vocab_disagrees", dict(cfg, vocab_size=len(vocab_bad), decoder_vocab_size=len(vocab_bad),
+                pad_token_id=len(vocab_bad) - 1, decoder_start_token_id=len(vocab_bad) - 1),
+                make_weights(np.random.default_rng(5), dict(cfg, vocab_size=len(vocab_bad)), "F32"), "F32",
+                json.dumps(vocab_bad, ensure_ascii=False))
     check(len(names) == 16, "16 cases written")
     print("%d passed, %d failed" % (N_PASSED, N_FAILED))
     return 1 if N_FAILED else 0
