@@ -289,6 +289,11 @@ int main(void) {
         CHECK(!strcmp(label, " fué") && tl.tokens[1].start == 1 && tl.tokens[1].end == 6, "label [%s] of \u2581fué",
               label);
         token_list_free(&tl);
+        /* ">>xx<<" in front is one token (unknown here: no such code in the vocabulary). */
+        CHECK(tokenizer_encode(marian, ">>es<< Y fué", 13, false, &tl, &err) == 0 && tl.n == 3 &&
+                  tl.tokens[0].id == 1 && tl.tokens[0].end == 6 && tl.tokens[2].start == 8 && tl.tokens[2].end == 13,
+              "language code token");
+        token_list_free(&tl);
         int byte_id = -1;
         for (int i = 0; i < tokenizer_vocab_size(marian) && byte_id < 0; i++) {
             char b[8];

@@ -2,8 +2,9 @@
  * a SentencePiece unigram model (source.spm or target.spm, spm.h) whose
  * pieces are numbered by vocab.json, as transformers' MarianTokenizer does:
  *
- *   encode: the .spm's pieces (EncodeAsPieces), each looked up by its string
- *           in vocab.json, a piece missing there -> <unk>. The model appends
+ *   encode: a leading language code ">>xx<<" as one token, then the .spm's
+ *           pieces (EncodeAsPieces), each looked up by its string in
+ *           vocab.json, a piece missing there -> <unk>. The model appends
  *           </s> (tokenizer_eos_id) itself; add_bos adds nothing: Marian has
  *           no BOS.
  *   decode: tokenizer_marian_decode, as MarianTokenizer.decode(ids,
@@ -78,22 +79,37 @@ static void marian__free(void *impl) {
 
 /* ---------------------------------------------------------------- encode */
 
+/* A leading language code ">>xx<<" (multilingual Marian models) is one
+ * token, looked up as it is; MarianTokenizer.remove_language_code. Returns
+ * its length, or 0. */
+static size_t marian__language_code(const char *text, size_t len) {
+    if (len < 4 || memcmp(text, ">>", 2)) return 0;
+    for (size_t i = 2; i + 1 < len; i++)
+        if (text[i] == '<' && text[i + 1] == '<') return i + 2;
+    return 0;
+}
+
 static int marian__encode(const Tokenizer *tok, const char *text, size_t len, bool add_bos, TokenList *out,
                           EngineError *err) {
     const MarianTok *mt = tok->impl;
+    size_t code = marian__language_code(text, len);
     SpmPieces ps;
-    if (spm_encode(mt->spm, text, len, &ps, err)) return -1;
-    out->tokens = malloc((ps.n + 1) * sizeof *out->tokens);
+    if (spm_encode(mt->spm, text + code, len - code, &ps, err)) return -1;
+    out->tokens = malloc((ps.n + 2) * sizeof *out->tokens);
     if (!out->tokens) {
         spm_pieces_free(&ps);
         return engine_fail(err, "text: out of memory tokenizing %zu bytes", len);
     }
+    out->n = 0;
+    if (code) {
+        int id = marian__lookup(mt, text, code);
+        out->tokens[out->n++] = (Token){.id = id >= 0 ? id : mt->unk, .start = 0, .end = code};
+    }
     for (size_t i = 0; i < ps.n; i++) {
         const SpmPiece *p = &ps.items[i];
         int id = marian__lookup(mt, ps.text + p->off, p->len);
-        out->tokens[i] = (Token){.id = id >= 0 ? id : mt->unk, .start = p->start, .end = p->end};
+        out->tokens[out->n++] = (Token){.id = id >= 0 ? id : mt->unk, .start = code + p->start, .end = code + p->end};
     }
-    out->n = ps.n;
     spm_pieces_free(&ps);
     return 0;
 }
