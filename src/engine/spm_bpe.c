@@ -13,6 +13,7 @@
  */
 #include <string.h>
 
+#include "minheap.h"
 #include "spm_internal.h"
 
 typedef struct {
@@ -21,46 +22,10 @@ typedef struct {
     size_t size;
 } SpmPair;
 
-typedef struct {
-    SpmPair *a;
-    size_t n, cap;
-} SpmPairHeap;
-
 /* Higher score first, then the smaller left index (sentencepiece's order). */
-static bool spm__pair_before(const SpmPair *x, const SpmPair *y) {
+static bool spm__pair_before(const void *a, const void *b) {
+    const SpmPair *x = a, *y = b;
     return x->score > y->score || (x->score == y->score && x->left < y->left);
-}
-
-static int spm__pair_push(SpmPairHeap *h, SpmPair p) {
-    if (h->n == h->cap) {
-        size_t cap = h->cap ? 2 * h->cap : 64;
-        SpmPair *a = realloc(h->a, cap * sizeof *a);
-        if (!a) return -1;
-        h->a = a;
-        h->cap = cap;
-    }
-    size_t i = h->n++;
-    while (i > 0 && spm__pair_before(&p, &h->a[(i - 1) / 2])) {
-        h->a[i] = h->a[(i - 1) / 2];
-        i = (i - 1) / 2;
-    }
-    h->a[i] = p;
-    return 0;
-}
-
-static SpmPair spm__pair_pop(SpmPairHeap *h) {
-    SpmPair top = h->a[0], last = h->a[--h->n];
-    size_t i = 0;
-    for (;;) {
-        size_t c = 2 * i + 1;
-        if (c >= h->n) break;
-        if (c + 1 < h->n && spm__pair_before(&h->a[c + 1], &h->a[c])) c++;
-        if (!spm__pair_before(&h->a[c], &last)) break;
-        h->a[i] = h->a[c];
-        i = c;
-    }
-    if (h->n) h->a[i] = last;
-    return top;
 }
 
 typedef struct {
@@ -73,7 +38,7 @@ typedef struct {
     const SpmModel *m;
     const char *s;
     SpmSym *sym;
-    SpmPairHeap heap;
+    MinHeap heap;       /* of SpmPair */
     int *rev_left;      /* (m->n) UNUSED piece -> length of its left part, or -1 */
 } SpmBpe;
 
@@ -92,7 +57,8 @@ static int spm__bpe_consider(SpmBpe *b, int left, int right) {
     int id = spm__bpe_piece(b->m, b->s + b->sym[left].start, size);
     if (id < 0) return 0;
     if (b->m->type[id] == SPM_UNUSED) b->rev_left[id] = (int)b->sym[left].len;
-    return spm__pair_push(&b->heap, (SpmPair){.score = b->m->score[id], .left = left, .right = right, .size = size});
+    SpmPair p = {.score = b->m->score[id], .left = left, .right = right, .size = size};
+    return minheap_push(&b->heap, &p);
 }
 
 /* Appends the span [start, start + len) to spans, split back into its
@@ -111,7 +77,7 @@ static void spm__bpe_resegment(const SpmBpe *b, size_t start, size_t len, SpmSpa
 int spm__bpe(const SpmModel *m, const char *s, size_t n, SpmSpan *spans, size_t *count) {
     *count = 0;
     if (n == 0) return 0;
-    SpmBpe b = {.m = m, .s = s};
+    SpmBpe b = {.m = m, .s = s, .heap = minheap_init(sizeof(SpmPair), spm__pair_before)};
     b.sym = malloc(n * sizeof *b.sym);
     b.rev_left = malloc((size_t)m->n * sizeof *b.rev_left);
     int rc = -1, ns = 0;
@@ -134,7 +100,8 @@ int spm__bpe(const SpmModel *m, const char *s, size_t n, SpmSpan *spans, size_t 
     for (int i = 1; i < ns; i++)
         if (spm__bpe_consider(&b, i - 1, i)) goto done;
     while (b.heap.n) {
-        SpmPair p = spm__pair_pop(&b.heap);
+        SpmPair p;
+        minheap_pop(&b.heap, &p);
         SpmSym *l = &b.sym[p.left], *r = &b.sym[p.right];
         if (l->len == 0 || r->len == 0 || l->len + r->len != p.size) continue; /* stale */
         l->len += r->len;
@@ -148,6 +115,6 @@ int spm__bpe(const SpmModel *m, const char *s, size_t n, SpmSpan *spans, size_t 
 done:
     free(b.sym);
     free(b.rev_left);
-    free(b.heap.a);
+    minheap_free(&b.heap);
     return rc;
 }

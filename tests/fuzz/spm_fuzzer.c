@@ -19,7 +19,7 @@
  *   clang -g -O1 -std=c11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
  *       -Isrc tests/fuzz/spm_fuzzer.c src/engine/pbwire.c src/engine/spm_model.c \
  *       src/engine/spm_normalize.c src/engine/spm_encode.c src/engine/spm_bpe.c src/engine/tokenizer.c \
- *       src/engine/tokenizer_bpe.c src/engine/tokenizer_sp.c src/engine/utf8.c \
+ *       src/engine/tokenizer_bpe.c src/engine/tokenizer_sp.c src/engine/minheap.c src/engine/utf8.c \
  *       src/engine/error.c -I/usr/include/cjson -lcjson -lpcre2-8 -lm -o build/spm_fuzzer
  *   mkdir -p build/fuzz-spm && cp tests/tokenizer/spm_nfkc.model \
  *       tests/tokenizer/spm_nfkc_bytes.model tests/tokenizer/spm_identity.model \
