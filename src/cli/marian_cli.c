@@ -250,7 +250,8 @@ static int mcli__info(const MarianCliArgs *a) {
 
 static int mcli__tokenize(const MarianCliArgs *a) {
     McliRun r;
-    int rc = mcli__prepare(a, &r, true, false);
+    int rc = mcli__prepare(a, &r, false, false); /* any length: no model run */
+    if (!rc && !(r.text = mcli__text(a, &r.len))) rc = 1;
     if (!rc) {
         TokenList tl;
         EngineError err;

@@ -39,8 +39,10 @@ static int spm__viterbi(const SpmModel *m, const char *s, size_t n, SpmSpan *spa
         if (mblen > n - at) mblen = n - at;
         bool single = false;
         size_t lim = n - at < m->max_len ? n - at : m->max_len;
+        uint64_t hash = SPM_HASH_SEED;
         for (size_t len = 1; len <= lim; len++) {
-            int id = spm__find(m, s + at, len);
+            hash = spm__hash_step(hash, s[at + len - 1]);
+            int id = spm__find_hashed(m, s + at, len, hash);
             if (id < 0) continue;
             int t = m->type[id];
             if (t != SPM_NORMAL && t != SPM_USER_DEFINED) continue; /* UNUSED, or not in the lattice */

@@ -42,6 +42,13 @@ struct SpmModel {
 /* The id of piece s[0..n) (any type), or -1. */
 int spm__find(const SpmModel *m, const char *s, size_t n);
 
+/* The same with h, the piece's FNV-1a hash: SPM_HASH_SEED stepped by each
+ * byte with spm__hash_step, so a caller trying ever longer prefixes hashes
+ * each byte once. */
+#define SPM_HASH_SEED 1469598103934665603ull
+uint64_t spm__hash_step(uint64_t h, char c);
+int spm__find_hashed(const SpmModel *m, const char *s, size_t n, uint64_t h);
+
 /* s[0..n) for an error message: at most cap-1 bytes, control bytes as '?'
  * so the message stays one line. Returns buf. */
 const char *spm__printable(char *buf, size_t cap, const char *s, size_t n);

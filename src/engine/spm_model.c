@@ -27,13 +27,16 @@ static const char SPM_HINT_FILE[] = "a Marian folder's source.spm / target.spm i
 /* ------------------------------------------------------------ piece table */
 
 static uint64_t spm__hash(const char *s, size_t n) {
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
+    uint64_t h = SPM_HASH_SEED;
+    for (size_t i = 0; i < n; i++) h = spm__hash_step(h, s[i]);
     return h;
 }
 
-int spm__find(const SpmModel *m, const char *s, size_t n) {
-    uint64_t h = spm__hash(s, n);
+int spm__find(const SpmModel *m, const char *s, size_t n) { return spm__find_hashed(m, s, n, spm__hash(s, n)); }
+
+uint64_t spm__hash_step(uint64_t h, char c) { return (h ^ (unsigned char)c) * 1099511628211ull; }
+
+int spm__find_hashed(const SpmModel *m, const char *s, size_t n, uint64_t h) {
     for (size_t i = h & (m->hash_cap - 1);; i = (i + 1) & (m->hash_cap - 1)) {
         int id = m->hash_id[i];
         if (id < 0) return -1;
