@@ -33,7 +33,7 @@ TEST_BIN   = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 
 BIN = $(BUILD)/attnscope
 
-.PHONY: all run test asan bench deps deps-bench deps-model screenshots model model-translate clean
+.PHONY: all run test asan bench deps deps-bench deps-model screenshots model model-bert model-translate clean
 
 all: $(BIN) $(TEST_BIN)
 
@@ -112,6 +112,11 @@ model: deps-model
 model-translate: deps-model
 	@$(MAKE) --no-print-directory all
 	sh tools/train_mt/build_model.sh
+
+# Trains models/pd-bert (masked-language modelling; ~2 hours on 2 cores).
+model-bert: deps-model
+	@$(MAKE) --no-print-directory all
+	sh tools/train_bert/build_model.sh
 
 clean:
 	rm -rf build build-asan

@@ -156,7 +156,7 @@ static bool marian__is_space(const char *s, size_t k) {
 
 int tokenizer_marian_decode(const Tokenizer *tok, const int *ids, size_t n, char **out, size_t *out_len,
                             EngineError *err) {
-    ENGINE_ASSERT(tok && out && tok->kind == TOKENIZER_SPM_UNIGRAM);
+    ENGINE_ASSERT(tok && out && tok->kind == TOKENIZER_MARIAN);
     const MarianTok *mt = tok->impl;
     *out = NULL;
     const char **pieces = malloc((n + 1) * sizeof *pieces);
@@ -278,7 +278,7 @@ int tokenizer_load_marian(Tokenizer **out, const char *spm_path, const char *voc
     int rc = marian__vocab(mt, root, spm_path, vocab_path, err);
     cJSON_Delete(root);
     if (rc) goto fail;
-    tok->kind = TOKENIZER_SPM_UNIGRAM;
+    tok->kind = TOKENIZER_MARIAN;
     tok->vocab_size = mt->n;
     tok->bos_id = -1;
     tok->eos_id = mt->eos;
@@ -296,5 +296,5 @@ fail:
 }
 
 int tokenizer_pad_id(const Tokenizer *tok) {
-    return tok->kind == TOKENIZER_SPM_UNIGRAM ? ((const MarianTok *)tok->impl)->pad : -1;
+    return tok->kind == TOKENIZER_MARIAN ? ((const MarianTok *)tok->impl)->pad : -1;
 }
