@@ -175,7 +175,7 @@ static void gelu_new_inplace(float *x, size_t n) {
 }
 
 /* BERT's GELU, exact: 0.5 x (1 + erf(x / sqrt(2))).  PyTorch: F.gelu(x) */
-static void gelu_erf_inplace(float *x, size_t n) {
+void gelu_erf_inplace(float *x, size_t n) {
     for (size_t i = 0; i < n; i++) x[i] = 0.5f * x[i] * (1.0f + erff(x[i] * 0.70710678118654752f));
 }
 

@@ -143,11 +143,13 @@ static void marian__ffn_block(const MarianConfig *c, const MarianLayer *L, float
     const int F = L->fc1.n_out;
     linear_forward(ws->ff, x, T, &L->fc1, false);
     size_t n = (size_t)T * F;
-    for (size_t i = 0; i < n; i++) {
-        float u = ws->ff[i];
-        if (c->act == MARIAN_ACT_SWISH) ws->ff[i] = u / (1.0f + expf(-u));
-        else if (c->act == MARIAN_ACT_GELU) ws->ff[i] = 0.5f * u * (1.0f + erff(u * 0.70710678118654752f));
-        else ws->ff[i] = u > 0 ? u : 0;
+    if (c->act == MARIAN_ACT_GELU) {
+        gelu_erf_inplace(ws->ff, n);
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            float u = ws->ff[i];
+            ws->ff[i] = c->act == MARIAN_ACT_SWISH ? u / (1.0f + expf(-u)) : u > 0 ? u : 0;
+        }
     }
     linear_forward(x, ws->ff, T, &L->fc2, true);
     norm_forward(x, x, T, c->d_model, L->final_w, L->final_b, c->norm_eps);
