@@ -15,7 +15,7 @@ PKGS_APP    = libsdl2-dev libsdl2-ttf-dev libpng-dev libfontconfig-dev fonts-dej
               fonts-wqy-microhei fonts-noto-color-emoji fonts-symbola
 PKGS_TEST   = python3-numpy xvfb xauth
 PKGS_BENCH  = python3-torch time
-PKGS_MODEL  = python3-torch python3-numpy python3-regex python3-matplotlib
+PKGS_MODEL  = python3-torch python3-numpy python3-regex python3-matplotlib python3-sentencepiece sentencepiece
 PKGS_BUILD  = gcc make pkg-config
 DEPS_STAMP  = $(BUILD)/.deps-ok
 
@@ -36,7 +36,7 @@ TEST_BIN   = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 
 BIN = $(BUILD)/attnscope
 
-.PHONY: all run test asan bench deps deps-bench deps-model screenshots model model-bert clean
+.PHONY: all run test asan bench deps deps-bench deps-model screenshots model model-bert model-translate clean
 
 all: $(BIN) $(TEST_BIN)
 
@@ -109,6 +109,12 @@ screenshots: deps
 # Rebuilds the default model's tokenizer and weights from ../shared/corpus.
 model: deps-model
 	sh tools/train/build_model.sh
+
+# Trains the Spanish->English Marian model (models/bible-es-en) from
+# ../shared/corpus/parallel; see tools/train_mt/README.md.
+model-translate: deps-model
+	@$(MAKE) --no-print-directory all
+	sh tools/train_mt/build_model.sh
 
 # Trains models/pd-bert (masked-language modelling; ~2 hours on 2 cores).
 model-bert: deps-model

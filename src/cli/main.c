@@ -31,6 +31,8 @@
 #include "engine/forward.h"
 #include "engine/model.h"
 #include "engine/tokenizer.h"
+#include "jsonout.h"
+#include "marian_cli.h"
 
 typedef struct {
     const char *cmd;
@@ -47,6 +49,9 @@ typedef struct {
     bool run_given;         /* --scale, --mask or --ablate */
     const char *session;    /* app: open this session file */
     bool fresh;             /* app: without the autosaved session */
+    const char *kind, *scale_spec, *ablate_spec; /* Marian: per-kind options (with mask_spec) */
+    int beam;
+    bool n_given;
 } CliArgs;
 
 static void cli_die_usage(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
@@ -76,6 +81,8 @@ static void cli_usage(void) {
            "                     [--mask causal|none|window:W|keys:a,b] [--ablate L.H,...]\n"
            "                     [--vectors] [--out FILE] [--bos]\n"
            "  attnscope generate --model DIR --text TEXT -n N\n"
+           "  attnscope translate --model DIR --text TEXT [-n N]     (Marian encoder-decoder)\n"
+           "  attnscope dump ... [--kind cross|encoder|decoder]      on a Marian model\n"
            "  attnscope bench    --model DIR --tokens N\n"
            "  attnscope export   --model DIR --text TEXT --layer L --head H [--grid]\n"
            "                     [--white] [--colormap NAME] [--scale ..] [--mask ..] [--ablate ..]\n"
@@ -135,16 +142,18 @@ static CliArgs cli_parse(int argc, char **argv) {
         else if (!strcmp(f, "--white")) a.white = true;
         else if (!strcmp(f, "--colormap")) { NEEDV(); a.colormap = v; }
         else if (!strcmp(f, "--export-dir")) { NEEDV(); a.export_dir = v; }
-        else if (!strcmp(f, "-n")) { NEEDV(); a.n_generate = cli_parse_int(f, v, 0, 100000); }
+        else if (!strcmp(f, "-n")) { NEEDV(); a.n_generate = cli_parse_int(f, v, 0, 100000); a.n_given = true; }
+        else if (!strcmp(f, "--kind")) { NEEDV(); a.kind = v; }
+        else if (!strcmp(f, "--beam")) { NEEDV(); a.beam = cli_parse_int(f, v, 1, 64); }
         else if (!strcmp(f, "--tokens")) { NEEDV(); a.bench_tokens = cli_parse_int(f, v, 1, RUN_MAX_KEYS); }
         else if (!strcmp(f, "--layer")) { NEEDV(); a.layer = cli_parse_int(f, v, 0, MODEL_MAX_LAYERS - 1); }
         else if (!strcmp(f, "--head")) { NEEDV(); a.head = cli_parse_int(f, v, 0, MODEL_MAX_HEADS - 1); }
         else if (!strcmp(f, "--session")) { NEEDV(); a.session = v; }
         else if (!strcmp(f, "--fresh")) a.fresh = true;
-        else if (!strcmp(f, "--scale")) { NEEDV(); a.run_given = true; if (run_options_parse_scale(&a.run, v, &err)) exit(cli_error(&err)); }
+        else if (!strcmp(f, "--scale")) { NEEDV(); a.run_given = true; a.scale_spec = v; if (run_options_parse_scale(&a.run, v, &err)) exit(cli_error(&err)); }
         else if (!strcmp(f, "--mask")) { NEEDV(); a.run_given = true; if (run_options_parse_mask(&a.run, v, &err)) exit(cli_error(&err)); a.mask_spec = v; }
         else if (!strcmp(f, "--top")) { NEEDV(); a.run.top_k = cli_parse_int(f, v, 1, TRACE_MAX_TOP_K); }
-        else if (!strcmp(f, "--ablate")) { NEEDV(); a.run_given = true; if (run_options_parse_ablate(&a.run, v, &err)) exit(cli_error(&err)); }
+        else if (!strcmp(f, "--ablate")) { NEEDV(); a.run_given = true; a.ablate_spec = v; if (run_options_parse_ablate(&a.run, v, &err)) exit(cli_error(&err)); }
         else cli_die_usage("unknown option %s", f);
 #undef NEEDV
     }
@@ -259,63 +268,6 @@ static void cli_input_free(CliInput *in) {
     free(in->ids);
     free(in->types);
     token_list_free(&in->tokens);
-}
-
-/* --------------------------------------------------------------------- */
-/* JSON output, streamed: a trace can hold millions of numbers. cJSON does
- * the string escaping. */
-
-static void json_string(FILE *f, const char *s) {
-    cJSON *str = cJSON_CreateString(s);
-    char *p = str ? cJSON_PrintUnformatted(str) : NULL;
-    fputs(p ? p : "\"\"", f);
-    free(p);
-    cJSON_Delete(str);
-}
-
-/* A token's text as valid UTF-8 (partial characters become U+FFFD). */
-static void json_token_text(FILE *f, const Tokenizer *tok, int id) {
-    char buf[512];
-    int n = tokenizer_decode_token(tok, id, buf, sizeof buf);
-    if (n < 0) { fputs("null", f); return; }
-    size_t len = (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1;
-    size_t clean_len;
-    char *clean = utf8_sanitize(buf, len, &clean_len);
-    json_string(f, clean ? clean : "");
-    free(clean);
-}
-
-static void json_float(FILE *f, float v) {
-    if (isfinite(v)) fprintf(f, "%.7g", v);
-    else fputs("null", f);
-}
-
-/* [rows][cols] nested arrays of a row-major block. */
-static void json_matrix(FILE *f, const float *x, int rows, int cols) {
-    fputc('[', f);
-    for (int r = 0; r < rows; r++) {
-        fputs(r ? ",[" : "[", f);
-        for (int c = 0; c < cols; c++) {
-            if (c) fputc(',', f);
-            json_float(f, x[(size_t)r * cols + c]);
-        }
-        fputc(']', f);
-    }
-    fputc(']', f);
-}
-
-/* [a][b][c][d] nested arrays of a row-major block. */
-static void json_tensor4(FILE *f, const float *x, int a, int b, int c, int d) {
-    fputc('[', f);
-    for (int i = 0; i < a; i++) {
-        fputs(i ? ",[" : "[", f);
-        for (int j = 0; j < b; j++) {
-            if (j) fputc(',', f);
-            json_matrix(f, x + ((size_t)i * b + j) * c * d, c, d);
-        }
-        fputc(']', f);
-    }
-    fputc(']', f);
 }
 
 /* q, k or v for every query head: [layer][head][token][d_head]; k and v
@@ -641,6 +593,14 @@ static int cmd_app(const CliArgs *a) {
 
 int main(int argc, char **argv) {
     CliArgs a = cli_parse(argc, argv);
+    char def[1024];
+    const char *path = a.model ? a.model : model_default_path(def, sizeof def);
+    if (marian_cli_handles(a.cmd, path)) {
+        MarianCliArgs ma = {.cmd = a.cmd, .model = path, .text = a.text, .out = a.out, .kind = a.kind,
+                            .scale = a.scale_spec, .mask = a.mask_spec, .ablate = a.ablate_spec,
+                            .n = a.n_given ? a.n_generate : 0, .beam = a.beam, .vectors = a.vectors};
+        return marian_cli_run(&ma);
+    }
     if (!strcmp(a.cmd, "info")) return cmd_info(&a);
     if (!strcmp(a.cmd, "tokenize")) return cmd_tokenize(&a);
     if (!strcmp(a.cmd, "dump")) return cmd_dump(&a);
