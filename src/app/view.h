@@ -41,6 +41,11 @@
 typedef struct {
     const Trace *tr;          /* NULL: nothing computed yet */
     const char *labels;       /* (T, label_cap) printable token labels */
+    const char *key_labels;   /* (keys, label_cap) the keys' labels when they
+                                 are other tokens (cross-attention: the
+                                 source); NULL = labels */
+    const char *kind;         /* the attention kind shown ("cross",
+                                 "encoder", "decoder"); NULL = the model's one */
     size_t label_cap;
     const Token *tokens;      /* (T) ids and byte offsets into text */
     const char *text;         /* the text the offsets index */
@@ -71,6 +76,10 @@ typedef struct {
 
 static inline const char *view_label(const ViewData *v, int i) {
     return v->labels + (size_t)i * v->label_cap;
+}
+/* The label of key k (column k of the head view). */
+static inline const char *view_key_label(const ViewData *v, int k) {
+    return (v->key_labels ? v->key_labels : v->labels) + (size_t)k * v->label_cap;
 }
 
 /* Everything the user can ask for, from a key, a button or a view. */
