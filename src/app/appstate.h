@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "app/app.h"
+#include "app/app_translate.h"
 #include "app/appsession.h"
 #include "app/draw.h"
 #include "app/keymap.h"
@@ -31,6 +32,7 @@
 #include "app/view_pred.h"
 #include "app/view_status.h"
 #include "app/view_text.h"
+#include "app/view_translate.h"
 #include "app/view_vector.h"
 #include "app/worker.h"
 
@@ -52,6 +54,8 @@ typedef struct App {
     char model_path[1024];    /* what we tried to load */
     char load_error[512];     /* why the last load failed ("" = it did not) */
     Worker *worker;           /* NULL without a model */
+    AppTranslate *mt;         /* an encoder-decoder model: the translation
+                                 mode (model is then mt->mm->base); NULL else */
     int max_tokens;           /* min(n_ctx, APP_MAX_TOKENS) */
     /* text */
     TextEdit edit;            /* the text and its caret */
@@ -101,6 +105,7 @@ typedef struct App {
     GridView gv;              /* grid (gv.layout, gv.hover_*) */
     HeadView hv;              /* head view (hv.layout, hv.cam: zoom, pan) */
     VecView vv;               /* vector view (vv.layout, vv.rope_button) */
+    TranslateView tlv;        /* translation strip (kind switch, chips) */
     uint64_t label_px_gen;    /* result generation hv.label_px was measured on */
     float label_px_scale;     /* pixel scale it was measured at */
 } App;

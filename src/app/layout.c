@@ -2,6 +2,7 @@
 #include "app/layout.h"
 
 #include "app/view_text.h"
+#include "app/view_translate.h"
 
 void layout_panels(ViewCtx *cx, int W, int H, ControlsView *cv, GridView *gv,
                    const HeadView *hv, bool vec_open, PanelLayout *lo) {
@@ -23,6 +24,7 @@ void layout_panels(ViewCtx *cx, int W, int H, ControlsView *cv, GridView *gv,
     int used = view_text_chips_height(cx, lo->chips);
     if (used < chip_h) used = chip_h;
     if (used < lo->chips.h) lo->chips.h = used;
+    if (v->kind) lo->chips.h = view_translate_height(d); /* translation: its strip */
     lo->status = (SDL_Rect){0, H - fs - draw_px(d, 10), W, fs + draw_px(d, 10)};
     int top = lo->chips.y + lo->chips.h + pad, bottom = lo->status.y - pad;
     int pred_h = fn * 2 + 6 * (fn + draw_px(d, 6)) + draw_px(d, 16);

@@ -82,7 +82,10 @@ int mt_run(const MarianModel *mm, const char *text, const MarianRunOptions *ro, 
         marian_trace_free(r->tr);
         r->tr = NULL;
     }
-    if (!r->tr) r->tr = marian_trace_create(mm, S + 32, T + 32 < mm->config.n_ctx ? T + 32 : mm->config.n_ctx);
+    if (!r->tr) { /* room to type on */
+        int n_ctx = mm->config.n_ctx;
+        r->tr = marian_trace_create(mm, S + 32 < n_ctx ? S + 32 : n_ctx, T + 32 < n_ctx ? T + 32 : n_ctx);
+    }
     if (!dec_in || !r->tr || mt__labels(mm->base->tokenizer, src, S, &r->src_labels) ||
         mt__labels(mm->target, r->out, T, &r->tgt_labels)) {
         free(src);

@@ -21,7 +21,7 @@
 #include "engine/marian.h"
 #include "engine/tokenizer.h"
 
-typedef struct {
+typedef struct MtResult {
     char *text;               /* the source text as run (owned) */
     TokenList src;            /* (S) source tokens with byte offsets into
                                  text, </s> last (start == end == length) */

@@ -38,6 +38,8 @@
 #include "engine/forward.h"
 #include "engine/tokenizer.h"
 
+struct MtResult;
+
 typedef struct {
     const Trace *tr;          /* NULL: nothing computed yet */
     const char *labels;       /* (T, label_cap) printable token labels */
@@ -72,6 +74,9 @@ typedef struct {
     int q, k;                 /* focused cell; -1 = none */
     int n_layer, n_head, n_kv_head; /* the model's shape; 0 without a model */
     const char *model_error;  /* why no model is loaded ("" = none tried) */
+    /* translation mode (encoder-decoder models; view_translate.c) */
+    const struct MtResult *mt;/* the run shown; NULL: not in that mode */
+    int mt_hover;             /* target chip under the mouse; -1 = none */
 } ViewData;
 
 static inline const char *view_label(const ViewData *v, int i) {
@@ -118,6 +123,8 @@ typedef enum {
     ACT_OPEN_MODEL,    /* ask for a model to open */
     ACT_VEC_TAB,       /* narrow windows: open / close the vector view tab */
     ACT_SAVE_SESSION,  /* ask for a file name, save the session there */
+    ACT_MT_KIND,       /* translation: show kind a (MarianKind); -1 = next */
+    ACT_MT_HOVER,      /* translation: target chip a under the mouse; -1 none */
     ACT_COUNT
 } Act;
 
