@@ -108,20 +108,21 @@ void view_translate_frame(ViewCtx *cx, SDL_Rect r, TranslateView *tv, ViewOut *o
         view_emit(out, ACT_MT_HOVER, -1, 0, 0);
         return;
     }
-    /* the target chips first (their hover tints the source) */
-    int hover = v->mt_hover;
-    float *w = malloc((size_t)mt->S * sizeof *w);
-    char what[48] = "";
-    bool tinted = w && hover >= 0 && view_translate_weights(v, hover, w, what, sizeof what);
+    /* the target chips first: laid out dry, their hover (this frame's)
+       tints the source */
     Draw dry = *d;
     dry.dry = true;
     tv->n_tgt = view__chip_row(&dry, r.x + label_w, y2, r.x + r.w, mt->tgt_labels, WORKER_LABEL_CAP, mt->T,
-                               NULL, hover, tv->tgt_chip, 64);
+                               NULL, -1, tv->tgt_chip, 64);
     int now = -1;
     for (int i = 0; cx->input && i < tv->n_tgt; i++)
         if (ui_inside(ui, tv->tgt_chip[i])) now = i;
     tv->hover_t = now;
     view_emit(out, ACT_MT_HOVER, now, 0, 0);
+    int hover = cx->input ? now : v->mt_hover;
+    float *w = malloc((size_t)mt->S * sizeof *w);
+    char what[48] = "";
+    bool tinted = w && hover >= 0 && view_translate_weights(v, hover, w, what, sizeof what);
     view__chip_row(d, r.x + label_w, y2, r.x + r.w, mt->tgt_labels, WORKER_LABEL_CAP, mt->T, NULL, hover,
                    tv->tgt_chip, 64);
     tv->n_src = view__chip_row(d, r.x + label_w, y1, r.x + r.w, mt->src_labels, WORKER_LABEL_CAP, mt->S,
