@@ -102,9 +102,12 @@ int app_apply_spec(App *app, const char *spec, EngineError *err) {
             app->ui.my = (int)lroundf((float)my * app->hidpi);
         } else if (!strcmp(k, "text")) {
             textedit_set(&app->edit, val);
+        } else if (!strcmp(k, "kind") && app->mt && marian_kind_parse(val) >= 0) {
+            app_mt_set_kind(app, marian_kind_parse(val)); /* first: scale, mask act on it */
         } else {
             rc = engine_fail(err, "state: unknown key \"%s\"; HINT: layer, head, focus, help, "
-                             "white, edit, vec, rope, zoom, cmap, scale, mask, ablate, mouse, text", k);
+                             "white, edit, vec, rope, zoom, cmap, scale, mask, ablate, mouse, text, kind "
+                             "(translation models)", k);
             break;
         }
     }
