@@ -178,8 +178,8 @@ static void app__toggle_key_mask(App *app, int k) {
     if (k < 0 || k >= RUN_MAX_KEYS) return;
     bool on = !run_options_key_masked(&app->ro, k);
     run_options_set_key_masked(&app->ro, k, on);
-    const char *lab = app->res && app->res->tr && k < app->res->tr->n_tokens
-                          ? work_result_label(app->res, k) : "?";
+    ViewData v = app_view_data(app); /* keys may be another text's (cross) */
+    const char *lab = v.tr && k < trace_n_keys(v.tr) ? view_key_label(&v, k) : "?";
     app__say(app, false, "key %d \"%s\" %s", k, lab,
              on ? "masked for every query" : "unmasked");
     app_rerun(app);
