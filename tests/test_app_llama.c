@@ -178,7 +178,7 @@ int main(void) {
                     um.mx = x;
                     um.my = y;
                     int hv, ck;
-                    view_chips(&dm, &um, box, &cv, &hv, &ck);
+                    view_chips(&dm, &um, box, &cv, &hv, &ck, NULL);
                     seen_first[pass] |= hv == 0;
                     seen_last[pass] |= hv == T - 1;
                 }
@@ -191,7 +191,7 @@ int main(void) {
     {
         WorkResult *r = calloc(1, sizeof *r);
         RunOptions ro = run_options_default();
-        CHECK(r && worker_run(m, 6, "Once upon a time, there was a big dog.", &ro, r) == 0,
+        CHECK(r && worker_run(m, 6, "Once upon a time, there was a big dog.", &ro, NULL, r) == 0,
               "worker_run 6 tokens");
         if (r && r->tr) {
             CHECK(r->tr->n_tokens == 6 && r->tokens.tokens[0].id == bos && r->n_dropped > 0,

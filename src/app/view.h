@@ -67,6 +67,11 @@ typedef struct {
     int q, k;                 /* focused cell; -1 = none */
     int n_layer, n_head, n_kv_head; /* the model's shape; 0 without a model */
     const char *model_error;  /* why no model is loaded ("" = none tried) */
+    /* encoder mode (view_segment.h) */
+    bool encoder;             /* bidirectional (BERT): fill-in predictions,
+                                 [CLS]/[SEP], masked words, sentence pairs */
+    int mask_id;              /* the [MASK] id; -1 = none */
+    int seg_filter;           /* SegFilter: the pair blocks the head view shows */
 } ViewData;
 
 static inline const char *view_label(const ViewData *v, int i) {
@@ -109,6 +114,10 @@ typedef enum {
     ACT_OPEN_MODEL,    /* ask for a model to open */
     ACT_VEC_TAB,       /* narrow windows: open / close the vector view tab */
     ACT_SAVE_SESSION,  /* ask for a file name, save the session there */
+    /* encoder mode */
+    ACT_WORD_MASK,     /* token a (-1: the focused query) runs as [MASK] /
+                          as typed again */
+    ACT_SEG_FILTER,    /* pair filter a (SegFilter); -1 = the next one */
     ACT_COUNT
 } Act;
 
