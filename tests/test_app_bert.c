@@ -313,6 +313,36 @@ int main(void) {
         CHECK(cell_px(8, 1) != filtered && cell_px(1, 8) == filtered, "B->A shows (8,1), not (1,8)");
     }
 
+    /* --- a session keeps the masked words (byte spans) and the filter --- */
+    {
+        app->pin_q = app->pin_k = 8; /* "dog" */
+        drive_key(app, SDLK_m, KMOD_LCTRL);
+        settle();
+        CHECK(tr()->ids[8] == mask_id, "dog masked for the session");
+        Session se, back;
+        CHECK(session_init(&se) == 0 && appsession_capture(app, &se) == 0, "capture");
+        char *json = session_to_json(&se);
+        SessionReport rep;
+        session_init(&back);
+        CHECK(json && session_from_json(&back, json, strlen(json), "mem", &rep, &err) == 0 &&
+              rep.n == 0, "the session parses back (%d problems)", rep.n);
+        CHECK(json && strstr(json, "\"masked_words\"") && back.wm.n == 1 &&
+              back.wm.span[0].start == app->wm.span[0].start &&
+              back.wm.span[0].end == app->wm.span[0].end && back.seg_filter == SEG_BA,
+              "masked_words [%zu, %zu] and pair_filter %d round-trip", back.wm.n ? back.wm.span[0].start : 0,
+              back.wm.n ? back.wm.span[0].end : 0, back.seg_filter);
+        app->wm.n = 0;
+        app->seg_filter = 0;
+        appsession_apply(app, &back, false, false);
+        app_rerun(app);
+        settle();
+        CHECK(tr()->ids[8] == mask_id && app->seg_filter == SEG_BA && !strcmp(app->edit.buf,
+              "the cat sat . ||| the dog ran ."), "applied: dog is [MASK] again, B->A, text as typed");
+        free(json);
+        session_free(&se);
+        session_free(&back);
+    }
+
     /* --- F1 names both maskings and the filter --- */
     {
         KeyRow rows[64];

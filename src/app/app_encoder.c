@@ -56,8 +56,7 @@ void app__seg_filter(App *app, int f) {
         return;
     }
     app->seg_filter = f >= 0 && f < SEG_FILTER_COUNT ? f : (app->seg_filter + 1) % SEG_FILTER_COUNT;
-    ViewData v = app_view_data(app);
-    if (app->seg_filter != SEG_ALL && !view_segment_pair(&v))
+    if (app->seg_filter != SEG_ALL && !strstr(app->edit.buf, TOKENIZER_PAIR_SEPARATOR))
         app__say(app, false, "pair filter %s: it shows once the text is a pair \"A ||| B\"",
                  view_segment_filter_name(app->seg_filter));
     else

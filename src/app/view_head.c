@@ -16,9 +16,12 @@ void view_head_title(const ViewData *v, char *buf, size_t cap) {
     char kv[24] = ""; /* grouped-query attention: the KV head it reads */
     if (v->tr && v->tr->n_kv_head > 0 && v->tr->n_kv_head < v->tr->n_head)
         snprintf(kv, sizeof kv, " (kv %d)", trace_kv_head(v->tr, v->head));
-    snprintf(buf, cap, "%s  \xC2\xB7  layer %d  \xC2\xB7  head %d%s%s  \xC2\xB7  %s",
+    char pairs[40] = ""; /* a sentence pair's filter (view_segment.h) */
+    if (v->seg_filter != SEG_ALL && view_segment_pair(v))
+        snprintf(pairs, sizeof pairs, "  \xC2\xB7  pairs %s", view_segment_filter_name(v->seg_filter));
+    snprintf(buf, cap, "%s  \xC2\xB7  layer %d  \xC2\xB7  head %d%s%s  \xC2\xB7  %s%s",
              v->model_name ? v->model_name : "model", v->layer, v->head, kv,
-             ablated ? " (ablated)" : "", desc);
+             ablated ? " (ablated)" : "", desc, pairs);
 }
 
 void view_head_layout(Draw *d, SDL_Rect r, int T, bool title, int label_px,
