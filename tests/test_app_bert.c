@@ -20,6 +20,8 @@
 #include <string.h>
 
 #include "app/appstate.h"
+#include "app/png.h"
+#include <unistd.h>
 #include "app_drive.h"
 #include "check.h"
 
@@ -311,6 +313,26 @@ int main(void) {
         app_frame(app, true);
         CHECK(app->seg_filter == SEG_BA, "clicking B->A selects it (%d)", app->seg_filter);
         CHECK(cell_px(8, 1) != filtered && cell_px(1, 8) == filtered, "B->A shows (8,1), not (1,8)");
+    }
+
+    /* --- Ctrl+E exports the filtered head view as on screen --- */
+    {
+        char dir[] = "/tmp/attnscope-bert-XXXXXX", path[1400];
+        CHECK(mkdtemp(dir) != NULL, "temp dir");
+        snprintf(app->export_dir, sizeof app->export_dir, "%s", dir);
+        CHECK(app_export(app, false, NULL, path, sizeof path) == 0 && strstr(path, "-BA"),
+              "exported %s (the filter in its name)", path);
+        uint32_t *px = NULL;
+        int w = 0, h = 0;
+        CHECK(png_read_argb(path, &px, &w, &h, NULL, NULL, 0, &err) == 0, "read back: %s", err.msg);
+        /* the filtered colour covers the picture's A->A, A->B and B->B blocks:
+           more than a third of T x T cells at 2x */
+        size_t nf = 0;
+        for (size_t i = 0; px && i < (size_t)w * h; i++) nf += (px[i] & 0xFFFFFF) == filtered;
+        CHECK(px && nf > (size_t)w * h / 20, "the export draws filtered cells (%zu px of %d)", nf, w * h);
+        free(px);
+        unlink(path);
+        rmdir(dir);
     }
 
     /* --- a session keeps the masked words (byte spans) and the filter --- */

@@ -49,6 +49,9 @@ typedef struct {
     bool white_background;    /* for slides */
     int scale;                /* 1 or 2 (2 = default, for slides) */
     const char *colormap;     /* "viridis" (default), ... ; NULL = default */
+    int pair_filter;          /* encoders, sentence pairs: 0 all, 1 A->A, 2 A->B,
+                                 3 B->A, 4 B->B (the head view's cells outside
+                                 it in the filtered colour) */
 } ExportOptions;
 
 ExportOptions export_options_default(void);
