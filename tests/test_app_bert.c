@@ -27,40 +27,15 @@
 
 static App *app;
 
-static void mouse_btn(int type_, int x, int y, int button) {
-    SDL_Event e;
-    memset(&e, 0, sizeof e);
-    e.type = (Uint32)type_;
-    if (type_ == SDL_MOUSEMOTION) {
-        e.motion.x = x;
-        e.motion.y = y;
-    } else {
-        e.button.x = x;
-        e.button.y = y;
-        e.button.button = (Uint8)button;
-    }
-    app_handle_event(app, &e);
-}
+static void mouse_btn(int type_, int x, int y, int button) { drive_mouse(app, type_, x, y, (Uint8)button); }
 
-static void click_btn(int x, int y, int button) {
-    mouse_btn(SDL_MOUSEMOTION, x, y, 0);
-    mouse_btn(SDL_MOUSEBUTTONDOWN, x, y, button);
-    mouse_btn(SDL_MOUSEBUTTONUP, x, y, button);
-}
+static void click_btn(int x, int y, int button) { drive_click(app, x, y, (Uint8)button); }
 
-static bool settle(void) {
-    bool ok = app_wait_result(app, 10000);
-    app_frame(app, true);
-    return ok;
-}
+static bool settle(void) { return drive_settle(app); }
 
 static const Trace *tr(void) { return app->res ? app->res->tr : NULL; }
 
-static uint32_t frame_px(int x, int y) {
-    SDL_Surface *s = app->surface;
-    const uint32_t *row = (const uint32_t *)((const uint8_t *)s->pixels + (size_t)y * s->pitch);
-    return row[x] & 0xFFFFFF;
-}
+static uint32_t frame_px(int x, int y) { return drive_px(app, x, y); }
 
 static uint32_t col24(SDL_Color c) { return ((uint32_t)c.r << 16) | ((uint32_t)c.g << 8) | c.b; }
 
@@ -115,10 +90,8 @@ int main(void) {
         return check_summary();
     }
     snprintf(model, sizeof model, "%s/oracle/bert_mlm", build);
-    setenv("SDL_VIDEODRIVER", "dummy", 1);
-    setenv("SDL_RENDER_DRIVER", "software", 1);
-    if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_EVENTS) != 0) {
-        CHECK(0, "SDL_Init: %s", SDL_GetError());
+    if (!drive_headless()) {
+        CHECK(0, "SDL starts headless");
         return check_summary();
     }
     AppArgs args;
