@@ -350,6 +350,26 @@ int main(void) {
         CHECK(word && key && pairs, "help rows: [MASK] word (Ctrl+M), attention mask (Ctrl+K), "
               "pair filter (Ctrl+G): %d %d %d", word, key, pairs);
     }
+    /* --- another model: a decoder goes back to causal, no [MASK] --- */
+    {
+        char gpt2[1024];
+        snprintf(gpt2, sizeof gpt2, "%s/oracle/gpt2_f32", build);
+        if (check_path_exists(gpt2)) {
+            CHECK(app_open_model(app, gpt2) == 0, "open %s", gpt2);
+            CHECK(app->ro.mask == MASK_CAUSAL, "a decoder after an encoder: causal (%d)", app->ro.mask);
+            app->pin_q = app->pin_k = 0;
+            drive_key(app, SDLK_m, KMOD_LCTRL);
+            CHECK(strstr(app->msg, "needs an encoder") != NULL, "Ctrl+M on GPT-2 says why not: %s", app->msg);
+            CHECK(app_open_model(app, model) == 0 && app->ro.mask == MASK_NONE,
+                  "and BERT again: none (%d)", app->ro.mask);
+        }
+        /* the command line's --mask mode wins; keys: alone goes on top of none */
+        args.mask_mode_given = true;
+        args.run.mask = MASK_WINDOW;
+        App *b = app_create(&args, NULL, 640, 480, &err);
+        CHECK(b && b->ro.mask == MASK_WINDOW, "--mask window on a BERT is kept (%d)", b ? (int)b->ro.mask : -1);
+        app_destroy(b);
+    }
     app_destroy(app);
     SDL_Quit();
     return check_summary();

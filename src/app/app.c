@@ -695,7 +695,7 @@ App *app_create(const AppArgs *args, SDL_Window *win, int w, int h, EngineError 
     app->hv.cam.zoom = 1.0f;
     app->gv.hover_layer = app->gv.hover_head = -1;
     app->ro = args->run;
-    app->mask_given = args->run_given;
+    app->mask_given = args->mask_mode_given;
     if (app->ro.top_k < 10) app->ro.top_k = 10; /* as many as the panel has room for */
     if (!(app->ro.temperature > 0)) app->ro.temperature = 1.0f;
     if (app->ro.window < 1) app->ro.window = 4;

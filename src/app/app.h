@@ -32,6 +32,8 @@ typedef struct {
     bool fresh;               /* start without the autosaved session */
     bool model_given;         /* model_path came from --model: it wins */
     bool run_given;           /* run came from --scale/--mask/--ablate: it wins */
+    bool mask_mode_given;     /* --mask chose the mode (causal, none, window):
+                                 an encoder keeps it, else it gets none */
 } AppArgs;
 
 /* Opens the window and runs until the user quits. Returns the exit code.

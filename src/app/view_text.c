@@ -385,7 +385,7 @@ void view_text_frame(ViewCtx *cx, SDL_Rect box, SDL_Rect chips, TextView *tv,
     if (rclick >= 0 && v->encoder) view_emit(out, ACT_WORD_MASK, rclick, 0, 0);
     if (hover >= 0 && v->tokens) {
         const Token *t = &v->tokens[hover];
-        char tip[512], hex[200];
+        char tip[1024], hex[200];
         size_t o = 0;
         hex[0] = '\0';
         for (size_t b = t->start; b < t->end && o + 4 < sizeof hex; b++)
