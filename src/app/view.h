@@ -6,6 +6,7 @@
  *     view_head (the (query, key) matrix)  view_vector (inside one weight)
  *     view_pred (next-token predictions)   view_controls (the button bar)
  *     view_status (status line, help)
+ *     view_segment (encoders: sentence-pair colours and filter, masked words)
  * and a new mode (cross-attention, an encoder, two texts, arcs) is a new one.
  * A view gets a rect from layout.c, reads ViewData (never App), keeps its own
  * last layout for hit tests in a struct the App owns, and reports input as
