@@ -58,6 +58,24 @@ if [ -f "$STORIES" ]; then
         --text "Once upon a time, there was a little girl named Lily. She loved to play. Lily"
 fi
 
+# encoder mode (BERT): models/pd-bert when trained, else a random BERT with the
+# real bert-base-uncased vocabulary (tools/bert_random_model.py), else the
+# oracle's toy one. Random weights: the pictures show the app, not a model.
+BERT=${ATTNSCOPE_BERT:-models/pd-bert}
+VOCAB=${ATTNSCOPE_SHARED:-../shared}/tokenizers/bert-base-uncased/vocab.txt
+if [ ! -f "$BERT/model.safetensors" ] && [ -f "$VOCAB" ]; then
+    BERT="$BUILD/bert-random"
+    [ -f "$BERT/model.safetensors" ] || /usr/bin/python3 tools/bert_random_model.py "$VOCAB" "$BERT" >/dev/null
+fi
+if [ ! -f "$BERT/model.safetensors" ]; then
+    BERT="$BUILD/oracle/bert_mlm"
+    [ -f "$BERT/model.safetensors" ] || /usr/bin/python3 tests/oracle/bert_oracle.py "$BUILD/oracle" >/dev/null
+fi
+# "mask this word": "cat" runs as [MASK], its fill-ins in the predictions
+shot encoder-mask-1280x800 1280x800 "text=The cat sat on the mat because it was tired.;layer=1;head=2;maskword=2" "$BERT"
+# a sentence pair, coloured by segment, the head view filtered to A->B
+shot encoder-pairs-1280x800 1280x800 "text=The cat sat on the mat. ||| It was tired.;layer=3;head=1;pairs=AB;focus=2:10" "$BERT"
+
 "$BIN" export --model "$MODEL" --text "Mr. Darcy walked into the room. Elizabeth looked at Mr. Darcy and smiled." \
     --layer 4 --head 3 --out "$OUT/export-head.png"
 "$BIN" export --model "$MODEL" --text "Mr. Darcy walked into the room. Elizabeth looked at Mr. Darcy and smiled." \

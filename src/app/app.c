@@ -59,7 +59,7 @@ void app_rerun(App *app) {
     if (app->posted_text && n <= app->posted_cap) memcpy(app->posted_text, app->edit.buf, n);
     if (!app->worker) return;
     if (app->posted_gen == app->shown_gen) app->pending_since_ms = app_now_ms();
-    app->posted_gen = worker_post(app->worker, app->edit.buf, &app->ro);
+    app->posted_gen = worker_post(app->worker, app->edit.buf, &app->ro, &app->wm);
 }
 
 /* The user changed the text: a text that shares no prefix with the last one
@@ -74,6 +74,7 @@ static void app__text_changed(App *app) {
         app->pin_q = app->pin_k = -1;
         app->hover_q = app->hover_k = -1;
     }
+    wordmask_edit(&app->wm, old, app->edit.buf); /* masked words move with the edit */
     app_rerun(app);
 }
 
@@ -102,7 +103,10 @@ static void app__take_result(App *app) {
     if (r->n_dropped > 0) {
         bool bos = r->tokens.n > 0 && r->tokens.tokens[0].end == 0 &&
                    r->tokens.tokens[0].id == tokenizer_bos_id(app->model->tokenizer);
-        if (!app->truncation_noted || app->msg_error) /* a good run replaces an error */
+        if (app__encoder(app) && (!app->truncation_noted || app->msg_error))
+            app__say(app, false, "text truncated to %zu tokens: the longer segment lost its "
+                     "last %zu (max_position_embeddings)", r->tokens.n, r->n_dropped);
+        else if (!app->truncation_noted || app->msg_error) /* a good run replaces an error */
             app__say(app, false, "text truncated to %sthe last %zu tokens "
                      "(%zu dropped from the start)", bos ? "BOS + " : "",
                      r->tokens.n - (bos ? 1 : 0), r->n_dropped);
@@ -198,7 +202,10 @@ static void app__toggle_ablate(App *app, int layer, int head) {
 static void app__reset_interventions(App *app) {
     memset(app->ro.masked_keys, 0, sizeof app->ro.masked_keys);
     memset(app->ro.ablated, 0, sizeof app->ro.ablated);
-    app__say(app, false, "all keys unmasked, all heads restored");
+    bool words = app->wm.n > 0;
+    app->wm.n = 0;
+    app__say(app, false, "all keys unmasked, all heads restored%s",
+             words ? ", every word runs as typed" : "");
     app_rerun(app);
 }
 
@@ -408,6 +415,8 @@ static void app__act(App *app, const ViewEvent *e) {
     case ACT_EXPORT_DIR:
     case ACT_OPEN_MODEL:
     case ACT_SAVE_SESSION: app__prompt_open(app, e->act); break;
+    case ACT_WORD_MASK: app__word_mask(app, e->a); break;
+    case ACT_SEG_FILTER: app__seg_filter(app, e->a); break;
     case ACT_NONE:
     case ACT_COUNT: break;
     }
@@ -447,6 +456,9 @@ ViewData app_view_data(const App *app) {
     v.help = app->help;
     v.temp_log10 = app->temp_slider;
     v.model_error = app->model ? "" : app->load_error;
+    v.encoder = app__encoder(app);
+    v.mask_id = app->model ? tokenizer_mask_id(app->model->tokenizer) : -1;
+    v.seg_filter = app->seg_filter;
     if (app->model) {
         v.n_layer = app->model->config.n_layer;
         v.n_head = app->model->config.n_head;
@@ -515,6 +527,7 @@ static void app__pass(App *app, bool dry) {
     view_grid_frame(&cx, &app->gv);
     view_pred_frame(&cx, lo.pred);
     view_head_frame(&cx, &app->hv);
+    view_segment_bar(&cx, lo.seg, &app->sv, &out);
     app->vv.layout = (VecLayout){{0, 0, 0, 0}, {0, 0, 0, 0}, {0, 0, 0, 0}, false};
     if (lo.vec.w > 0) view_vector_frame(&cx, lo.vec, &app->vv, &out);
     if (lo.vec_tab) view_vector_tab(&cx, lo.tab, app->vec_open, &out);
@@ -682,6 +695,7 @@ App *app_create(const AppArgs *args, SDL_Window *win, int w, int h, EngineError 
     app->hv.cam.zoom = 1.0f;
     app->gv.hover_layer = app->gv.hover_head = -1;
     app->ro = args->run;
+    app->mask_given = args->mask_mode_given;
     if (app->ro.top_k < 10) app->ro.top_k = 10; /* as many as the panel has room for */
     if (!(app->ro.temperature > 0)) app->ro.temperature = 1.0f;
     if (app->ro.window < 1) app->ro.window = 4;

@@ -32,6 +32,8 @@ typedef struct {
     bool fresh;               /* start without the autosaved session */
     bool model_given;         /* model_path came from --model: it wins */
     bool run_given;           /* run came from --scale/--mask/--ablate: it wins */
+    bool mask_mode_given;     /* --mask chose the mode (causal, none, window):
+                                 an encoder keeps it, else it gets none */
 } AppArgs;
 
 /* Opens the window and runs until the user quits. Returns the exit code.
@@ -49,6 +51,9 @@ typedef struct {
     bool white_background;    /* for slides */
     int scale;                /* 1 or 2 (2 = default, for slides) */
     const char *colormap;     /* "viridis" (default), ... ; NULL = default */
+    int pair_filter;          /* encoders, sentence pairs: 0 all, 1 A->A, 2 A->B,
+                                 3 B->A, 4 B->B (the head view's cells outside
+                                 it in the filtered colour) */
 } ExportOptions;
 
 ExportOptions export_options_default(void);

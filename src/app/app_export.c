@@ -41,6 +41,9 @@ static void app__export_stem(const App *app, bool grid, char *buf, size_t cap) {
     size_t o = 0;
     if (n_masked) o += (size_t)snprintf(extra + o, sizeof extra - o, "-masked%d", n_masked);
     if (n_abl) o += (size_t)snprintf(extra + o, sizeof extra - o, "-ablated%d", n_abl);
+    static const char *pairs[] = {"", "-AA", "-AB", "-BA", "-BB"}; /* the pair filter */
+    if (!grid && app->seg_filter > 0 && app->seg_filter < 5)
+        o += (size_t)snprintf(extra + o, sizeof extra - o, "%s", pairs[app->seg_filter]);
     if (app->white) o += (size_t)snprintf(extra + o, sizeof extra - o, "-white");
     if (app->cmap != CMAP_VIRIDIS)
         snprintf(extra + o, sizeof extra - o, "-%s", colormap_name(app->cmap));
@@ -60,6 +63,7 @@ int app_export(App *app, bool grid, const char *path, char *path_out, size_t cap
     eo.grid = grid;
     eo.white_background = app->white;
     eo.colormap = colormap_name(app->cmap);
+    eo.pair_filter = app->seg_filter;
     EngineError err = {{0}};
     char written[1400];
     const char *dir = app_export_dir(app);

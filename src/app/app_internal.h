@@ -21,4 +21,12 @@ void app__prompt_open(App *app, Act act);
 void app__prompt_close(App *app);
 bool app__prompt_key(App *app, const SDL_Keysym *k);
 
+/* Encoder mode (app_encoder.c): runs token pos (-1: the focused query) as
+ * [MASK] or as typed again; sets the head view's pair filter (-1: the next
+ * one). Both say what they did, or why not, in the status line. */
+void app__word_mask(App *app, int pos);
+void app__seg_filter(App *app, int f);
+/* Whether the loaded model is an encoder (BERT). */
+bool app__encoder(const App *app);
+
 #endif

@@ -159,7 +159,8 @@ static int export__write(const Model *m, const char *text, const TokenList *toke
                  m->name, tr->n_layer, tr->n_head, kv, desc);
     } else {
         ViewData tv = {.tr = tr, .ro = ro, .model_name = m->name, .layer = eo->layer,
-                       .head = eo->head};
+                       .head = eo->head, .encoder = m->config.encoder,
+                       .seg_filter = eo->pair_filter};
         view_head_title(&tv, title, sizeof title);
     }
     d.dry = true;
@@ -193,6 +194,9 @@ static int export__write(const Model *m, const char *text, const TokenList *toke
         .tokens = tokens->tokens, .text = text, .ro = ro, .tok = m->tokenizer,
         .model_name = m->name, .gen = 1, .layer = eo->layer, .head = eo->head,
         .q = -1, .k = -1,
+        /* encoders: segment colours, words run as [MASK], the pair filter */
+        .encoder = m->config.encoder, .mask_id = tokenizer_mask_id(m->tokenizer),
+        .seg_filter = eo->pair_filter,
     };
     draw_fill(&d, (SDL_Rect){0, 0, W, H}, d.th.bg);
     int pad = draw_px(&d, 20);

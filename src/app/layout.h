@@ -12,6 +12,8 @@
 
 typedef struct {
     SDL_Rect bar, text, chips, grid, pred, head, vec, status;
+    SDL_Rect seg;             /* encoders' pair-filter row over the head view
+                                 (h = 0 unless the text is a pair) */
     bool vec_tab;             /* narrow window: the vector view is a tab */
     SDL_Rect tab;             /* that tab (w = 0 in wide windows) */
 } PanelLayout;

@@ -55,8 +55,8 @@ void view_help_frame(ViewCtx *cx, int W, int H) {
     const Theme *th = &d->th;
     static const char *mouse[] = {
         "Mouse: click the text box to type \xC2\xB7 click a grid head to select it, right-click to ablate it",
-        "hover a head-view cell for its numbers, click to pin it \xC2\xB7 click a key label or token chip to mask it",
-        "wheel zooms around the cursor, right-drag pans \xC2\xB7 every control re-runs the real forward pass",
+        "hover a cell for its numbers, click to pin it \xC2\xB7 click a key label or chip: hide it from attention",
+        "encoders: right-click a chip for [MASK] \xC2\xB7 wheel zooms, right-drag pans \xC2\xB7 controls re-run the model",
     };
     KeyRow rows[64];
     int n = keymap_rows(rows, 64);

@@ -586,6 +586,8 @@ static int cmd_app(const CliArgs *a) {
     args.export_dir = a->export_dir;
     args.run_given = a->run_given;
     args.model_given = a->model != NULL;
+    /* "--mask keys:a,b" hides keys on top of the model's own mode (none for an encoder) */
+    args.mask_mode_given = a->mask_spec && strncmp(a->mask_spec, "keys:", 5) != 0;
     args.session = a->session;
     args.fresh = a->fresh;
     return app_main(&args);
