@@ -8,6 +8,7 @@
  *   attnscope generate --model DIR --text TEXT -n N
  *   attnscope bench    --model DIR --tokens N
  *   attnscope export   --model DIR --text TEXT --layer L --head H [--grid] --out FILE.png
+ *   attnscope roles    --model DIR --text TEXT [--bos] [--out FILE]
  *
  * --text - reads standard input. Errors print one line and exit 1.
  * One function per subcommand; each returns the exit status.
@@ -23,8 +24,10 @@
 #include <cjson/cJSON.h>
 
 #include "app/app.h"
+#include "cli/roles_json.h"
 #include "engine/forward.h"
 #include "engine/model.h"
+#include "engine/roles.h"
 #include "engine/tokenizer.h"
 
 typedef struct {
@@ -67,7 +70,9 @@ static void cli_usage(void) {
            "  attnscope bench    --model DIR --tokens N\n"
            "  attnscope export   --model DIR --text TEXT --layer L --head H [--grid]\n"
            "                     [--white] [--colormap NAME] [--scale ..] [--mask ..] [--ablate ..]\n"
-           "                     --out FILE.png\n\n"
+           "                     --out FILE.png\n"
+           "  attnscope roles    --model DIR --text TEXT [--bos] [--out FILE]\n"
+           "                     [--scale ..] [--mask ..] [--ablate ..]   role scores per head (JSON)\n\n"
            "--model accepts a Hugging Face GPT-2 or Llama folder, or a llama2.c .bin\n"
            "(its tokenizer beside it, or --tokenizer FILE). Default: the shipped model.\n"
            "--text - reads standard input.\n");
@@ -395,6 +400,60 @@ done:
     return rc;
 }
 
+/* Role scores of every head on the text (engine/roles.h), as JSON: the
+ * tokens with the loss on each next token, the mean loss, then the roles. */
+static int cmd_roles(const CliArgs *a) {
+    Model *m;
+    if (cli_load_model(a, &m)) return 1;
+    CliInput in;
+    int rc = cli_input(a, m, false, &in);
+    Trace *tr = NULL;
+    Roles *r = NULL;
+    FILE *f = NULL;
+    EngineError err;
+    if (rc) goto done;
+    int T = (int)in.tokens.n;
+    tr = trace_create(m, T);
+    r = roles_create(m->config.n_layer, m->config.n_head);
+    if (!tr || !r) { fprintf(stderr, "attnscope: out of memory for the trace of %d tokens\n", T); rc = 1; goto done; }
+    if (forward_run(m, in.ids, T, &a->run, tr, &err) || roles_compute_model(m, tr, r, &err)) {
+        rc = cli_error(&err);
+        goto done;
+    }
+    f = a->out ? fopen(a->out, "w") : stdout;
+    if (!f) {
+        fprintf(stderr, "attnscope: %s: cannot write: %s; HINT: choose a writable path for --out\n", a->out, strerror(errno));
+        rc = 1;
+        goto done;
+    }
+    fprintf(f, "{\"model\":");
+    json_string(f, m->name);
+    fprintf(f, ",\"n_layer\":%d,\"n_head\":%d,\n\"tokens\":[", tr->n_layer, tr->n_head);
+    for (int i = 0; i < T; i++) {
+        fprintf(f, "%s{\"id\":%d,\"text\":", i ? "," : "", in.ids[i]);
+        json_token_text(f, m->tokenizer, in.ids[i]);
+        fputs(",\"next_loss\":", f);
+        if (i + 1 < T) json_float(f, tr->token_loss[i]);
+        else fputs("null", f);
+        fputc('}', f);
+    }
+    fputs("],\n\"loss\":", f);
+    json_float(f, tr->loss);
+    fprintf(f, ",\"truncated\":%s,\n\"roles\":", in.truncated ? "true" : "false");
+    roles_json_write(f, r);
+    fputs("}\n", f);
+    if (ferror(f) || (f != stdout && fclose(f) != 0)) {
+        fprintf(stderr, "attnscope: %s: write failed; HINT: check free disk space\n", a->out ? a->out : "stdout");
+        rc = 1;
+    }
+done:
+    roles_free(r);
+    trace_free(tr);
+    cli_input_free(&in);
+    model_free(m);
+    return rc;
+}
+
 static int cmd_generate(const CliArgs *a) {
     Model *m;
     if (cli_load_model(a, &m)) return 1;
@@ -534,6 +593,7 @@ int main(int argc, char **argv) {
     if (!strcmp(a.cmd, "generate")) return cmd_generate(&a);
     if (!strcmp(a.cmd, "bench")) return cmd_bench(&a);
     if (!strcmp(a.cmd, "export")) return cmd_export(&a);
+    if (!strcmp(a.cmd, "roles")) return cmd_roles(&a);
     if (!strcmp(a.cmd, "app")) return cmd_app(&a);
     if (!strcmp(a.cmd, "help")) { cli_usage(); return 0; }
     cli_die_usage("unknown command %s", a.cmd);
