@@ -45,7 +45,7 @@ bool roles_token_is_delimiter(const Tokenizer *tok, int id) {
         char c = buf[i];
         if (c == '\n' || c == '\r') return true;
         if (c == ' ' || c == '\t') continue;
-        if (strchr(".,;:!?", c)) punct = true;
+        if (memchr(".,;:!?", c, 6)) punct = true; /* memchr: strchr would match NUL */
         else if (c != '"' && c != '\'') other = true;
     }
     return punct && !other;
