@@ -189,3 +189,20 @@ def load_hf(modeldir):
     model.load_state_dict(sd, strict=True)  # a missing or extra name is an export bug
     model.eval()
     return model, cfg
+
+
+def load_any(modeldir):
+    """(model, config, prefix) for a folder of either architecture; prefix is
+    the ids attnscope puts before a text: [BOS] for Llama, none for GPT-2."""
+    with open(os.path.join(modeldir, "config.json")) as f:
+        cfg = json.load(f)
+    if cfg.get("model_type") == "llama":
+        model, cfg = load_hf(modeldir)
+        return model, cfg, [cfg["bos_token_id"]]
+    import model as gpt2_model
+    model, cfg = gpt2_model.load_hf(modeldir)
+    return model, cfg, []
+
+
+def n_ctx(cfg):
+    return cfg.get("max_position_embeddings") or cfg["n_positions"]

@@ -156,6 +156,27 @@ def param_groups(model):
             {"params": no_decay, "weight_decay": 0.0}]
 
 
+def export_checkpoint(args):
+    """Export the latest checkpoint as an HF folder (weights + config) to look
+    at a run in progress with attnscope; the tokenizer files are copied from
+    the folder the run exports to (models/pd-llama)."""
+    import shutil
+    ck = torch.load(os.path.join(args.work, "ckpt.pt"))
+    HP.update(ck["hp"])
+    with open(os.path.join(args.work, "data_stats.json")) as f:
+        vocab_size = json.load(f)["vocab_size"]
+    model = build_model(vocab_size)
+    model.load_state_dict(ck["model"])
+    mod = model_llama if HP["arch"] == "llama" else gpt2_model
+    mod.export_hf(model, args.out, vocab_size - 1)
+    src = "models/pd-llama" if HP["arch"] == "llama" else "models/pd-gpt2"
+    for name in ("vocab.json", "merges.txt", "tokenizer.json", "tokenizer_config.json",
+                 "special_tokens_map.json"):
+        if os.path.exists(os.path.join(src, name)) and os.path.abspath(src) != os.path.abspath(args.out):
+            shutil.copy(os.path.join(src, name), args.out)
+    print(f"exported step {ck['step']} to {args.out}")
+
+
 LOG_COLS = ["step", "tokens", "lr", "train_loss", "eval_train_loss", "val_loss", "elapsed_s"] + \
     [f"probe_{k}" for k in probe.COLUMNS]
 
@@ -167,8 +188,12 @@ def main():
     ap.add_argument("--out", default="models/pd-llama")
     ap.add_argument("--resume", action="store_true")
     ap.add_argument("--steps", type=int, help="override (smoke tests only)")
+    ap.add_argument("--export-ckpt", action="store_true",
+                    help="only export work/ckpt.pt (a run in progress) to --out, then exit")
     args = ap.parse_args()
     HP.update(HP_LLAMA if args.arch == "llama" else HP_GPT2)
+    if args.export_ckpt:
+        return export_checkpoint(args)
     if args.steps:
         HP["steps"] = args.steps
         HP["eval_every"] = max(1, args.steps // 2)
