@@ -33,7 +33,7 @@ TEST_BIN   = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 
 BIN = $(BUILD)/attnscope
 
-.PHONY: all run test asan bench deps deps-bench deps-model screenshots model clean
+.PHONY: all run test asan bench deps deps-bench deps-model screenshots model model-gpt2 clean
 
 all: $(BIN) $(TEST_BIN)
 
@@ -103,9 +103,14 @@ screenshots: deps
 	@$(MAKE) --no-print-directory all
 	@BUILD=$(BUILD) sh tools/screenshots.sh
 
-# Rebuilds the default model's tokenizer and weights from ../shared/corpus.
+# Rebuilds the default model (models/pd-llama) from ../shared/corpus, end to
+# end; model-gpt2 rebuilds the previous default, models/pd-gpt2.
 model: deps-model
+	@$(MAKE) --no-print-directory $(BIN)
 	sh tools/train/build_model.sh
+
+model-gpt2: deps-model
+	MODEL=pd-gpt2 sh tools/train/build_model.sh
 
 clean:
 	rm -rf build build-asan

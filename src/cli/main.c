@@ -479,8 +479,10 @@ static int cmd_generate(const CliArgs *a) {
         int len = tokenizer_decode_token(m->tokenizer, next, piece, sizeof piece);
         if (len > (int)sizeof piece - 1) len = (int)sizeof piece - 1;
         const char *p = piece;
-        /* llama2.c: the piece right after BOS drops its leading space */
-        if (ids[n - 1] == bos && bos >= 0 && m->config.arch == ARCH_LLAMA && len > 0 && piece[0] == ' ') { p++; len--; }
+        /* SentencePiece (llama2.c): the piece right after BOS drops its leading
+         * space, which only marks a word start; byte-level BPE spaces are text. */
+        if (ids[n - 1] == bos && bos >= 0 && tokenizer_kind(m->tokenizer) == TOKENIZER_SENTENCEPIECE && len > 0 &&
+            piece[0] == ' ') { p++; len--; }
         if (len > 0) fwrite(p, 1, (size_t)len, stdout);
         fflush(stdout);
         ids[n++] = next;
