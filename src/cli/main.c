@@ -287,6 +287,23 @@ static void json_vectors(FILE *f, const Trace *tr, float *(*get)(const Trace *, 
 
 /* --------------------------------------------------------------------- */
 
+/* --out FILE, or stdout; NULL (after printing why) if it cannot be opened. */
+static FILE *cli_open_out(const CliArgs *a) {
+    FILE *f = a->out ? fopen(a->out, "w") : stdout;
+    if (!f)
+        fprintf(stderr, "attnscope: %s: cannot write: %s; HINT: choose a writable path for --out\n", a->out, strerror(errno));
+    return f;
+}
+
+/* Closes what cli_open_out opened; 1 (after printing why) if writing failed. */
+static int cli_close_out(const CliArgs *a, FILE *f) {
+    if (ferror(f) || (f != stdout && fclose(f) != 0)) {
+        fprintf(stderr, "attnscope: %s: write failed; HINT: check free disk space\n", a->out ? a->out : "stdout");
+        return 1;
+    }
+    return 0;
+}
+
 static int cmd_info(const CliArgs *a) {
     Model *m;
     if (cli_load_model(a, &m)) return 1;
@@ -343,12 +360,7 @@ static int cmd_dump(const CliArgs *a) {
     tr = trace_create(m, T);
     if (!tr) { fprintf(stderr, "attnscope: out of memory for the trace of %d tokens\n", T); rc = 1; goto done; }
     if (forward_run(m, in.ids, T, &a->run, tr, &err)) { rc = cli_error(&err); goto done; }
-    f = a->out ? fopen(a->out, "w") : stdout;
-    if (!f) {
-        fprintf(stderr, "attnscope: %s: cannot write: %s; HINT: choose a writable path for --out\n", a->out, strerror(errno));
-        rc = 1;
-        goto done;
-    }
+    if (!(f = cli_open_out(a))) { rc = 1; goto done; }
     char desc[128];
     run_options_describe(&a->run, desc, sizeof desc);
     fprintf(f, "{\"model\":");
@@ -388,10 +400,7 @@ static int cmd_dump(const CliArgs *a) {
         json_vectors(f, tr, trace_v);
     }
     fprintf(f, "}\n");
-    if (ferror(f) || (f != stdout && fclose(f) != 0)) {
-        fprintf(stderr, "attnscope: %s: write failed; HINT: check free disk space\n", a->out ? a->out : "stdout");
-        rc = 1;
-    }
+    rc = cli_close_out(a, f);
     f = NULL;
 done:
     trace_free(tr);
@@ -420,12 +429,7 @@ static int cmd_roles(const CliArgs *a) {
         rc = cli_error(&err);
         goto done;
     }
-    f = a->out ? fopen(a->out, "w") : stdout;
-    if (!f) {
-        fprintf(stderr, "attnscope: %s: cannot write: %s; HINT: choose a writable path for --out\n", a->out, strerror(errno));
-        rc = 1;
-        goto done;
-    }
+    if (!(f = cli_open_out(a))) { rc = 1; goto done; }
     fprintf(f, "{\"model\":");
     json_string(f, m->name);
     fprintf(f, ",\"n_layer\":%d,\"n_head\":%d,\n\"tokens\":[", tr->n_layer, tr->n_head);
@@ -442,10 +446,7 @@ static int cmd_roles(const CliArgs *a) {
     fprintf(f, ",\"truncated\":%s,\n\"roles\":", in.truncated ? "true" : "false");
     roles_json_write(f, r);
     fputs("}\n", f);
-    if (ferror(f) || (f != stdout && fclose(f) != 0)) {
-        fprintf(stderr, "attnscope: %s: write failed; HINT: check free disk space\n", a->out ? a->out : "stdout");
-        rc = 1;
-    }
+    rc = cli_close_out(a, f);
 done:
     roles_free(r);
     trace_free(tr);

@@ -29,6 +29,7 @@ import numpy as np
 sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+import gpt2_oracle as gpt2ref  # noqa: E402
 import sp_tokenizer_oracle as spref  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -147,15 +148,7 @@ def llama_cases(out_dir):
 
 
 def gpt2_vocab_bytes(vocab_path):
-    bs = list(range(33, 127)) + list(range(161, 173)) + list(range(174, 256))
-    cs = bs[:]
-    n = 0
-    for b in range(256):
-        if b not in bs:
-            bs.append(b)
-            cs.append(256 + n)
-            n += 1
-    dec = {chr(c): b for b, c in zip(bs, cs)}
+    dec = {ch: b for b, ch in gpt2ref.BYTE_ORDER}
     with open(vocab_path, encoding="utf-8") as f:
         vocab = json.load(f)
     out = {}
