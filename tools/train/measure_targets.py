@@ -222,7 +222,7 @@ def main():
     role_target("prose", "delimiter", 0.5)
     for name in ("validation", "heldout_prose"):
         if (name, args.model) not in res["bpb"]:
-            print(f"SKIP bits/byte on {name}: {args.work}/text/*.val.txt absent "
+            print(f"SKIP bits/byte on {name}: no {args.work or '--work'}/text/*.val.txt "
                   "(tools/train/prepare.py text makes it)")
             continue
         mine, nb = res["bpb"][(name, args.model)]
