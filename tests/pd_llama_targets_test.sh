@@ -4,7 +4,8 @@
 # induction, sink and delimiter heads, in-context copying, bits per byte
 # against models/pd-gpt2 on the validation split and on our held-out prose,
 # folder size. SKIPs until the model is trained and exported (make model).
-M=models/pd-llama
+# PD_LLAMA=DIR measures another export (e.g. a checkpoint, train.py --export-ckpt).
+M=${PD_LLAMA:-models/pd-llama}
 BIN=${ATTNSCOPE_BIN:-build/attnscope}
 if [ ! -f "$M/model.safetensors" ]; then
     echo "SKIP: $M/model.safetensors absent; HINT: make model trains and exports it"
