@@ -9,6 +9,7 @@
 #include "engine/error.h"
 #include "engine/forward.h"
 #include "engine/model.h"
+#include "engine/roles.h"
 #include "engine/tokenizer.h"
 
 /* Zero-initialize, then set what you need: every zero field means "default".
@@ -49,11 +50,16 @@ typedef struct {
     bool white_background;    /* for slides */
     int scale;                /* 1 or 2 (2 = default, for slides) */
     const char *colormap;     /* "viridis" (default), ... ; NULL = default */
+    const char *role;         /* grid: colour each head by this role's score
+                                 ("induction", atlas_find); NULL = thumbnails */
+    const Roles *roles;       /* the trace's role scores if already computed
+                                 (the app's worker did); NULL = computed here */
 } ExportOptions;
 
 ExportOptions export_options_default(void);
 
-/* Writes a PNG of one head's attention (or the grid) from a finished trace,
+/* Writes a PNG of one head's attention (or the grid, with each head's role
+ * badge and the legend) from a finished trace,
  * with token labels, a title (model, layer, head, settings) and the masked
  * keys (by token) and ablated heads (L.H), wrapped, never cut; a color bar;
  * the quoted text of exactly the tokens shown; and the text, model and

@@ -29,6 +29,7 @@
 #include "app/view_grid.h"
 #include "app/view_head.h"
 #include "app/view_pred.h"
+#include "app/view_roles.h"
 #include "app/view_status.h"
 #include "app/view_text.h"
 #include "app/view_vector.h"
@@ -73,6 +74,12 @@ typedef struct App {
     int pin_q, pin_k;         /* cell clicked in the head view; -1 = none */
     bool auto_focus;          /* pin the strongest long-range cell of the
                                  next result (state spec focus=auto) */
+    bool auto_head;           /* select the teaching head of the next result
+                                 (a new model; cleared by any selection and
+                                 by a restored session) */
+    int role;                 /* the grid is coloured by this role (RoleKind),
+                                 the role list shown; -1 = thumbnails */
+    int role_last;            /* the role "by role" turns on; -1 = none yet */
     /* display */
     int cmap;                 /* CmapId of the heatmaps */
     bool white;               /* light theme (slides) */
@@ -101,6 +108,7 @@ typedef struct App {
     GridView gv;              /* grid (gv.layout, gv.hover_*) */
     HeadView hv;              /* head view (hv.layout, hv.cam: zoom, pan) */
     VecView vv;               /* vector view (vv.layout, vv.rope_button) */
+    RolesView rv;             /* role list (rv.first: scroll, rv.rows) */
     uint64_t label_px_gen;    /* result generation hv.label_px was measured on */
     float label_px_scale;     /* pixel scale it was measured at */
 } App;
@@ -140,7 +148,7 @@ const char *app_export_dir(const App *app);
 /* Saves the current frame as a PNG (screenshots). */
 int app_save_frame(App *app, const char *path, EngineError *err);
 /* Applies a state spec "layer=1;head=2;focus=5:3;help=1;white=1;vec=1;cmap=magma;
- * edit=1;rope=pre;zoom=3:10:5;scale=none;mask=window:3;ablate=0.1;mouse=X:Y;text=..." (for
+ * edit=1;rope=pre;zoom=3:10:5;scale=none;mask=window:3;ablate=0.1;mouse=X:Y;role=induction;text=..." (for
  * screenshots and tests); focus=auto pins the strongest long-range cell. */
 int app_apply_spec(App *app, const char *spec, EngineError *err);
 

@@ -2,7 +2,8 @@
  *
  * The UI posts (text, RunOptions); the worker encodes the text (BOS first
  * for Llama models, as llama2.c does), keeps the last max_tokens tokens, runs
- * forward_run into a spare Trace, publishes the result and pushes an SDL user
+ * forward_run into a spare Trace, scores every head's roles on it
+ * (roles_compute_model), publishes the result and pushes an SDL user
  * event so a sleeping UI wakes up. Requests that arrive while a run is in
  * progress replace each other: only the newest one runs next. The UI never
  * blocks on the model.
@@ -24,6 +25,7 @@
 #include "engine/error.h"
 #include "engine/forward.h"
 #include "engine/model.h"
+#include "engine/roles.h"
 #include "engine/tokenizer.h"
 
 #define WORKER_LABEL_CAP 64 /* bytes per token label, NUL included */
@@ -43,6 +45,10 @@ typedef struct {
     size_t n_dropped;      /* text tokens cut (0 = not truncated) */
     char *labels;          /* (n_tokens, WORKER_LABEL_CAP) printable labels */
     Trace *tr;             /* NULL when there are no tokens or the run failed */
+    Roles *roles;          /* every head's role scores on tr (engine/roles.h),
+                              computed here on the worker; read them only
+                              when tr is set (else a buffer kept for reuse);
+                              NULL when out of memory for them */
     RunOptions ro;         /* options the trace was computed with */
     int status;            /* 0 = ok, -1 = failed (see err) */
     char err[ENGINE_ERROR_SIZE];
