@@ -12,14 +12,14 @@ void app__roles_result(App *app) {
     if (!app->auto_head || !r || !r->tr || !r->roles) return;
     app->auto_head = false;
     int l, h, k = atlas_teaching_head(r->roles, &l, &h);
-    if (k < 0) return; /* no clear induction or previous-token head: stay */
+    if (k < 0) return; /* no head has a clear role on this text: stay */
     app__select(app, l, h);
     app->role_last = k;
     /* an induction head: pin its strongest copy (query -> the token after
        the earlier occurrence) so the head view shows it at once */
     if (k == ROLE_INDUCTION) app->auto_focus = true;
-    app__say(app, false, "L%d H%d: the strongest %s head on this text (%.2f; uniform %.2f). "
-             "Ctrl+G colours the grid by role; F1: what to look at", l, h,
+    app__say(app, false, "L%d H%d: the strongest %s head here (%.2f, uniform %.2f) "
+             "\xC2\xB7 Ctrl+G: colour by role", l, h,
              atlas_role((RoleKind)k)->label, roles_score(r->roles, (RoleKind)k, l, h),
              r->roles->baseline[k]);
 }

@@ -64,7 +64,9 @@ int atlas_sorted(const Roles *r, RoleKind k, int *layer, int *head, int cap) {
 }
 
 int atlas_teaching_head(const Roles *r, int *layer, int *head) {
-    static const RoleKind order[] = {ROLE_INDUCTION, ROLE_PREVIOUS};
+    /* what a first lesson shows best first; a sink is the last resort */
+    static const RoleKind order[] = {ROLE_INDUCTION, ROLE_PREVIOUS, ROLE_DUPLICATE,
+                                     ROLE_DELIMITER, ROLE_CURRENT, ROLE_FIRST};
     for (size_t i = 0; i < sizeof order / sizeof *order; i++) {
         int l, h;
         if (roles_best(r, order[i], &l, &h)) continue;

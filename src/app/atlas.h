@@ -37,9 +37,10 @@ int atlas_find(const char *name);
 int atlas_sorted(const Roles *r, RoleKind k, int *layer, int *head, int cap);
 
 /* The head to open on: the strongest induction head when its lift is at
- * least ROLES_DOMINANT_MIN_LIFT, else the strongest previous-token head
- * under the same rule. Returns the role (ROLE_INDUCTION, ROLE_PREVIOUS) with
- * *layer, *head set, or -1 (neither is clear on this text; nothing set). */
+ * least ROLES_DOMINANT_MIN_LIFT, else under the same rule the strongest
+ * previous-token head, then duplicate-token, delimiter, current-token and
+ * sink. Returns that role with *layer, *head set, or -1 (no role is clear
+ * on this text; nothing set). */
 int atlas_teaching_head(const Roles *r, int *layer, int *head);
 
 /* A badge for role k in the top-right corner of cell c: the letter on the
