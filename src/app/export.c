@@ -43,7 +43,7 @@ static void export__size(Draw *d, const ExportOptions *eo, const Trace *tr,
         *h = 2 * pad + title_h + label_h + tr->n_layer * (cell + gap) + foot_h;
         int min_w = draw_px(d, 640);
         if (*w < min_w) *w = min_w;
-        *h += view_grid_legend_h(d, *w - 2 * pad);
+        *h += view_grid_legend_h(d, label_w + (tr->n_head + 1) * (cell + gap) + draw_px(d, 8));
         *map_pt = cell;
         return;
     }

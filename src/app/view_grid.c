@@ -57,12 +57,20 @@ void view_grid_layout(Draw *d, SDL_Rect r, int L, int H, int KV, GridLayout *gl)
     gl->kv_y = r.y + font_height(d->font, FONT_SMALL) + draw_px(d, 2);
     gl->gap = draw_px(d, 3);
     gl->avg_gap = draw_px(d, 8);
-    gl->legend_h = view_grid_legend_h(d, r.w);
-    int cw = (r.w - label_w - gl->avg_gap - H * gl->gap) / (H + 1);
-    int ch = (r.h - label_h - gl->legend_h - (L - 1) * gl->gap) / L;
-    gl->cell = cw < ch ? cw : ch;
-    if (gl->cell > draw_px(d, 96)) gl->cell = draw_px(d, 96);
-    if (gl->cell < 2) gl->cell = 2;
+    /* the legend spans the cells' width (exports put a colour bar right of
+       them): measured on the panel's width, then again on the cells' */
+    gl->legend_w = r.w;
+    for (int pass = 0; pass < 2; pass++) {
+        gl->legend_h = view_grid_legend_h(d, gl->legend_w);
+        int cw = (r.w - label_w - gl->avg_gap - H * gl->gap) / (H + 1);
+        int ch = (r.h - label_h - gl->legend_h - (L - 1) * gl->gap) / L;
+        gl->cell = cw < ch ? cw : ch;
+        if (gl->cell > draw_px(d, 96)) gl->cell = draw_px(d, 96);
+        if (gl->cell < 2) gl->cell = 2;
+        int grid_w = label_w + (H + 1) * (gl->cell + gl->gap) + gl->avg_gap;
+        if (grid_w >= gl->legend_w) break;
+        gl->legend_w = grid_w;
+    }
     gl->x0 = r.x + label_w;
     gl->y0 = r.y + label_h;
     gl->legend_y = gl->y0 + L * (gl->cell + gl->gap) + draw_px(d, 4);
@@ -235,7 +243,7 @@ void view_grid_draw(Draw *d, const GridLayout *gl, const ViewData *v,
             else if (l == hover_layer && h == hover_head)
                 draw_outline(d, c, th->text, 1);
         }
-    view__legend(d, v, gl->area.x, gl->legend_y, gl->area.w);
+    view__legend(d, v, gl->area.x, gl->legend_y, gl->legend_w);
 }
 
 /* ------------------------------------------------------------------ */

@@ -18,6 +18,7 @@ typedef struct {
     int KV;           /* KV heads; < H: grouped-query, brackets drawn */
     int kv_y;         /* top of the KV bracket row (under the head labels) */
     int legend_y;     /* top of the legend under the cells */
+    int legend_w;     /* its width (the cells', at most the area's) */
     int legend_h;     /* its height (room for either legend) */
 } GridLayout;
 

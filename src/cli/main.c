@@ -44,6 +44,7 @@ typedef struct {
     bool bos, vectors, grid, white;
     int n_generate, bench_tokens, layer, head;
     const char *colormap;
+    const char *role;         /* export --grid --role NAME */
     const char *mask_spec;  /* --mask as given; re-read once the model is known */
     const char *export_dir; /* app: where exports go */
     RunOptions run;
@@ -81,8 +82,8 @@ static void cli_usage(void) {
            "  attnscope generate --model DIR --text TEXT -n N\n"
            "  attnscope bench    --model DIR --tokens N\n"
            "  attnscope export   --model DIR --text TEXT --layer L --head H [--grid]\n"
-           "                     [--white] [--colormap NAME] [--scale ..] [--mask ..] [--ablate ..]\n"
-           "                     --out FILE.png\n"
+           "                     [--white] [--colormap NAME] [--role NAME] [--scale ..] [--mask ..]\n"
+           "                     [--ablate ..] --out FILE.png\n"
            "  attnscope fill     --model BERT_DIR --text \"The [MASK] sat.\" [--top K]\n"
            "  attnscope roles    --model DIR --text TEXT [--bos] [--out FILE]\n"
            "                     [--scale ..] [--mask ..] [--ablate ..]   role scores per head (JSON)\n\n"
@@ -139,6 +140,7 @@ static CliArgs cli_parse(int argc, char **argv) {
         else if (!strcmp(f, "--grid")) a.grid = true;
         else if (!strcmp(f, "--white")) a.white = true;
         else if (!strcmp(f, "--colormap")) { NEEDV(); a.colormap = v; }
+        else if (!strcmp(f, "--role")) { NEEDV(); a.role = v; }
         else if (!strcmp(f, "--export-dir")) { NEEDV(); a.export_dir = v; }
         else if (!strcmp(f, "-n")) { NEEDV(); a.n_generate = cli_parse_int(f, v, 0, 100000); }
         else if (!strcmp(f, "--tokens")) { NEEDV(); a.bench_tokens = cli_parse_int(f, v, 1, RUN_MAX_KEYS); }
@@ -622,6 +624,7 @@ static int cmd_export(CliArgs *a) {
     eo.grid = a->grid;
     eo.white_background = a->white;
     if (a->colormap) eo.colormap = a->colormap;
+    eo.role = a->role;
     eo.layer = a->layer < 0 ? 0 : a->layer;
     eo.head = a->head < 0 ? 0 : a->head;
     if (eo.layer >= m->config.n_layer || eo.head >= m->config.n_head) {
