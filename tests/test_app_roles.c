@@ -28,22 +28,7 @@
 
 static App *app;
 
-static void click(int x, int y) {
-    SDL_Event e;
-    memset(&e, 0, sizeof e);
-    e.type = SDL_MOUSEMOTION;
-    e.motion.x = x;
-    e.motion.y = y;
-    app_handle_event(app, &e);
-    memset(&e, 0, sizeof e);
-    e.button.x = x;
-    e.button.y = y;
-    e.button.button = SDL_BUTTON_LEFT;
-    e.type = SDL_MOUSEBUTTONDOWN;
-    app_handle_event(app, &e);
-    e.type = SDL_MOUSEBUTTONUP;
-    app_handle_event(app, &e);
-}
+static void click(int x, int y) { drive_click(app, x, y); }
 
 static bool settle(App *a) {
     bool ok = app_wait_result(a, 20000);
@@ -113,19 +98,12 @@ static int badge_px(int l, int h, RoleKind k) {
 
 int main(void) {
     test_teaching_head();
-    const char *shared = getenv("ATTNSCOPE_SHARED") ? getenv("ATTNSCOPE_SHARED") : "../shared";
     char model[1024];
-    snprintf(model, sizeof model, "%s/models/stories260K/stories260K.bin", shared);
-    if (!check_path_exists(model)) {
+    if (!drive_shared_path("models/stories260K/stories260K.bin", model, sizeof model)) {
         SKIP("%s absent: the shared stories260K model is needed for the app's role atlas", model);
         return check_summary();
     }
-    setenv("SDL_VIDEODRIVER", "dummy", 1);
-    setenv("SDL_RENDER_DRIVER", "software", 1);
-    if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_EVENTS) != 0) {
-        CHECK(0, "SDL_Init: %s", SDL_GetError());
-        return check_summary();
-    }
+    CHECK(drive_sdl_init() == 0, "SDL for a headless app");
     AppArgs args;
     memset(&args, 0, sizeof args);
     args.model_path = model;
