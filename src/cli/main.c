@@ -9,8 +9,8 @@
  *   attnscope generate --model DIR --text TEXT -n N
  *   attnscope bench    --model DIR --tokens N
  *   attnscope export   --model DIR --text TEXT --layer L --head H [--grid] --out FILE.png
- *   attnscope fill     --model BERT_DIR --text "The [MASK] sat." [--top K]
  *   attnscope roles    --model DIR --text TEXT [--bos] [--out FILE]
+ *   attnscope fill     --model BERT_DIR --text "The [MASK] sat." [--top K]
  *
  * BERT folders: the text gets [CLS] ... [SEP]; "A ||| B" is a sentence pair
  * (token types 0 and 1); the mask defaults to none (bidirectional).
@@ -28,8 +28,8 @@
 #include <cjson/cJSON.h>
 
 #include "app/app.h"
-#include "app/keymap.h"
 #include "cli/roles_json.h"
+#include "app/keymap.h"
 #include "engine/forward.h"
 #include "engine/model.h"
 #include "engine/roles.h"
@@ -84,9 +84,9 @@ static void cli_usage(void) {
            "  attnscope export   --model DIR --text TEXT --layer L --head H [--grid]\n"
            "                     [--white] [--colormap NAME] [--role NAME] [--scale ..] [--mask ..]\n"
            "                     [--ablate ..] --out FILE.png\n"
-           "  attnscope fill     --model BERT_DIR --text \"The [MASK] sat.\" [--top K]\n"
            "  attnscope roles    --model DIR --text TEXT [--bos] [--out FILE]\n"
-           "                     [--scale ..] [--mask ..] [--ablate ..]   role scores per head (JSON)\n\n"
+           "                     [--scale ..] [--mask ..] [--ablate ..]   role scores per head (JSON)\n"
+           "  attnscope fill     --model BERT_DIR --text \"The [MASK] sat.\" [--top K]\n\n"
            "--model accepts a Hugging Face GPT-2, Llama or BERT folder, or a llama2.c .bin\n"
            "(its tokenizer beside it, or --tokenizer FILE). Default: the shipped model.\n"
            "--text - reads standard input. BERT: \"A ||| B\" is a sentence pair; the mask\n"
@@ -712,8 +712,8 @@ int main(int argc, char **argv) {
     if (!strcmp(a.cmd, "generate")) return cmd_generate(&a);
     if (!strcmp(a.cmd, "bench")) return cmd_bench(&a);
     if (!strcmp(a.cmd, "export")) return cmd_export(&a);
-    if (!strcmp(a.cmd, "fill")) return cmd_fill(&a);
     if (!strcmp(a.cmd, "roles")) return cmd_roles(&a);
+    if (!strcmp(a.cmd, "fill")) return cmd_fill(&a);
     if (!strcmp(a.cmd, "app")) return cmd_app(&a);
     if (!strcmp(a.cmd, "help")) { cli_usage(); return 0; }
     cli_die_usage("unknown command %s", a.cmd);

@@ -53,9 +53,7 @@ bool roles_token_is_delimiter(const Tokenizer *tok, int id) {
 
 /* Head-independent facts about the tokens, shared by both passes. */
 typedef struct {
-    const int *ids;
     const float *vis;     /* (query, key) trace scores: -inf = not visible */
-    const uint8_t *is_delim;
     int T;
     int *prev_occ;        /* (T) last earlier position of the same id, or -1 */
     int *delims;          /* (n_delims) delimiter positions, ascending */
@@ -97,7 +95,7 @@ int roles_compute(const Trace *tr, const uint8_t *is_delim, Roles *r, EngineErro
     ENGINE_ASSERT(r->n_layer == tr->n_layer && r->n_head == tr->n_head);
     const int T = tr->n_tokens, H = tr->n_head;
     const size_t LH = (size_t)tr->n_layer * (size_t)H;
-    RolesText x = {.ids = tr->ids, .vis = trace_scores(tr, 0, 0), .is_delim = is_delim, .T = T};
+    RolesText x = {.vis = trace_scores(tr, 0, 0), .T = T};
     /* in_q: (metric, query) 1 when the query counts for the metric. */
     uint8_t *in_q = calloc((size_t)ROLE_N_METRICS * (size_t)T, 1);
     x.prev_occ = malloc((size_t)T * sizeof(int));

@@ -11,10 +11,11 @@
  *
  * Definitions. A = the head's attention (query q, key k), T tokens, ids the
  * trace's token ids. "Visible" keys of q are those whose score in the trace is
- * not -inf (the causal mask k <= q unless RunOptions changed it; the same for
- * every head). Each score is a mean over a set of queries Q; a query is in Q
- * only if the role's key set K(q) below has at least one visible key, so a
- * head that does the role perfectly scores 1. Mass roles score
+ * not -inf (the causal mask k <= q unless RunOptions changed it, every key
+ * for a bidirectional encoder; the same for every head). Each score is a mean
+ * over a set of queries Q; a query is in Q only if the role's key set K(q)
+ * below has at least one visible key, so a head that does the role perfectly
+ * scores 1. Mass roles score
  *     mean over q in Q of  sum over visible k in K(q) of A[q][k]      (0..1)
  *
  *   ROLE_PREVIOUS   previous-token: q >= 2, K(q) = {q-1}. (q = 1 is left out:

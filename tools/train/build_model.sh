@@ -67,6 +67,7 @@ if [ "$ARCH" = llama ]; then
     # The role table and the targets, measured by the C engine (attnscope roles).
     $PY tools/train/measure_targets.py --bin "$BIN" --model "$OUT" --work "$WORK" \
         --markdown "$WORK/head_roles.md" --json "$OUT/targets.json" || true
+    $PY tools/train/card_results.py --model "$OUT" --work "$WORK"
 else
     $PY tools/train/head_roles.py --model "$OUT" --work "$WORK" --json "$OUT/head_roles.json" > "$WORK/head_roles.md"
 fi

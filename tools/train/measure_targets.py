@@ -200,10 +200,12 @@ def main():
     args = ap.parse_args()
     res = measure(args.bin, args.model, args.compare, args.work)
     passed = failed = 0
+    verdicts = []
 
     def target(ok, what):
         nonlocal passed, failed
         print(f"{'ok  ' if ok else 'MISS'} {what}")
+        verdicts.append({"ok": bool(ok), "what": " ".join(what.split())})
         passed += ok
         failed += not ok
 
@@ -238,6 +240,7 @@ def main():
             f.write(markdown(res) + "\n")
     if args.json:
         out = dict(res)
+        out["targets"] = verdicts
         out["bpb"] = {f"{k[0]}|{os.path.basename(k[1])}": v[0] for k, v in res["bpb"].items()}
         with open(args.json, "w") as f:
             json.dump(out, f, indent=1)
