@@ -107,7 +107,7 @@ int atlas_legend(Draw *d, int x, int y, int w) {
     int fh = font_height(d->font, FONT_SMALL), gap = draw_px(d, 10);
     int side = fh + draw_px(d, 1), row = side + draw_px(d, 4);
     int cx = x, cy = y;
-    int lw = draw_text(d, FONT_SMALL, cx, cy + (side - fh) / 2, th->text_dim, "badge = clear role:");
+    int lw = draw_text(d, FONT_SMALL, cx, cy + (side - fh) / 2, th->text_dim, "badges:");
     cx += lw + gap;
     for (int k = 0; k < ROLE_N_ROLES; k++) {
         const AtlasRole *ro = atlas_role((RoleKind)k);

@@ -227,6 +227,7 @@ static int export__write(const Model *m, const char *text, const TokenList *toke
         v.layer = v.head = -1;
         GridLayout gl;
         view_grid_layout(&d, pic, tr->n_layer, tr->n_head, tr->n_kv_head, &gl);
+        view_grid_narrow_legend(&d, &gl);
         view_grid_draw(&d, &gl, &v, -1, -1);
         SDL_Rect last = view_grid_cell(&gl, tr->n_layer - 1, tr->n_head);
         int top = gl.y0, bot = last.y + last.h;

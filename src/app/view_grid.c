@@ -18,11 +18,11 @@ int view_grid_label_h(Draw *d, int H, int KV) {
     return view__grouped(H, KV) ? 2 * row : row;
 }
 
-/* What the role colours mean for role k, with the uniform baseline b. */
+/* What the role colours mean for role k, with the uniform baseline b (the
+ * role list says what the score sums). */
 static void view__role_caption(RoleKind k, float b, char *s, size_t cap) {
-    const AtlasRole *ro = atlas_role(k);
-    snprintf(s, cap, "colour = %s score: mean weight on %s, on the heatmap scale\n"
-             "uniform attention: %.2f", ro->label, ro->keys, b);
+    snprintf(s, cap, "cells: %s score, on the heatmap scale \xC2\xB7 uniform %.2f",
+             atlas_role(k)->label, b);
 }
 
 /* The legend from (x, y) in width w: the badges' (no role chosen), or what
@@ -31,9 +31,13 @@ static void view__role_caption(RoleKind k, float b, char *s, size_t cap) {
 static int view__legend(Draw *d, const ViewData *v, int x, int y, int w) {
     char s[256];
     if (!v) {
-        view__role_caption(ROLE_INDUCTION, 0.0f, s, sizeof s);
-        int a = atlas_legend(d, x, y, w), b = view_text_wrapped(d, FONT_SMALL, x, y, w, d->th.text, s);
-        return a > b ? a : b;
+        int most = atlas_legend(d, x, y, w);
+        for (int k = 0; k < ROLE_N_ROLES; k++) {
+            view__role_caption((RoleKind)k, 0.0f, s, sizeof s);
+            int hk = view_text_wrapped(d, FONT_SMALL, x, y, w, d->th.text, s);
+            if (hk > most) most = hk;
+        }
+        return most;
     }
     if (v->role < 0 || !v->roles) return atlas_legend(d, x, y, w);
     view__role_caption((RoleKind)v->role, v->roles->baseline[v->role], s, sizeof s);
@@ -57,23 +61,23 @@ void view_grid_layout(Draw *d, SDL_Rect r, int L, int H, int KV, GridLayout *gl)
     gl->kv_y = r.y + font_height(d->font, FONT_SMALL) + draw_px(d, 2);
     gl->gap = draw_px(d, 3);
     gl->avg_gap = draw_px(d, 8);
-    /* the legend spans the cells' width (exports put a colour bar right of
-       them): measured on the panel's width, then again on the cells' */
     gl->legend_w = r.w;
-    for (int pass = 0; pass < 2; pass++) {
-        gl->legend_h = view_grid_legend_h(d, gl->legend_w);
-        int cw = (r.w - label_w - gl->avg_gap - H * gl->gap) / (H + 1);
-        int ch = (r.h - label_h - gl->legend_h - (L - 1) * gl->gap) / L;
-        gl->cell = cw < ch ? cw : ch;
-        if (gl->cell > draw_px(d, 96)) gl->cell = draw_px(d, 96);
-        if (gl->cell < 2) gl->cell = 2;
-        int grid_w = label_w + (H + 1) * (gl->cell + gl->gap) + gl->avg_gap;
-        if (grid_w >= gl->legend_w) break;
-        gl->legend_w = grid_w;
-    }
+    gl->legend_h = view_grid_legend_h(d, r.w);
+    int cw = (r.w - label_w - gl->avg_gap - H * gl->gap) / (H + 1);
+    int ch = (r.h - label_h - gl->legend_h - (L - 1) * gl->gap) / L;
+    gl->cell = cw < ch ? cw : ch;
+    if (gl->cell > draw_px(d, 96)) gl->cell = draw_px(d, 96);
+    if (gl->cell < 2) gl->cell = 2;
     gl->x0 = r.x + label_w;
     gl->y0 = r.y + label_h;
     gl->legend_y = gl->y0 + L * (gl->cell + gl->gap) + draw_px(d, 4);
+}
+
+void view_grid_narrow_legend(Draw *d, GridLayout *gl) {
+    if (gl->L <= 0) return;
+    SDL_Rect last = view_grid_cell(gl, 0, gl->H);
+    gl->legend_w = last.x + last.w - gl->area.x;
+    gl->legend_h = view_grid_legend_h(d, gl->legend_w);
 }
 
 SDL_Rect view_grid_cell(const GridLayout *gl, int layer, int head) {
@@ -152,9 +156,10 @@ static void view__role_cell(Draw *d, SDL_Rect c, const ViewData *v, int l, int h
     draw_fill(d, c, f);
     char num[16];
     snprintf(num, sizeof num, "%.2f", s);
-    if (font_width(d->font, FONT_SMALL, num) + draw_px(d, 2) > c.w) {
-        snprintf(num, sizeof num, "%.0f", s * 100.0f); /* hundredths */
-        if (font_width(d->font, FONT_SMALL, num) + draw_px(d, 2) > c.w) return;
+    if (font_width(d->font, FONT_SMALL, num) + draw_px(d, 4) > c.w) {
+        /* ".53", as in papers; no number rather than a cut one */
+        if (s >= 0.995f || font_width(d->font, FONT_SMALL, num + 1) + draw_px(d, 4) > c.w) return;
+        memmove(num, num + 1, strlen(num));
     }
     /* dark digits on light colours, light on dark */
     bool light = 0.299f * f.r + 0.587f * f.g + 0.114f * f.b > 140.0f;

@@ -18,7 +18,7 @@ typedef struct {
     int KV;           /* KV heads; < H: grouped-query, brackets drawn */
     int kv_y;         /* top of the KV bracket row (under the head labels) */
     int legend_y;     /* top of the legend under the cells */
-    int legend_w;     /* its width (the cells', at most the area's) */
+    int legend_w;     /* its width (the area's; see view_grid_narrow_legend) */
     int legend_h;     /* its height (room for either legend) */
 } GridLayout;
 
@@ -33,6 +33,10 @@ typedef struct {
 /* KV: the model's KV heads (n_kv_head); when 0 < KV < H a row of brackets
  * under the head labels shows which query heads share each KV head. */
 void view_grid_layout(Draw *d, SDL_Rect r, int L, int H, int KV, GridLayout *gl);
+/* Exports: the legend only as wide as the cells (a colour bar stands right
+ * of them), taller when it wraps: the caller has measured the room for it
+ * (view_grid_legend_h of that width). */
+void view_grid_narrow_legend(Draw *d, GridLayout *gl);
 /* Height of the legend under the cells in width w, for export sizing. */
 int view_grid_legend_h(Draw *d, int w);
 /* Height of the labels above the thumbnails, for export sizing. */
