@@ -1,12 +1,15 @@
 /* app_drive.h — synthetic input for the headless app tests: a key press,
  * typed text and the mouse, delivered through app_handle_event as SDL would;
- * waiting for the worker; reading the last frame's pixels. */
+ * waiting for the worker; reading the last frame's pixels; the path of a
+ * model in ../shared. */
 #ifndef TESTS_APP_DRIVE_H
 #define TESTS_APP_DRIVE_H
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "app/appstate.h"
 
@@ -72,6 +75,13 @@ static inline uint32_t drive_px(const App *a, int x, int y) {
     const SDL_Surface *s = a->surface;
     const uint32_t *row = (const uint32_t *)((const uint8_t *)s->pixels + (size_t)y * s->pitch);
     return row[x] & 0xFFFFFF;
+}
+
+/* $ATTNSCOPE_SHARED (else ../shared) / rel into buf; whether it exists. */
+static inline bool drive_shared_path(const char *rel, char *buf, size_t cap) {
+    const char *shared = getenv("ATTNSCOPE_SHARED") ? getenv("ATTNSCOPE_SHARED") : "../shared";
+    snprintf(buf, cap, "%s/%s", shared, rel);
+    return access(buf, F_OK) == 0;
 }
 
 #endif

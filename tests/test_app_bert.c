@@ -264,7 +264,7 @@ int main(void) {
     static const char *names[SEG_FILTER_COUNT] = {"all", "A->A", "A->B", "B->A", "B->B"};
     for (int f = 1; f <= SEG_FILTER_COUNT; f++) {
         int want = f % SEG_FILTER_COUNT;
-        drive_key(app, SDLK_g, f % 2 ? KMOD_LCTRL : 0); /* Ctrl+G and G */
+        drive_key(app, SDLK_b, f % 2 ? KMOD_LCTRL : 0); /* Ctrl+B and B */
         app_frame(app, true);
         CHECK(app->seg_filter == want, "%s G: filter %s (%d)", f % 2 ? "Ctrl+" : "", names[want],
               app->seg_filter);

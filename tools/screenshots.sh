@@ -22,8 +22,12 @@ shot() { # name WxH state [model]
         xvfb-run -a -s "-screen 0 1920x1080x24" "$BIN" app --model "${4:-$MODEL}"
 }
 
-shot main-1280x800 1280x800 "layer=4;head=3;focus=auto"
-shot main-1920x1080 1920x1080 "layer=2;head=5;focus=auto"
+# the first open: the starter text (a sentence said twice) on the head the
+# role scores pick, with its badge in the grid
+shot main-1280x800 1280x800 "focus=auto"
+shot main-1920x1080 1920x1080 "focus=auto"
+# Ctrl+G: the grid coloured by a role score, the heads listed by it
+shot roles-1280x800 1280x800 "role=delimiter;focus=auto"
 shot help-1280x800 1280x800 "help=1"
 # small screens and projectors: the head view keeps the room, the vector view
 # folds into a tab (F4 opens it)
@@ -51,6 +55,13 @@ if [ -f "$STORIES" ]; then
     ATTNSCOPE_SCREENSHOT="$OUT/stories260K-1280x800.png" ATTNSCOPE_AFTER_MS=300 \
         xvfb-run -a -s "-screen 0 1920x1080x24" "$BIN" app --model "$STORIES" \
         --text "Once upon a time, there was a little girl named Lily. She loved to play. Lily"
+    # its previous-token heads: badges, then the grid by that role and the list
+    ATTNSCOPE_SIZE=1280x800 ATTNSCOPE_STATE="focus=auto" \
+    ATTNSCOPE_SCREENSHOT="$OUT/stories260K-badges-1280x800.png" ATTNSCOPE_AFTER_MS=300 \
+        xvfb-run -a -s "-screen 0 1920x1080x24" "$BIN" app --model "$STORIES"
+    ATTNSCOPE_SIZE=1280x800 ATTNSCOPE_STATE="role=previous_token;focus=auto" \
+    ATTNSCOPE_SCREENSHOT="$OUT/stories260K-roles-1280x800.png" ATTNSCOPE_AFTER_MS=300 \
+        xvfb-run -a -s "-screen 0 1920x1080x24" "$BIN" app --model "$STORIES"
     # q and k before RoPE in the vector view (the weight still uses the rotated ones)
     ATTNSCOPE_SIZE=1280x800 ATTNSCOPE_STATE="layer=2;head=3;focus=auto;rope=pre" \
     ATTNSCOPE_SCREENSHOT="$OUT/stories260K-prerope-1280x800.png" ATTNSCOPE_AFTER_MS=300 \
@@ -78,6 +89,6 @@ shot encoder-pairs-1280x800 1280x800 "text=The cat sat on the mat. ||| It was ti
 
 "$BIN" export --model "$MODEL" --text "Mr. Darcy walked into the room. Elizabeth looked at Mr. Darcy and smiled." \
     --layer 4 --head 3 --out "$OUT/export-head.png"
-"$BIN" export --model "$MODEL" --text "Mr. Darcy walked into the room. Elizabeth looked at Mr. Darcy and smiled." \
+"$BIN" export --model "$MODEL" --text "Mr. Darcy walked into the room and smiled at Elizabeth. Mr. Darcy walked into the room and smiled at Elizabeth." \
     --grid --white --colormap slides --out "$OUT/export-grid-white.png"
 ls -1 "$OUT"/*.png

@@ -20,8 +20,11 @@
 #include "app/png.h"
 
 
+/* The starter text: a sentence, then the same sentence again, so an
+ * induction head (second copy -> the token after the first) shows at once. */
 static const char app_default_text[] =
-    "Mr. Darcy walked into the room. Elizabeth looked at Mr. Darcy and smiled.";
+    "Mr. Darcy walked into the room and smiled at Elizabeth. "
+    "Mr. Darcy walked into the room and smiled at Elizabeth.";
 
 double app_now_ms(void) {
     return (double)SDL_GetPerformanceCounter() * 1000.0 /
@@ -119,6 +122,7 @@ static void app__take_result(App *app) {
             app->msg_error = false;
         }
     }
+    app__roles_result(app);
     int T = r->tr ? r->tr->n_tokens : 0;
     if (app->pin_q >= T || app->pin_k >= T) app->pin_q = app->pin_k = -1;
     if (app->auto_focus && T > 2) {
@@ -232,6 +236,7 @@ void app__select(App *app, int layer, int head) {
     const ModelConfig *c = &app->model->config;
     app->layer = layer < 0 ? 0 : layer >= c->n_layer ? c->n_layer - 1 : layer;
     app->head = head < 0 ? 0 : head >= c->n_head ? c->n_head - 1 : head;
+    app->auto_head = false; /* a head chosen (by the user, a spec) wins */
     app->dirty = true;
 }
 
@@ -417,6 +422,7 @@ static void app__act(App *app, const ViewEvent *e) {
     case ACT_SAVE_SESSION: app__prompt_open(app, e->act); break;
     case ACT_WORD_MASK: app__word_mask(app, e->a); break;
     case ACT_SEG_FILTER: app__seg_filter(app, e->a); break;
+    case ACT_ROLE_CYCLE: case ACT_ROLE_SET: case ACT_ROLE_TOGGLE: app__roles_act(app, e); break;
     case ACT_NONE:
     case ACT_COUNT: break;
     }
@@ -438,6 +444,7 @@ ViewData app_view_data(const App *app) {
     ViewData v;
     memset(&v, 0, sizeof v);
     v.q = v.k = -1;
+    v.role = app->role;
     v.layer = app->layer;
     v.head = app->head;
     v.ro = v.ro_next = &app->ro;
@@ -467,6 +474,7 @@ ViewData app_view_data(const App *app) {
     const WorkResult *r = app->res;
     if (r && r->tr) {
         v.tr = r->tr;
+        v.roles = r->roles;
         v.labels = r->labels;
         v.tokens = r->tokens.tokens;
         v.text = r->text;
@@ -525,7 +533,8 @@ static void app__pass(App *app, bool dry) {
     view_text_frame(&cx, lo.text, lo.chips, &app->tv, &out);
     app__apply(app, &out);
     view_grid_frame(&cx, &app->gv);
-    view_pred_frame(&cx, lo.pred);
+    if (app->role >= 0) view_roles_frame(&cx, lo.pred, &app->rv, &out);
+    else view_pred_frame(&cx, lo.pred);
     view_head_frame(&cx, &app->hv);
     view_segment_bar(&cx, lo.seg, &app->sv, &out);
     app->vv.layout = (VecLayout){{0, 0, 0, 0}, {0, 0, 0, 0}, {0, 0, 0, 0}, false};
@@ -694,6 +703,7 @@ App *app_create(const AppArgs *args, SDL_Window *win, int w, int h, EngineError 
     app->hover_q = app->hover_k = app->pin_q = app->pin_k = -1;
     app->hv.cam.zoom = 1.0f;
     app->gv.hover_layer = app->gv.hover_head = -1;
+    app->role = app->role_last = -1;
     app->ro = args->run;
     app->mask_given = args->mask_mode_given;
     if (app->ro.top_k < 10) app->ro.top_k = 10; /* as many as the panel has room for */

@@ -14,6 +14,12 @@ void app__select(App *app, int layer, int head);
 /* Applies app->white to the drawing theme. */
 void app__set_theme(App *app);
 
+/* The head-role atlas (app_roles.c): after a new result, opens on the
+ * teaching head when app->auto_head; applies ACT_ROLE_CYCLE, ACT_ROLE_SET
+ * and ACT_ROLE_TOGGLE. */
+void app__roles_result(App *app);
+void app__roles_act(App *app, const ViewEvent *e);
+
 /* Prompts (app_model.c): opens one for act (ACT_EXPORT_DIR,
  * ACT_OPEN_MODEL), closes it, and takes a key while one is open (false for
  * keys that still act, Ctrl+Q). */

@@ -54,6 +54,7 @@ int app_open_model(App *app, const char *path) {
     }
     app->layer = m->config.n_layer > 1 ? 1 : 0;
     app->head = 0;
+    app->auto_head = true; /* then its teaching head, from the first result */
     app->pin_q = app->pin_k = app->hover_q = app->hover_k = -1;
     app->hv.cam = (HeadCam){.zoom = 1.0f};
     if (app->ro.window > max_tokens) app->ro.window = max_tokens;

@@ -2,6 +2,7 @@
  * view for screenshots and tests (ATTNSCOPE_STATE); see appstate.h. */
 #include "app/appstate.h"
 #include "app/app_internal.h"
+#include "app/atlas.h"
 
 #include <errno.h>
 #include <math.h>
@@ -49,6 +50,15 @@ int app_apply_spec(App *app, const char *spec, EngineError *err) {
         if (!strcmp(k, "layer") && !spec__int(val, &n)) app__select(app, n, app->head);
         else if (!strcmp(k, "head") && !spec__int(val, &n)) app__select(app, app->layer, n);
         else if (!strcmp(k, "focus") && !strcmp(val, "auto")) app->auto_focus = true;
+        else if (!strcmp(k, "role")) {
+            int r = atlas_find(val);
+            if (r < -1) {
+                rc = engine_fail(err, "state: role=%s; HINT: previous_token, first_token, "
+                                 "current_token, delimiter, duplicate_token, induction or off", val);
+                break;
+            }
+            app__act0(app, ACT_ROLE_SET, r, 0);
+        }
         else if (!strcmp(k, "focus")) {
             if (spec__pair(val, 0, APP_MAX_TOKENS - 1, &app->pin_q, &app->pin_k)) {
                 app->pin_q = app->pin_k = -1;
@@ -123,7 +133,7 @@ int app_apply_spec(App *app, const char *spec, EngineError *err) {
             app__seg_filter(app, f);
         } else {
             rc = engine_fail(err, "state: unknown key \"%s\"; HINT: layer, head, focus, help, "
-                             "white, edit, vec, rope, zoom, cmap, scale, mask, ablate, mouse, text, maskword, pairs", k);
+                             "white, edit, vec, rope, zoom, cmap, scale, mask, ablate, mouse, text, maskword, pairs, role", k);
             break;
         }
     }

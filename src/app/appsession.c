@@ -49,6 +49,7 @@ void appsession_apply(App *app, const Session *s, bool keep_text, bool keep_run)
     }
     app->layer = s->layer;
     app->head = s->head;
+    app->auto_head = false; /* the session's head wins over the teaching head */
     if (app->model) { /* a session of a bigger model: the nearest head */
         const ModelConfig *c = &app->model->config;
         if (app->layer >= c->n_layer) app->layer = c->n_layer - 1;

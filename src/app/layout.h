@@ -1,6 +1,7 @@
 /* layout.h — where each view goes in the window: the button bar and the
- * text on top, then three columns (grid over predictions, head view, vector
- * view) and the status line. Measures the views through their modules; owns
+ * text on top, then three columns (grid over predictions, or over the role
+ * list while the grid is coloured by a role; head view; vector view) and the
+ * status line. Measures the views through their modules; owns
  * no state. */
 #ifndef APP_LAYOUT_H
 #define APP_LAYOUT_H

@@ -7,6 +7,7 @@
  *     view_pred (next-token predictions)   view_controls (the button bar)
  *     view_status (status line, help)
  *     view_segment (encoders: sentence-pair colours and filter, masked words)
+ *     view_status (status line, help)   view_roles (heads sorted by a role)
  * and a new mode (cross-attention, an encoder, two texts, arcs) is a new one.
  * A view gets a rect from layout.c, reads ViewData (never App), keeps its own
  * last layout for hit tests in a struct the App owns, and reports input as
@@ -37,10 +38,16 @@
 #include "app/textlines.h"
 #include "app/ui.h"
 #include "engine/forward.h"
+#include "engine/roles.h"
 #include "engine/tokenizer.h"
 
 typedef struct {
     const Trace *tr;          /* NULL: nothing computed yet */
+    const Roles *roles;       /* tr's role scores (badges, the role list);
+                                 NULL: none */
+    int role;                 /* the grid is coloured by this role's score
+                                 and the role list sorts by it (RoleKind of
+                                 a mass role); -1: thumbnails, predictions */
     const char *labels;       /* (T, label_cap) printable token labels */
     size_t label_cap;
     const Token *tokens;      /* (T) ids and byte offsets into text */
@@ -119,6 +126,10 @@ typedef enum {
     ACT_WORD_MASK,     /* token a (-1: the focused query) runs as [MASK] /
                           as typed again */
     ACT_SEG_FILTER,    /* pair filter a (SegFilter); -1 = the next one */
+    ACT_ROLE_CYCLE,    /* colour the grid by the next role; after the last
+                          one, thumbnails again */
+    ACT_ROLE_SET,      /* a = the role (RoleKind), -1 = thumbnails */
+    ACT_ROLE_TOGGLE,   /* role colours on (the last role) / off */
     ACT_COUNT
 } Act;
 

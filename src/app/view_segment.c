@@ -71,7 +71,7 @@ void view_segment_bar(ViewCtx *cx, SDL_Rect r, SegView *sv, ViewOut *out) {
             view_emit(out, ACT_SEG_FILTER, f, 0, 0);
         if (cx->input && ui_inside(cx->ui, sv->r[f]))
             ui_tooltip(cx->ui, sv->r[f], "Show only attention from segment (query) to segment "
-                       "(key) of the pair \"A ||| B\".\nKeys: Ctrl+G (any time) or G cycle");
+                       "(key) of the pair \"A ||| B\".\nKeys: Ctrl+B (any time) or B cycle");
         x += w + gap;
     }
     /* a legend: the two segments' colours */

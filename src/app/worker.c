@@ -30,6 +30,7 @@ void work_result_free(WorkResult *r) {
     token_list_free(&r->tokens);
     free(r->labels);
     trace_free(r->tr);
+    roles_free(r->roles);
     free(r);
 }
 
@@ -74,6 +75,23 @@ void worker_token_label(const Tokenizer *tok, int id, char *lab, size_t cap) {
 static double worker__now_ms(void) {
     return (double)SDL_GetPerformanceCounter() * 1000.0 /
            (double)SDL_GetPerformanceFrequency();
+}
+
+/* The role scores of r->tr into r->roles (kept across runs: the model's
+ * shape does not change). Without memory for them the result has none: the
+ * views then show no badges, the run itself still counts. */
+static void worker__roles(const Model *m, WorkResult *r) {
+    const Trace *tr = r->tr;
+    if (r->roles && (r->roles->n_layer != tr->n_layer || r->roles->n_head != tr->n_head)) {
+        roles_free(r->roles);
+        r->roles = NULL;
+    }
+    if (!r->roles) r->roles = roles_create(tr->n_layer, tr->n_head);
+    EngineError err;
+    if (r->roles && roles_compute_model(m, tr, r->roles, &err)) {
+        roles_free(r->roles);
+        r->roles = NULL;
+    }
 }
 
 int worker_run(const Model *m, int max_tokens, const char *text,
@@ -144,6 +162,8 @@ int worker_run(const Model *m, int max_tokens, const char *text,
         r->tr = NULL;
         return -1;
     }
+    worker__roles(m, r);
+    r->run_ms = worker__now_ms() - t0;
     return 0;
 oom:
     trace_free(keep);

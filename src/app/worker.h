@@ -3,7 +3,8 @@
  * The UI posts (text, RunOptions, WordMask); the worker encodes the text
  * (wordmask_encode: BOS first for Llama models as llama2.c does, [CLS] A
  * [SEP] (B [SEP]) for encoders), cuts it to max_tokens, runs forward_run_typed
- * into a spare Trace, publishes the result and pushes an SDL user
+ * into a spare Trace, scores every head's roles on it (roles_compute_model),
+ * publishes the result and pushes an SDL user
  * event so a sleeping UI wakes up. Requests that arrive while a run is in
  * progress replace each other: only the newest one runs next. The UI never
  * blocks on the model.
@@ -25,6 +26,7 @@
 #include "engine/error.h"
 #include "engine/forward.h"
 #include "engine/model.h"
+#include "engine/roles.h"
 #include "engine/tokenizer.h"
 #include "app/wordmask.h"
 
@@ -45,6 +47,10 @@ typedef struct {
     size_t n_dropped;      /* text tokens cut (0 = not truncated) */
     char *labels;          /* (n_tokens, WORKER_LABEL_CAP) printable labels */
     Trace *tr;             /* NULL when there are no tokens or the run failed */
+    Roles *roles;          /* every head's role scores on tr (engine/roles.h),
+                              computed here on the worker; read them only
+                              when tr is set (else a buffer kept for reuse);
+                              NULL when out of memory for them */
     RunOptions ro;         /* options the trace was computed with */
     WordMask wm;           /* spans of text run as [MASK] (tr->ids has the
                               mask id there, tokens the typed ids) */
