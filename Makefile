@@ -36,7 +36,7 @@ TEST_BIN   = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 
 BIN = $(BUILD)/attnscope
 
-.PHONY: all run test asan bench deps deps-bench deps-model screenshots model model-bert model-translate clean
+.PHONY: all run test asan bench deps deps-bench deps-model screenshots model model-gpt2 model-bert model-translate clean
 
 all: $(BIN) $(TEST_BIN)
 
@@ -106,8 +106,10 @@ screenshots: deps
 	@$(MAKE) --no-print-directory all
 	@BUILD=$(BUILD) sh tools/screenshots.sh
 
-# Rebuilds the default model's tokenizer and weights from ../shared/corpus.
+# Rebuilds the default model (models/pd-llama) from ../shared/corpus, end to
+# end; model-gpt2 rebuilds the previous default, models/pd-gpt2.
 model: deps-model
+	@$(MAKE) --no-print-directory $(BIN)
 	sh tools/train/build_model.sh
 
 # Trains the Spanish->English Marian model (models/bible-es-en) from
@@ -115,6 +117,8 @@ model: deps-model
 model-translate: deps-model
 	@$(MAKE) --no-print-directory all
 	sh tools/train_mt/build_model.sh
+model-gpt2: deps-model
+	MODEL=pd-gpt2 sh tools/train/build_model.sh
 
 # Trains models/pd-bert (masked-language modelling; ~2 hours on 2 cores).
 model-bert: deps-model

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "app/atlas.h"
 #include "app/draw.h"
 #include "app/png.h"
 #include "app/view.h"
@@ -42,6 +43,7 @@ static void export__size(Draw *d, const ExportOptions *eo, const Trace *tr,
         *h = 2 * pad + title_h + label_h + tr->n_layer * (cell + gap) + foot_h;
         int min_w = draw_px(d, 640);
         if (*w < min_w) *w = min_w;
+        *h += view_grid_legend_h(d, label_w + (tr->n_head + 1) * (cell + gap) + draw_px(d, 8));
         *map_pt = cell;
         return;
     }
@@ -115,6 +117,10 @@ static int export__write(const ExportView *ev, const ExportOptions *eo, const ch
     if (cmap < 0)
         return engine_fail(err, "colormap %s: unknown; HINT: use viridis, magma, "
                            "inferno, cividis or slides", eo->colormap);
+    int role = eo->role ? atlas_find(eo->role) : -1;
+    if (role < -1)
+        return engine_fail(err, "role %s: unknown; HINT: use previous_token, first_token, "
+                           "current_token, delimiter, duplicate_token or induction", eo->role);
     if (!eo->grid && (eo->layer < 0 || eo->layer >= tr->n_layer || eo->head < 0 ||
                       eo->head >= tr->n_head))
         return engine_fail(err, "layer %d head %d: out of range (%d layers, %d "
@@ -124,9 +130,23 @@ static int export__write(const ExportView *ev, const ExportOptions *eo, const ch
     const char *labels = ev->labels;
     const char *key_labels = ev->key_labels ? ev->key_labels : labels;
     const RunOptions *ro = ev->ro;
+    const Model *m = ev->model; /* NULL: a translation kind (no roles, no segments) */
+    bool encoder = m && m->config.encoder;
 
     /* measure with a throwaway 1x1 target, then render at the right size */
     int rc = -1;
+    /* the grid's badges: the caller's scores, else the same computation the
+       app's worker does */
+    Roles *own = NULL;
+    const Roles *roles = eo->roles;
+    if (eo->grid && !roles && m) {
+        own = roles_create(tr->n_layer, tr->n_head);
+        if (!own || roles_compute_model(m, tr, own, err)) {
+            roles_free(own);
+            return engine_fail(err, "%s: out of memory for the role scores; HINT: shorter text", path);
+        }
+        roles = own;
+    }
     SDL_Surface *surf = SDL_CreateRGBSurfaceWithFormat(0, 1, 1, 32, SDL_PIXELFORMAT_ARGB8888);
     SDL_Renderer *r = surf ? SDL_CreateSoftwareRenderer(surf) : NULL;
     Draw d;
@@ -162,7 +182,8 @@ static int export__write(const ExportView *ev, const ExportOptions *eo, const ch
                  ev->model_name, kind, tr->n_layer, tr->n_head, kv, desc);
     } else {
         ViewData tv = {.tr = tr, .ro = ro, .model_name = ev->model_name, .kind = ev->kind,
-                       .layer = eo->layer, .head = eo->head};
+                       .layer = eo->layer, .head = eo->head, .encoder = encoder,
+                       .seg_filter = eo->pair_filter};
         view_head_title(&tv, title, sizeof title);
     }
     d.dry = true;
@@ -196,6 +217,10 @@ static int export__write(const ExportView *ev, const ExportOptions *eo, const ch
         .label_cap = WORKER_LABEL_CAP, .ro = ro, .tok = ev->tok,
         .model_name = ev->model_name, .gen = 1, .layer = eo->layer, .head = eo->head,
         .q = -1, .k = -1,
+        /* encoders: segment colours, words run as [MASK], the pair filter */
+        .encoder = encoder, .mask_id = m ? tokenizer_mask_id(m->tokenizer) : -1,
+        .seg_filter = eo->pair_filter,
+        .roles = roles, .role = role,
     };
     draw_fill(&d, (SDL_Rect){0, 0, W, H}, d.th.bg);
     int pad = draw_px(&d, 20);
@@ -211,6 +236,7 @@ static int export__write(const ExportView *ev, const ExportOptions *eo, const ch
         v.layer = v.head = -1;
         GridLayout gl;
         view_grid_layout(&d, pic, tr->n_layer, tr->n_head, tr->n_kv_head, &gl);
+        view_grid_narrow_legend(&d, &gl);
         view_grid_draw(&d, &gl, &v, -1, -1);
         SDL_Rect last = view_grid_cell(&gl, tr->n_layer - 1, tr->n_head);
         int top = gl.y0, bot = last.y + last.h;
@@ -229,6 +255,10 @@ static int export__write(const ExportView *ev, const ExportOptions *eo, const ch
     if (ev->kind) snprintf(kind_s, sizeof kind_s, "%s ", ev->kind);
     if (eo->grid) snprintf(head, sizeof head, "%sgrid", kind_s);
     else snprintf(head, sizeof head, "%slayer %d head %d", kind_s, eo->layer, eo->head);
+    if (eo->grid && role >= 0) {
+        size_t o = strlen(head);
+        snprintf(head + o, sizeof head - o, " by %s", roles_name((RoleKind)role));
+    }
     snprintf(settings, sizeof settings, "%s; %s; colormap=%s; background=%s; scale=%dx%s%s",
              head, desc, colormap_name(cmap), eo->white_background ? "white" : "dark",
              eo->scale, inter[0] ? "; " : "", inter);
@@ -254,6 +284,7 @@ done:
     if (have_draw) draw_free(&d);
     if (r) SDL_DestroyRenderer(r);
     if (surf) SDL_FreeSurface(surf);
+    roles_free(own);
     return rc;
 }
 
@@ -273,7 +304,7 @@ static int export__model_view(const Model *m, const char *text, const TokenList 
         worker_token_label(m->tokenizer, tokens->tokens[i].id,
                            *labels + (size_t)i * WORKER_LABEL_CAP, WORKER_LABEL_CAP);
     export__quote(text, tokens, T, quote, cap);
-    *ev = (ExportView){.model_name = m->name, .model_path = m->path, .tr = tr,
+    *ev = (ExportView){.model = m, .model_name = m->name, .model_path = m->path, .tr = tr,
                        .labels = *labels, .ro = ro, .tok = m->tokenizer,
                        .description = text ? text : "", .quote = quote};
     return 0;

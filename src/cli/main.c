@@ -9,6 +9,7 @@
  *   attnscope generate --model DIR --text TEXT -n N
  *   attnscope bench    --model DIR --tokens N
  *   attnscope export   --model DIR --text TEXT --layer L --head H [--grid] --out FILE.png
+ *   attnscope roles    --model DIR --text TEXT [--bos] [--out FILE]
  *   attnscope fill     --model BERT_DIR --text "The [MASK] sat." [--top K]
  *
  * BERT folders: the text gets [CLS] ... [SEP]; "A ||| B" is a sentence pair
@@ -27,9 +28,11 @@
 #include <cjson/cJSON.h>
 
 #include "app/app.h"
+#include "cli/roles_json.h"
 #include "app/keymap.h"
 #include "engine/forward.h"
 #include "engine/model.h"
+#include "engine/roles.h"
 #include "engine/tokenizer.h"
 #include "jsonout.h"
 #include "marian_cli.h"
@@ -43,6 +46,7 @@ typedef struct {
     bool bos, vectors, grid, white;
     int n_generate, bench_tokens, layer, head;
     const char *colormap;
+    const char *role;         /* export --grid --role NAME */
     const char *mask_spec;  /* --mask as given; re-read once the model is known */
     const char *export_dir; /* app: where exports go */
     RunOptions run;
@@ -86,8 +90,10 @@ static void cli_usage(void) {
            "  attnscope export ... [--kind cross|encoder|decoder]    on a Marian model\n"
            "  attnscope bench    --model DIR --tokens N\n"
            "  attnscope export   --model DIR --text TEXT --layer L --head H [--grid]\n"
-           "                     [--white] [--colormap NAME] [--scale ..] [--mask ..] [--ablate ..]\n"
-           "                     --out FILE.png\n"
+           "                     [--white] [--colormap NAME] [--role NAME] [--scale ..] [--mask ..]\n"
+           "                     [--ablate ..] --out FILE.png\n"
+           "  attnscope roles    --model DIR --text TEXT [--bos] [--out FILE]\n"
+           "                     [--scale ..] [--mask ..] [--ablate ..]   role scores per head (JSON)\n"
            "  attnscope fill     --model BERT_DIR --text \"The [MASK] sat.\" [--top K]\n\n"
            "--model accepts a Hugging Face GPT-2, Llama or BERT folder, or a llama2.c .bin\n"
            "(its tokenizer beside it, or --tokenizer FILE). Default: the shipped model.\n"
@@ -142,6 +148,7 @@ static CliArgs cli_parse(int argc, char **argv) {
         else if (!strcmp(f, "--grid")) a.grid = true;
         else if (!strcmp(f, "--white")) a.white = true;
         else if (!strcmp(f, "--colormap")) { NEEDV(); a.colormap = v; }
+        else if (!strcmp(f, "--role")) { NEEDV(); a.role = v; }
         else if (!strcmp(f, "--export-dir")) { NEEDV(); a.export_dir = v; }
         else if (!strcmp(f, "-n")) { NEEDV(); a.n_generate = cli_parse_int(f, v, 0, 100000); a.n_given = true; }
         else if (!strcmp(f, "--kind")) { NEEDV(); a.kind = v; }
@@ -288,6 +295,23 @@ static void json_vectors(FILE *f, const Trace *tr, float *(*get)(const Trace *, 
 
 /* --------------------------------------------------------------------- */
 
+/* --out FILE, or stdout; NULL (after printing why) if it cannot be opened. */
+static FILE *cli_open_out(const CliArgs *a) {
+    FILE *f = a->out ? fopen(a->out, "w") : stdout;
+    if (!f)
+        fprintf(stderr, "attnscope: %s: cannot write: %s; HINT: choose a writable path for --out\n", a->out, strerror(errno));
+    return f;
+}
+
+/* Closes what cli_open_out opened; 1 (after printing why) if writing failed. */
+static int cli_close_out(const CliArgs *a, FILE *f) {
+    if (ferror(f) || (f != stdout && fclose(f) != 0)) {
+        fprintf(stderr, "attnscope: %s: write failed; HINT: check free disk space\n", a->out ? a->out : "stdout");
+        return 1;
+    }
+    return 0;
+}
+
 static int cmd_info(CliArgs *a) {
     Model *m;
     if (cli_load_model(a, &m)) return 1;
@@ -350,12 +374,7 @@ static int cmd_dump(CliArgs *a) {
     tr = trace_create(m, T);
     if (!tr) { fprintf(stderr, "attnscope: out of memory for the trace of %d tokens\n", T); rc = 1; goto done; }
     if (forward_run_typed(m, in.ids, in.types, T, &a->run, tr, &err)) { rc = cli_error(&err); goto done; }
-    f = a->out ? fopen(a->out, "w") : stdout;
-    if (!f) {
-        fprintf(stderr, "attnscope: %s: cannot write: %s; HINT: choose a writable path for --out\n", a->out, strerror(errno));
-        rc = 1;
-        goto done;
-    }
+    if (!(f = cli_open_out(a))) { rc = 1; goto done; }
     char desc[128];
     run_options_describe(&a->run, desc, sizeof desc);
     fprintf(f, "{\"model\":");
@@ -396,12 +415,55 @@ static int cmd_dump(CliArgs *a) {
         json_vectors(f, tr, trace_v);
     }
     fprintf(f, "}\n");
-    if (ferror(f) || (f != stdout && fclose(f) != 0)) {
-        fprintf(stderr, "attnscope: %s: write failed; HINT: check free disk space\n", a->out ? a->out : "stdout");
-        rc = 1;
-    }
+    rc = cli_close_out(a, f);
     f = NULL;
 done:
+    trace_free(tr);
+    cli_input_free(&in);
+    model_free(m);
+    return rc;
+}
+
+/* Role scores of every head on the text (engine/roles.h), as JSON: the
+ * tokens with the loss on each next token, the mean loss, then the roles. */
+static int cmd_roles(CliArgs *a) {
+    Model *m;
+    if (cli_load_model(a, &m)) return 1;
+    CliInput in;
+    int rc = cli_input(a, m, false, &in);
+    Trace *tr = NULL;
+    Roles *r = NULL;
+    FILE *f = NULL;
+    EngineError err;
+    if (rc) goto done;
+    int T = (int)in.tokens.n;
+    tr = trace_create(m, T);
+    r = roles_create(m->config.n_layer, m->config.n_head);
+    if (!tr || !r) { fprintf(stderr, "attnscope: out of memory for the trace of %d tokens\n", T); rc = 1; goto done; }
+    if (forward_run_typed(m, in.ids, in.types, T, &a->run, tr, &err) || roles_compute_model(m, tr, r, &err)) {
+        rc = cli_error(&err);
+        goto done;
+    }
+    if (!(f = cli_open_out(a))) { rc = 1; goto done; }
+    fprintf(f, "{\"model\":");
+    json_string(f, m->name);
+    fprintf(f, ",\"n_layer\":%d,\"n_head\":%d,\n\"tokens\":[", tr->n_layer, tr->n_head);
+    for (int i = 0; i < T; i++) {
+        fprintf(f, "%s{\"id\":%d,\"text\":", i ? "," : "", in.ids[i]);
+        json_token_text(f, m->tokenizer, in.ids[i]);
+        fputs(",\"next_loss\":", f);
+        if (i + 1 < T) json_float(f, tr->token_loss[i]);
+        else fputs("null", f);
+        fputc('}', f);
+    }
+    fputs("],\n\"loss\":", f);
+    json_float(f, tr->loss);
+    fprintf(f, ",\"truncated\":%s,\n\"roles\":", in.truncated ? "true" : "false");
+    roles_json_write(f, r);
+    fputs("}\n", f);
+    rc = cli_close_out(a, f);
+done:
+    roles_free(r);
     trace_free(tr);
     cli_input_free(&in);
     model_free(m);
@@ -437,8 +499,10 @@ static int cmd_generate(CliArgs *a) {
         int len = tokenizer_decode_token(m->tokenizer, next, piece, sizeof piece);
         if (len > (int)sizeof piece - 1) len = (int)sizeof piece - 1;
         const char *p = piece;
-        /* llama2.c: the piece right after BOS drops its leading space */
-        if (ids[n - 1] == bos && bos >= 0 && m->config.arch == ARCH_LLAMA && len > 0 && piece[0] == ' ') { p++; len--; }
+        /* SentencePiece (llama2.c): the piece right after BOS drops its leading
+         * space, which only marks a word start; byte-level BPE spaces are text. */
+        if (ids[n - 1] == bos && bos >= 0 && tokenizer_kind(m->tokenizer) == TOKENIZER_SENTENCEPIECE && len > 0 &&
+            piece[0] == ' ') { p++; len--; }
         if (len > 0) fwrite(p, 1, (size_t)len, stdout);
         fflush(stdout);
         ids[n++] = next;
@@ -513,6 +577,7 @@ static int cmd_export(CliArgs *a) {
     eo.grid = a->grid;
     eo.white_background = a->white;
     if (a->colormap) eo.colormap = a->colormap;
+    eo.role = a->role;
     eo.layer = a->layer < 0 ? 0 : a->layer;
     eo.head = a->head < 0 ? 0 : a->head;
     if (eo.layer >= m->config.n_layer || eo.head >= m->config.n_head) {
@@ -587,6 +652,8 @@ static int cmd_app(const CliArgs *a) {
     args.export_dir = a->export_dir;
     args.run_given = a->run_given;
     args.model_given = a->model != NULL;
+    /* "--mask keys:a,b" hides keys on top of the model's own mode (none for an encoder) */
+    args.mask_mode_given = a->mask_spec && strncmp(a->mask_spec, "keys:", 5) != 0;
     args.session = a->session;
     args.fresh = a->fresh;
     return app_main(&args);
@@ -610,6 +677,7 @@ int main(int argc, char **argv) {
     if (!strcmp(a.cmd, "generate")) return cmd_generate(&a);
     if (!strcmp(a.cmd, "bench")) return cmd_bench(&a);
     if (!strcmp(a.cmd, "export")) return cmd_export(&a);
+    if (!strcmp(a.cmd, "roles")) return cmd_roles(&a);
     if (!strcmp(a.cmd, "fill")) return cmd_fill(&a);
     if (!strcmp(a.cmd, "app")) return cmd_app(&a);
     if (!strcmp(a.cmd, "help")) { cli_usage(); return 0; }
