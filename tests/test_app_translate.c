@@ -19,20 +19,8 @@
 
 static App *app;
 
-static bool settle(void) {
-    bool ok = app_wait_result(app, 20000);
-    app_frame(app, true);
-    return ok;
-}
-
-static void motion(int x, int y) {
-    SDL_Event e;
-    memset(&e, 0, sizeof e);
-    e.type = SDL_MOUSEMOTION;
-    e.motion.x = x;
-    e.motion.y = y;
-    app_handle_event(app, &e);
-}
+static bool settle(void) { return drive_settle(app); }
+static void motion(int x, int y) { drive_mouse(app, SDL_MOUSEMOTION, x, y, 0); }
 
 static const MtResult *mt(void) { return app->res ? app->res->mt : NULL; }
 
@@ -97,10 +85,8 @@ int main(void) {
         SKIP("%s absent: run tests/oracle/marian_oracle.py first (make test does)", model);
         return check_summary();
     }
-    setenv("SDL_VIDEODRIVER", "dummy", 1);
-    setenv("SDL_RENDER_DRIVER", "software", 1);
-    if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_EVENTS) != 0) {
-        CHECK(0, "SDL_Init: %s", SDL_GetError());
+    if (!drive_headless()) {
+        CHECK(0, "SDL starts headless");
         return check_summary();
     }
     char tmp[256];
@@ -153,13 +139,12 @@ int main(void) {
         /* its cells in the window are the trace's weights */
         const HeadLayout *hl = &app->hv.layout;
         const float *att = trace_att(v.tr, v.layer, v.head);
-        SDL_Surface *s = app->surface;
         int ok = 0, all = 0;
         for (int q = 0; q < hl->n_q && q < 12; q++)
             for (int k = 0; k < hl->n_k; k++) {
                 int x = hl->map.x + (int)((float)k * hl->cell + hl->cell / 2);
                 int y = hl->map.y + (int)((float)q * hl->cell + hl->cell / 2);
-                uint32_t got = ((uint32_t *)s->pixels)[(size_t)y * (size_t)(s->pitch / 4) + (size_t)x] & 0xFFFFFF;
+                uint32_t got = drive_px(app, x, y);
                 all++;
                 ok += got == (draw_lut(&app->d, att[q * r->S + k]) & 0xFFFFFF);
             }
@@ -187,9 +172,7 @@ int main(void) {
         for (int k = 0; k < r->S && k < app->tlv.n_src; k++) {
             ok += w[k] == row[k];
             SDL_Rect c = app->tlv.src_chip[k];
-            uint32_t got = ((uint32_t *)app->surface->pixels)[(size_t)(c.y + 1) * (size_t)(app->surface->pitch / 4) +
-                                                              (size_t)(c.x + 1)];
-            tinted += (got & 0xFFFFFF) == (draw_lut(&app->d, w[k]) & 0xFFFFFF);
+            tinted += drive_px(app, c.x + 1, c.y + 1) == (draw_lut(&app->d, w[k]) & 0xFFFFFF);
         }
         CHECK(ok == r->S && tinted == app->tlv.n_src, "source chip k is tinted by weight[%d][k]: %d/%d weights, %d/%d "
               "chips", t, ok, r->S, tinted, app->tlv.n_src);
@@ -212,16 +195,7 @@ int main(void) {
           app->msg);
     /* a click on the decoder button */
     SDL_Rect b = app->tlv.kind_btn[MARIAN_KIND_DEC];
-    motion(b.x + 3, b.y + 3);
-    SDL_Event e;
-    memset(&e, 0, sizeof e);
-    e.type = SDL_MOUSEBUTTONDOWN;
-    e.button.x = b.x + 3;
-    e.button.y = b.y + 3;
-    e.button.button = SDL_BUTTON_LEFT;
-    app_handle_event(app, &e);
-    e.type = SDL_MOUSEBUTTONUP;
-    app_handle_event(app, &e);
+    drive_click(app, b.x + 3, b.y + 3, SDL_BUTTON_LEFT);
     app_frame(app, true);
     v = app_view_data(app);
     CHECK(v.kind && !strcmp(v.kind, "decoder") && v.tr->n_tokens == r->T && trace_n_keys(v.tr) == r->T,
