@@ -238,6 +238,19 @@ int main(void) {
     drive_key(app, SDLK_t, 0); /* encoder -> decoder: its own options again */
     CHECK(app->ro.scale == SCALE_SQRT && app->ro.mask == MASK_CAUSAL, "the decoder's controls show its options");
 
+    /* --- an empty source: no trace, a hint, an export error; then back --- */
+    char before[8192];
+    snprintf(before, sizeof before, "%s", mt()->translation);
+    drive_key(app, SDLK_RETURN, 0); /* into the text box */
+    drive_key(app, SDLK_a, KMOD_LCTRL);
+    drive_key(app, SDLK_BACKSPACE, 0);
+    CHECK(settle() && mt() && mt()->status == 0 && mt()->T == 0 && !app_view_data(app).tr,
+          "an empty source runs to no trace");
+    CHECK(app_export(app, false, NULL, path, sizeof path) == -1 && app->msg_error && strstr(app->msg, "HINT"),
+          "exporting nothing says what to do: %s", app->msg);
+    drive_type(app, src);
+    CHECK(settle() && mt() && mt()->T > 0 && !strcmp(mt()->translation, before), "typing it again translates it again");
+
     /* --- another model leaves the mode --- */
     char gpt2[1024];
     snprintf(gpt2, sizeof gpt2, "%s/oracle/gpt2_f32", build);

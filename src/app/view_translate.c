@@ -101,7 +101,7 @@ void view_translate_frame(ViewCtx *cx, SDL_Rect r, TranslateView *tv, ViewOut *o
     draw_text(d, FONT_SMALL, r.x, y1 + (ch - fh) / 2, th->text_dim, "source");
     draw_text(d, FONT_SMALL, r.x, y2 + (ch - fh) / 2, th->text_dim, "translation");
     tv->hover_t = -1;
-    if (!mt || !mt->tr) {
+    if (!mt || !mt->tr || mt->T == 0) {
         tv->n_src = tv->n_tgt = 0;
         draw_text_fit(d, FONT_SMALL, r.x + label_w, y2 + (ch - fh) / 2, r.w - label_w, th->text_dim,
                       mt && mt->status ? mt->err : "type a sentence to translate");
