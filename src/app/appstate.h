@@ -165,7 +165,8 @@ int app_save_frame(App *app, const char *path, EngineError *err);
  * screenshots and tests); focus=auto pins the strongest long-range cell.
  * Encoders: maskword=N runs token N as [MASK], pairs=AB (all, AA, AB, BA,
  * BB) filters the head view of a sentence pair. role=induction colours the
- * grid by that role's scores. */
+ * grid by that role's scores. Translation models: kind=cross|encoder|decoder
+ * shows that attention kind (first: the options after it act on it). */
 int app_apply_spec(App *app, const char *spec, EngineError *err);
 
 /* Shows msg in the status line (in red when error). */

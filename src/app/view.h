@@ -8,7 +8,10 @@
  *     view_status (status line, help)
  *     view_segment (encoders: sentence-pair colours and filter, masked words)
  *     view_status (status line, help)   view_roles (heads sorted by a role)
- * and a new mode (cross-attention, an encoder, two texts, arcs) is a new one.
+ *     view_translate (encoder-decoder: the kind switch, source and target
+ *         chips; the head view, grid and vector view show the chosen kind as
+ *         a rows x cols Trace: cross-attention is target x source)
+ * and a new mode (an encoder, two texts, arcs) is a new one.
  * A view gets a rect from layout.c, reads ViewData (never App), keeps its own
  * last layout for hit tests in a struct the App owns, and reports input as
  * ViewEvents. It never changes application state: app.c applies the events
