@@ -345,10 +345,10 @@ int main(void) {
         for (int i = 0; i < n; i++) {
             word |= strstr(rows[i].what, "[MASK]") && strstr(rows[i].keys, "Ctrl+M");
             key |= strstr(rows[i].what, "attention mask") && strstr(rows[i].keys, "Ctrl+K");
-            pairs |= strstr(rows[i].what, "pair filter") && strstr(rows[i].keys, "Ctrl+G");
+            pairs |= strstr(rows[i].what, "pair filter") && strstr(rows[i].keys, "Ctrl+B");
         }
         CHECK(word && key && pairs, "help rows: [MASK] word (Ctrl+M), attention mask (Ctrl+K), "
-              "pair filter (Ctrl+G): %d %d %d", word, key, pairs);
+              "pair filter (Ctrl+B): %d %d %d", word, key, pairs);
     }
     /* --- another model: a decoder goes back to causal, no [MASK] --- */
     {
