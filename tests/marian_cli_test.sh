@@ -107,6 +107,55 @@ rc2, out2, err2 = run("translate", "--model", M, "--text", TEXT)
 check(rc == 0 and rc2 == 0 and out == out2 and out2.startswith(translation), "translate reads stdin; -n cuts")
 
 
+def png_texts(path):
+    """The text chunks of a PNG (tEXt, zTXt, iTXt) as a dict."""
+    import struct
+    import zlib
+    out = {}
+    with open(path, "rb") as f:
+        data = f.read()
+    i = 8
+    while i + 8 <= len(data):
+        n, kind = struct.unpack(">I4s", data[i:i + 8])
+        body = data[i + 8:i + 8 + n]
+        i += 12 + n
+        if kind in (b"tEXt", b"zTXt", b"iTXt"):
+            key, rest = body.split(b"\0", 1)
+            if kind == b"zTXt":
+                rest = zlib.decompress(rest[1:])
+            elif kind == b"iTXt":
+                comp, rest = rest[0], rest[2:]
+                rest = rest.split(b"\0", 2)[2]
+                rest = zlib.decompress(rest) if comp else rest
+            out[key.decode("latin-1")] = rest.decode("utf-8", "replace")
+    return out
+
+
+# export --kind: one PNG per attention kind, rows x columns of that kind, both texts named
+import os
+import tempfile
+tmpd = tempfile.mkdtemp()
+rc, out, err = run("dump", "--model", M, "--text", TEXT)
+full = json.loads(out) if rc == 0 else {}
+S, T = len(full.get("source_tokens", [])), len(full.get("target_tokens", []))
+for kind, rows, cols in (("cross", T, S), ("encoder", S, S), ("decoder", T, T)):
+    png = os.path.join(tmpd, kind + ".png")
+    rc, out, err = run("export", "--model", M, "--text", TEXT, "--kind", kind, "--layer", "1", "--head", "1",
+                       "--out", png)
+    t = png_texts(png) if rc == 0 and os.path.exists(png) else {}
+    geom = dict(kv.split("=") for kv in t.get("Heatmap", "").split())
+    check(rc == 0 and geom.get("n") == str(rows) and geom.get("keys") == str(cols),
+          "export --kind %s: %s rows x %s columns, want %d x %d (%r)" % (kind, geom.get("n"), geom.get("keys"),
+                                                                     rows, cols, err))
+    check(TEXT in t.get("Description", "") and full.get("translation", "?") in t.get("Description", "") and
+          t.get("Settings", "").startswith(kind + " layer 1 head 1"),
+          "export --kind %s names both texts and the kind: %r" % (kind, t.get("Settings")))
+rc, out, err = run("export", "--model", M, "--text", TEXT, "--kind", "cross", "--grid", "--out",
+                   os.path.join(tmpd, "grid.png"))
+check(rc == 0 and png_texts(os.path.join(tmpd, "grid.png")).get("Settings", "").startswith("cross grid"),
+      "export --kind cross --grid: %r" % err)
+
+
 def bad(what, args, needle):
     rc, out, err = run(*args)
     lines = err.strip().split("\n")
@@ -130,8 +179,15 @@ bad("target.spm not a ModelProto", ["translate", "--model", ORACLE + "/marian_ba
 bad("vocab.json disagrees", ["translate", "--model", ORACLE + "/marian_bad/vocab_disagrees", "--text", "a"],
     "is missing")
 bad("unknown kind", ["dump", "--model", M, "--text", "a", "--kind", "sideways"], "--kind")
+bad("export: unknown kind", ["export", "--model", M, "--text", "a", "--kind", "sideways", "--layer", "0", "--head",
+                              "0", "--out", "/tmp/x.png"], "--kind")
+bad("export: head out of range", ["export", "--model", M, "--text", "a", "--kind", "encoder", "--layer", "0",
+                                   "--head", "7", "--out", os.path.join(tmpd, "x.png")], "head 7")
+bad("export: no --out", ["export", "--model", M, "--text", "a", "--layer", "0", "--head", "0"], "--out")
 bad("beam too wide", ["translate", "--model", M, "--text", "a", "--beam", "20"], "--beam 20")
 bad("invalid UTF-8", ["translate", "--model", M, "--text", "a\udcff".encode("utf-8", "surrogateescape")], "UTF-8")
+import shutil
+shutil.rmtree(tmpd, ignore_errors=True)
 print("%d passed, %d failed" % (passed, failed))
 sys.exit(1 if failed else 0)
 EOF

@@ -39,6 +39,17 @@ shot slides-1280x800 1280x800 "white=1;cmap=slides;mask=window:3;layer=0;head=1;
 shot ablate-1280x800 1280x800 "ablate=0.0,0.1;scale=none;layer=1;head=0;focus=auto"
 shot edit-1280x800 1280x800 "edit=1;text=The cat sat on the mat. The cat sat on the;focus=auto"
 shot nomodel-1024x768 1024x768 "" /nonexistent/model
+# translation mode (encoder-decoder): the shipped Spanish->English model, else
+# the oracle's random Marian checkpoint (random weights: the layout only)
+MT=${ATTNSCOPE_MT_MODEL:-models/bible-es-en}
+if [ ! -f "$MT/model.safetensors" ]; then
+    MT="$BUILD/oracle/marian_f32"
+    [ -f "$MT/model.safetensors" ] || /usr/bin/python3 tests/oracle/marian_oracle.py "$BUILD/oracle" >/dev/null
+fi
+MT_TEXT="Y dijo Dios: Sea la luz: y fue la luz."
+shot translate-cross-1280x800 1280x800 "text=$MT_TEXT;edit=0;focus=3:2" "$MT"
+shot translate-encoder-1280x800 1280x800 "kind=encoder;text=$MT_TEXT;edit=0;focus=4:2" "$MT"
+shot translate-decoder-1024x768 1024x768 "kind=decoder;text=$MT_TEXT;edit=0;focus=3:1" "$MT"
 LONG="It is a truth universally acknowledged, that a single man in possession of a good fortune, must be in want of a wife. However little known the feelings or views of such a man may be on his first entering a neighbourhood, this truth is so well fixed in the minds of the surrounding families, that he is considered as the rightful property of some one or other of their daughters."
 shot long-zoom-1920x1080 1920x1080 "text=$LONG;layer=4;head=3;zoom=2.5;focus=auto"
 # CJK, colour emoji and a newline in the box and the chips; the mouse on the

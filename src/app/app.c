@@ -62,7 +62,8 @@ void app_rerun(App *app) {
     if (app->posted_text && n <= app->posted_cap) memcpy(app->posted_text, app->edit.buf, n);
     if (!app->worker) return;
     if (app->posted_gen == app->shown_gen) app->pending_since_ms = app_now_ms();
-    app->posted_gen = worker_post(app->worker, app->edit.buf, &app->ro, &app->wm);
+    app->posted_gen = app->mt ? app_mt_post(app)
+                              : worker_post(app->worker, app->edit.buf, &app->ro, &app->wm);
 }
 
 /* The user changed the text: a text that shares no prefix with the last one
@@ -123,9 +124,10 @@ static void app__take_result(App *app) {
         }
     }
     app__roles_result(app);
-    int T = r->tr ? r->tr->n_tokens : 0;
-    if (app->pin_q >= T || app->pin_k >= T) app->pin_q = app->pin_k = -1;
-    if (app->auto_focus && T > 2) {
+    ViewData v = app_view_data(app); /* rows x keys of the trace shown */
+    int T = v.tr ? v.tr->n_tokens : 0;
+    if (app->pin_q >= T || app->pin_k >= (v.tr ? trace_n_keys(v.tr) : 0)) app->pin_q = app->pin_k = -1;
+    if (app->auto_focus && T > 2 && r->tr) {
         /* the strongest long-range weight of the selected head: skips the
            first token (a common sink) and the last two positions */
         const float *att = trace_att(r->tr, app->layer, app->head); // (query, key)
@@ -185,8 +187,8 @@ static void app__toggle_key_mask(App *app, int k) {
     if (k < 0 || k >= RUN_MAX_KEYS) return;
     bool on = !run_options_key_masked(&app->ro, k);
     run_options_set_key_masked(&app->ro, k, on);
-    const char *lab = app->res && app->res->tr && k < app->res->tr->n_tokens
-                          ? work_result_label(app->res, k) : "?";
+    ViewData v = app_view_data(app); /* keys may be another text's (cross) */
+    const char *lab = v.tr && k < trace_n_keys(v.tr) ? view_key_label(&v, k) : "?";
     app__say(app, false, "key %d \"%s\" %s", k, lab,
              on ? "masked for every query" : "unmasked");
     app_rerun(app);
@@ -420,6 +422,11 @@ static void app__act(App *app, const ViewEvent *e) {
     case ACT_EXPORT_DIR:
     case ACT_OPEN_MODEL:
     case ACT_SAVE_SESSION: app__prompt_open(app, e->act); break;
+    case ACT_MT_KIND: app_mt_set_kind(app, e->a); break;
+    case ACT_MT_HOVER:
+        if (!app->mt || app->mt->hover_t == e->a) return;
+        app->mt->hover_t = e->a;
+        break;
     case ACT_WORD_MASK: app__word_mask(app, e->a); break;
     case ACT_SEG_FILTER: app__seg_filter(app, e->a); break;
     case ACT_ROLE_CYCLE: case ACT_ROLE_SET: case ACT_ROLE_TOGGLE: app__roles_act(app, e); break;
@@ -488,6 +495,7 @@ ViewData app_view_data(const App *app) {
             v.k = k;
         }
     }
+    if (app->mt) app_mt_view_data(app, &v);
     return v;
 }
 
@@ -530,7 +538,16 @@ static void app__pass(App *app, bool dry) {
 
     view_controls_frame(&cx, &app->cv, &out);
     app__apply(app, &out);
-    view_text_frame(&cx, lo.text, lo.chips, &app->tv, &out);
+    if (app->mt) { /* the source box without its chips; the strip has them */
+        ViewData src = v;
+        src.tr = NULL;
+        ViewCtx scx = cx;
+        scx.v = &src;
+        view_text_frame(&scx, lo.text, (SDL_Rect){0, 0, 0, 0}, &app->tv, &out);
+        view_translate_frame(&cx, lo.chips, &app->tlv, &out);
+    } else {
+        view_text_frame(&cx, lo.text, lo.chips, &app->tv, &out);
+    }
     app__apply(app, &out);
     view_grid_frame(&cx, &app->gv);
     if (app->role >= 0) view_roles_frame(&cx, lo.pred, &app->rv, &out);
@@ -549,7 +566,7 @@ static void app__pass(App *app, bool dry) {
         .n_layer = cfg ? cfg->n_layer : 0, .n_head = cfg ? cfg->n_head : 0,
         .n_kv_head = cfg ? cfg->n_kv_head : 0, .d_model = cfg ? cfg->d_model : 0,
         .max_tokens = app->max_tokens,
-        .forward_ms = app->res && app->res->tr ? app->res->tr->forward_ms : 0.0,
+        .forward_ms = v.tr ? v.tr->forward_ms : 0.0,
         .render_ms = app->render_ms,
         .computing = app->posted_gen != app->shown_gen,
         .msg = app->model ? app->msg : "", .msg_error = app->msg_error,
@@ -731,6 +748,11 @@ App *app_create(const AppArgs *args, SDL_Window *win, int w, int h, EngineError 
 void app_destroy(App *app) {
     if (!app) return;
     worker_destroy(app->worker);
+    if (app->mt) { /* the base model belongs to the Marian model */
+        app_mt_free(app->mt);
+        app->mt = NULL;
+        app->model = NULL;
+    }
     work_result_free(app->res);
     model_free(app->model);
     textedit_free(&app->edit);

@@ -82,4 +82,27 @@ int export_png_new(const Model *m, const char *text, const TokenList *tokens,
                    const char *dir, const char *stem, char *path_out, size_t cap,
                    EngineError *err);
 
+/* One export, from any model: a (rows, cols) trace and its axis labels.
+ * export_png builds it for a decoder-only or BERT trace; the translation
+ * mode for one attention kind of a Marian trace (mt_export_view). */
+typedef struct {
+    const Model *model;       /* the model of a single-text trace (role badges,
+                                 encoder segments); NULL for a translation kind */
+    const char *model_name, *model_path;
+    const Trace *tr;          /* n_tokens rows (queries) x trace_n_keys columns */
+    const char *labels;       /* (rows, WORKER_LABEL_CAP) query labels */
+    const char *key_labels;   /* (cols, WORKER_LABEL_CAP); NULL = labels */
+    const char *kind;         /* attention kind in title and settings; NULL = none */
+    const RunOptions *ro;     /* the options tr was computed with */
+    const Tokenizer *tok;
+    const char *description;  /* the text(s), PNG Description chunk */
+    const char *quote;        /* the footer's quoted text(s) */
+} ExportView;
+
+/* export_png and export_png_new of an ExportView. */
+int export_png_view(const ExportView *ev, const ExportOptions *eo, const char *path,
+                    EngineError *err);
+int export_png_view_new(const ExportView *ev, const ExportOptions *eo, const char *dir,
+                        const char *stem, char *path_out, size_t cap, EngineError *err);
+
 #endif

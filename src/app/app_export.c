@@ -20,7 +20,7 @@ const char *app_export_dir(const App *app) {
 /* "pd-gpt2-L4H3-sqrt-causal-masked2-ablated1-white-magma": model, view and a
  * short settings tag, for file names. */
 static void app__export_stem(const App *app, bool grid, char *buf, size_t cap) {
-    const RunOptions *ro = &app->res->ro;
+    const RunOptions *ro = app->mt ? &app->ro : &app->res->ro;
     char model[64], scale[24], mask[24];
     size_t j = 0;
     for (const char *p = app->model->name; *p && j + 1 < sizeof model; p++)
@@ -53,7 +53,7 @@ static void app__export_stem(const App *app, bool grid, char *buf, size_t cap) {
 
 int app_export(App *app, bool grid, const char *path, char *path_out, size_t cap) {
     if (path_out && cap) path_out[0] = '\0';
-    if (!app->model || !app->res || !app->res->tr) {
+    if (!app->model || !app->res || (!app->res->tr && !app->mt)) {
         app__say(app, true, "export: nothing to export yet; HINT: %s",
                  app->model ? "type some text" : "open a model first (Ctrl+O)");
         return -1;
@@ -71,7 +71,11 @@ int app_export(App *app, bool grid, const char *path, char *path_out, size_t cap
     char written[1400];
     const char *dir = app_export_dir(app);
     int rc;
-    if (path) {
+    if (app->mt) {
+        char stem[256];
+        app__export_stem(app, grid, stem, sizeof stem);
+        rc = app_mt_export(app, &eo, path, dir, stem, written, sizeof written, &err);
+    } else if (path) {
         rc = export_png(app->model, app->res->text, &app->res->tokens, app->res->tr,
                         &app->res->ro, &eo, path, &err);
         snprintf(written, sizeof written, "%s", path);

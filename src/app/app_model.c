@@ -16,8 +16,14 @@ int app_open_model(App *app, const char *path) {
     EngineError merr = {{0}};
     Model *m = NULL;
     Worker *w = NULL;
+    AppTranslate *mt = NULL;
     int max_tokens = 0;
-    if (model_load(&m, path, &mo, &merr) == 0) {
+    if (marian_is_marian_folder(path)) { /* encoder-decoder: translation mode */
+        if (app_mt_load(path, APP_MAX_TOKENS, app->ev_result, &mt, &w, &merr) == 0) {
+            m = mt->mm->base;
+            max_tokens = m->config.n_ctx < APP_MAX_TOKENS ? m->config.n_ctx : APP_MAX_TOKENS;
+        }
+    } else if (model_load(&m, path, &mo, &merr) == 0) {
         int n_ctx = m->config.n_ctx;
         max_tokens = n_ctx < APP_MAX_TOKENS ? n_ctx : APP_MAX_TOKENS;
         w = worker_create(m, max_tokens, app->ev_result, &merr);
@@ -37,7 +43,10 @@ int app_open_model(App *app, const char *path) {
     bool replacing = app->model != NULL; /* else the first: keep --mask keys:, --ablate */
     worker_destroy(app->worker);
     work_result_free(app->res);
-    model_free(app->model);
+    bool was_mt = app->mt != NULL;
+    if (app->mt) app_mt_free(app->mt); /* frees its base, app->model */
+    else model_free(app->model);
+    app->mt = mt;
     app->model = m;
     app->worker = w;
     app->max_tokens = max_tokens;
@@ -62,6 +71,12 @@ int app_open_model(App *app, const char *path) {
        command line chose the mask for the first model */
     if (replacing || !app->mask_given) app->ro.mask = run_options_for_model(m).mask;
     app->seg_filter = 0;
+    if (mt) { /* the controls start on cross-attention's options */
+        app->ro = mt->mro.cross;
+        app->layer = m->config.n_layer - 1; /* the last decoder layer aligns best */
+    } else if (was_mt) { /* the options were a translation kind's */
+        app->ro = run_options_for_model(m);
+    }
     draw_heat_invalidate(&app->d); /* heatmap keys restart with the generations */
     if (replacing || app->msg_error) app__say(app, false, "opened %s (%s)", m->name, path);
     app_rerun(app); /* the typed text is kept */

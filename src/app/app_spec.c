@@ -131,9 +131,11 @@ int app_apply_spec(App *app, const char *spec, EngineError *err) {
                 break;
             }
             app__seg_filter(app, f);
+        } else if (!strcmp(k, "kind") && app->mt && marian_kind_parse(val) >= 0) {
+            app_mt_set_kind(app, marian_kind_parse(val)); /* first: scale, mask act on it */
         } else {
             rc = engine_fail(err, "state: unknown key \"%s\"; HINT: layer, head, focus, help, "
-                             "white, edit, vec, rope, zoom, cmap, scale, mask, ablate, mouse, text, maskword, pairs, role", k);
+                             "white, edit, vec, rope, zoom, cmap, scale, mask, ablate, mouse, text, maskword, pairs, role, kind (translation)", k);
             break;
         }
     }

@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "app/app.h"
+#include "app/app_translate.h"
 #include "app/appsession.h"
 #include "app/draw.h"
 #include "app/keymap.h"
@@ -33,6 +34,7 @@
 #include "app/view_roles.h"
 #include "app/view_status.h"
 #include "app/view_text.h"
+#include "app/view_translate.h"
 #include "app/view_vector.h"
 #include "app/wordmask.h"
 #include "app/worker.h"
@@ -55,6 +57,8 @@ typedef struct App {
     char model_path[1024];    /* what we tried to load */
     char load_error[512];     /* why the last load failed ("" = it did not) */
     Worker *worker;           /* NULL without a model */
+    AppTranslate *mt;         /* an encoder-decoder model: the translation
+                                 mode (model is then mt->mm->base); NULL else */
     int max_tokens;           /* min(n_ctx, APP_MAX_TOKENS) */
     /* text */
     TextEdit edit;            /* the text and its caret */
@@ -115,6 +119,7 @@ typedef struct App {
     GridView gv;              /* grid (gv.layout, gv.hover_*) */
     HeadView hv;              /* head view (hv.layout, hv.cam: zoom, pan) */
     VecView vv;               /* vector view (vv.layout, vv.rope_button) */
+    TranslateView tlv;        /* translation strip (kind switch, chips) */
     SegView sv;               /* pair filter row (encoders, sentence pairs) */
     RolesView rv;             /* role list (rv.first: scroll, rv.rows) */
     uint64_t label_px_gen;    /* result generation hv.label_px was measured on */
@@ -160,7 +165,8 @@ int app_save_frame(App *app, const char *path, EngineError *err);
  * screenshots and tests); focus=auto pins the strongest long-range cell.
  * Encoders: maskword=N runs token N as [MASK], pairs=AB (all, AA, AB, BA,
  * BB) filters the head view of a sentence pair. role=induction colours the
- * grid by that role's scores. */
+ * grid by that role's scores. Translation models: kind=cross|encoder|decoder
+ * shows that attention kind (first: the options after it act on it). */
 int app_apply_spec(App *app, const char *spec, EngineError *err);
 
 /* Shows msg in the status line (in red when error). */

@@ -8,6 +8,7 @@
 #define TXT KEYS_TEXT
 
 static const char k_help[] = "this help: every key",
+    k_kind[] = "translation: show cross, encoder or decoder attention (next)",
     k_esc[] = "leave the text box; else close help or a prompt; else unpin the cell",
     k_tab[] = "enter / leave the text box",
     k_enter[] = "type in the text box",
@@ -111,6 +112,8 @@ static const KeyBinding keymap__table[] = {
     {SDLK_d, KEY_CTRL, ANY, ACT_EXPORT_DIR, 0, 0, "Ctrl+D", k_dir},
     {SDLK_o, KEY_CTRL, ANY, ACT_OPEN_MODEL, 0, 0, "Ctrl+O", k_open},
     {SDLK_q, KEY_CTRL, ANY, ACT_QUIT, 0, 0, "Ctrl+Q", k_quit},
+    {SDLK_t, KEY_CTRL, ANY, ACT_MT_KIND, -1, 0, "Ctrl+T", k_kind},
+    {SDLK_t, 0, CMD, ACT_MT_KIND, -1, 0, "T", k_kind},
 };
 
 const KeyBinding *keymap_table(int *n) {

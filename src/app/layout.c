@@ -3,6 +3,7 @@
 
 #include "app/view_segment.h"
 #include "app/view_text.h"
+#include "app/view_translate.h"
 
 void layout_panels(ViewCtx *cx, int W, int H, ControlsView *cv, GridView *gv,
                    const HeadView *hv, bool vec_open, PanelLayout *lo) {
@@ -21,9 +22,10 @@ void layout_panels(ViewCtx *cx, int W, int H, ControlsView *cv, GridView *gv,
     lo->chips = (SDL_Rect){pad, lo->text.y + lo->text.h + draw_px(d, 6), W - 2 * pad,
                            3 * chip_h + 2 * draw_px(d, 4)};
     /* only as many chip rows as the tokens need (at most 3) */
-    int used = view_text_chips_height(cx, lo->chips);
+    int used = v->kind ? view_translate_height(d) /* translation: its strip */
+                       : view_text_chips_height(cx, lo->chips);
     if (used < chip_h) used = chip_h;
-    if (used < lo->chips.h) lo->chips.h = used;
+    if (used < lo->chips.h || v->kind) lo->chips.h = used;
     lo->status = (SDL_Rect){0, H - fs - draw_px(d, 10), W, fs + draw_px(d, 10)};
     int top = lo->chips.y + lo->chips.h + pad, bottom = lo->status.y - pad;
     int pred_h = fn * 2 + 6 * (fn + draw_px(d, 6)) + draw_px(d, 16);

@@ -15,6 +15,10 @@ int view_max_label_px(Draw *d, const ViewData *v) {
         int w = font_width(d->font, FONT_SMALL, view_label(v, i));
         if (w > m) m = w;
     }
+    for (int i = 0; v->tr && v->key_labels && i < trace_n_keys(v->tr); i++) {
+        int w = font_width(d->font, FONT_SMALL, view_key_label(v, i));
+        if (w > m) m = w;
+    }
     return m;
 }
 

@@ -8,7 +8,10 @@
  *     view_status (status line, help)
  *     view_segment (encoders: sentence-pair colours and filter, masked words)
  *     view_status (status line, help)   view_roles (heads sorted by a role)
- * and a new mode (cross-attention, an encoder, two texts, arcs) is a new one.
+ *     view_translate (encoder-decoder: the kind switch, source and target
+ *         chips; the head view, grid and vector view show the chosen kind as
+ *         a rows x cols Trace: cross-attention is target x source)
+ * and a new mode (an encoder, two texts, arcs) is a new one.
  * A view gets a rect from layout.c, reads ViewData (never App), keeps its own
  * last layout for hit tests in a struct the App owns, and reports input as
  * ViewEvents. It never changes application state: app.c applies the events
@@ -41,6 +44,8 @@
 #include "engine/roles.h"
 #include "engine/tokenizer.h"
 
+struct MtResult;
+
 typedef struct {
     const Trace *tr;          /* NULL: nothing computed yet */
     const Roles *roles;       /* tr's role scores (badges, the role list);
@@ -49,6 +54,11 @@ typedef struct {
                                  and the role list sorts by it (RoleKind of
                                  a mass role); -1: thumbnails, predictions */
     const char *labels;       /* (T, label_cap) printable token labels */
+    const char *key_labels;   /* (keys, label_cap) the keys' labels when they
+                                 are other tokens (cross-attention: the
+                                 source); NULL = labels */
+    const char *kind;         /* the attention kind shown ("cross",
+                                 "encoder", "decoder"); NULL = the model's one */
     size_t label_cap;
     const Token *tokens;      /* (T) ids and byte offsets into text */
     const char *text;         /* the text the offsets index */
@@ -80,10 +90,17 @@ typedef struct {
                                  [CLS]/[SEP], masked words, sentence pairs */
     int mask_id;              /* the [MASK] id; -1 = none */
     int seg_filter;           /* SegFilter: the pair blocks the head view shows */
+    /* translation mode (encoder-decoder models; view_translate.c) */
+    const struct MtResult *mt;/* the run shown; NULL: not in that mode */
+    int mt_hover;             /* target chip under the mouse; -1 = none */
 } ViewData;
 
 static inline const char *view_label(const ViewData *v, int i) {
     return v->labels + (size_t)i * v->label_cap;
+}
+/* The label of key k (column k of the head view). */
+static inline const char *view_key_label(const ViewData *v, int k) {
+    return (v->key_labels ? v->key_labels : v->labels) + (size_t)k * v->label_cap;
 }
 
 /* Everything the user can ask for, from a key, a button or a view. */
@@ -130,6 +147,8 @@ typedef enum {
                           one, thumbnails again */
     ACT_ROLE_SET,      /* a = the role (RoleKind), -1 = thumbnails */
     ACT_ROLE_TOGGLE,   /* role colours on (the last role) / off */
+    ACT_MT_KIND,       /* translation: show kind a (MarianKind); -1 = next */
+    ACT_MT_HOVER,      /* translation: target chip a under the mouse; -1 none */
     ACT_COUNT
 } Act;
 

@@ -100,40 +100,44 @@ bool view_grid_hit(const GridLayout *gl, int x, int y, int *layer, int *head) {
 }
 
 /* Thumbnails of every head plus the per-layer mean, max-pooled to at most
- * 64 cells a side so peaks stay visible, in one atlas texture. */
-static int view__upload_grid(Draw *d, const ViewData *v) {
+ * 64 cells a side so peaks stay visible, in one atlas texture. A thumbnail
+ * is *sq rows x *sk columns (rectangular for cross-attention; drawn into a
+ * square cell). Returns *sq. */
+static int view__upload_grid(Draw *d, const ViewData *v, int *sk) {
     const Trace *tr = v->tr;
-    int T = tr->n_tokens, L = tr->n_layer, H = tr->n_head;
-    int block = (T + 63) / 64, S = (T + block - 1) / block, pitch;
-    uint64_t key[4] = {v->gen, (uint64_t)T, (uint64_t)d->cmap + 1, 7};
-    uint32_t *px = draw_heat_begin(d, &d->grid, (H + 1) * S, L * S, key, &pitch);
-    if (!px) return S;
-    float *avg = calloc((size_t)T * T, sizeof *avg); // (query, key)
+    int T = tr->n_tokens, K = trace_n_keys(tr), L = tr->n_layer, H = tr->n_head;
+    int bq = (T + 63) / 64, bk = (K + 63) / 64, pitch;
+    int Sq = (T + bq - 1) / bq, Sk = (K + bk - 1) / bk;
+    *sk = Sk;
+    uint64_t key[4] = {v->gen, (uint64_t)T << 32 | (uint64_t)K, (uint64_t)d->cmap + 1, 7};
+    uint32_t *px = draw_heat_begin(d, &d->grid, (H + 1) * Sk, L * Sq, key, &pitch);
+    if (!px) return Sq;
+    float *avg = calloc((size_t)T * K, sizeof *avg); // (query, key)
     for (int l = 0; l < L; l++) {
-        if (avg) memset(avg, 0, (size_t)T * T * sizeof *avg);
+        if (avg) memset(avg, 0, (size_t)T * K * sizeof *avg);
         for (int h = 0; h <= H; h++) {
             const float *att = h < H ? trace_att(tr, l, h) : avg;
             /* the mask is the same for every head of a layer */
             const float *sc = trace_scores(tr, l, h < H ? h : 0); // (query, key)
             if (!att) continue;
             if (h < H && avg)
-                for (size_t i = 0; i < (size_t)T * T; i++) avg[i] += att[i] / (float)H;
-            for (int sy = 0; sy < S; sy++)
-                for (int sx = 0; sx < S; sx++) {
+                for (size_t i = 0; i < (size_t)T * K; i++) avg[i] += att[i] / (float)H;
+            for (int sy = 0; sy < Sq; sy++)
+                for (int sx = 0; sx < Sk; sx++) {
                     float m = 0.0f;
                     bool seen = false; /* a visible cell in the block */
-                    for (int q = sy * block; q < (sy + 1) * block && q < T; q++)
-                        for (int k = sx * block; k < (sx + 1) * block && k < T; k++) {
-                            if (sc[q * T + k] != -INFINITY) seen = true;
-                            if (att[q * T + k] > m) m = att[q * T + k];
+                    for (int q = sy * bq; q < (sy + 1) * bq && q < T; q++)
+                        for (int k = sx * bk; k < (sx + 1) * bk && k < K; k++) {
+                            if (sc[q * K + k] != -INFINITY) seen = true;
+                            if (att[q * K + k] > m) m = att[q * K + k];
                         }
-                    px[(l * S + sy) * pitch + h * S + sx] = seen ? draw_lut(d, m) : d->masked;
+                    px[(l * Sq + sy) * pitch + h * Sk + sx] = seen ? draw_lut(d, m) : d->masked;
                 }
         }
     }
     free(avg);
     draw_heat_unlock(&d->grid);
-    return S;
+    return Sq;
 }
 
 /* Cell c of head (l, h) coloured by the chosen role's score (h == H: the
@@ -214,9 +218,9 @@ void view_grid_draw(Draw *d, const GridLayout *gl, const ViewData *v,
         draw_text(d, FONT_SMALL, gl->area.x, c.y + (c.h - fh) / 2,
                   l == v->layer ? th->accent : th->text_dim, s);
     }
-    int S = 0;
+    int S = 0, Sk = 0;
     bool by_role = v->role >= 0 && v->roles;
-    if (v->tr && !by_role) S = view__upload_grid(d, v);
+    if (v->tr && !by_role) S = view__upload_grid(d, v, &Sk);
     for (int l = 0; l < gl->L; l++)
         for (int h = 0; h <= gl->H; h++) {
             SDL_Rect c = view_grid_cell(gl, l, h);
@@ -224,7 +228,7 @@ void view_grid_draw(Draw *d, const GridLayout *gl, const ViewData *v,
                 view__role_cell(d, c, v, l, h);
             } else if (S > 0 && d->grid.tex) {
                 SDL_FRect dst = {(float)c.x, (float)c.y, (float)c.w, (float)c.h};
-                draw_heat_blit(d, &d->grid, (SDL_Rect){h * S, l * S, S, S}, dst);
+                draw_heat_blit(d, &d->grid, (SDL_Rect){h * Sk, l * S, Sk, S}, dst);
             } else {
                 draw_fill(d, c, th->control);
             }

@@ -16,18 +16,21 @@ void view_head_title(const ViewData *v, char *buf, size_t cap) {
     char kv[24] = ""; /* grouped-query attention: the KV head it reads */
     if (v->tr && v->tr->n_kv_head > 0 && v->tr->n_kv_head < v->tr->n_head)
         snprintf(kv, sizeof kv, " (kv %d)", trace_kv_head(v->tr, v->head));
+    char kind[40] = ""; /* encoder-decoder: which attention */
+    if (v->kind) snprintf(kind, sizeof kind, "  \xC2\xB7  %s", v->kind);
     char pairs[40] = ""; /* a sentence pair's filter (view_segment.h) */
     if (v->seg_filter != SEG_ALL && view_segment_pair(v))
         snprintf(pairs, sizeof pairs, "  \xC2\xB7  pairs %s", view_segment_filter_name(v->seg_filter));
-    snprintf(buf, cap, "%s  \xC2\xB7  layer %d  \xC2\xB7  head %d%s%s  \xC2\xB7  %s%s",
-             v->model_name ? v->model_name : "model", v->layer, v->head, kv,
+    snprintf(buf, cap, "%s%s  \xC2\xB7  layer %d  \xC2\xB7  head %d%s%s  \xC2\xB7  %s%s",
+             v->model_name ? v->model_name : "model", kind, v->layer, v->head, kv,
              ablated ? " (ablated)" : "", desc, pairs);
 }
 
-void view_head_layout(Draw *d, SDL_Rect r, int T, bool title, int label_px,
+void view_head_layout(Draw *d, SDL_Rect r, int rows, int cols, bool title, int label_px,
                       HeadLayout *hl) {
     memset(hl, 0, sizeof *hl);
-    hl->T = T;
+    hl->rows = rows;
+    hl->cols = cols;
     int gap = draw_px(d, 6);
     int title_h = title ? font_height(d->font, FONT_TITLE) + draw_px(d, 8) : 0;
     hl->title = (SDL_Rect){r.x, r.y, r.w, title_h};
@@ -38,69 +41,78 @@ void view_head_layout(Draw *d, SDL_Rect r, int T, bool title, int label_px,
     int bar_w = draw_px(d, 12) + gap + font_width(d->font, FONT_SMALL, "0.00") + gap;
     int avail_w = r.w - label_w - gap - bar_w - gap;
     int avail_h = r.h - title_h - label_h - gap - font_height(d->font, FONT_SMALL) - gap;
-    if (T <= 0 || avail_w < 8 || avail_h < 8) {
+    if (rows <= 0 || cols <= 0 || avail_w < 8 || avail_h < 8) {
         hl->map = (SDL_Rect){r.x + label_w + gap, r.y + title_h + label_h + gap, 0, 0};
         return;
     }
-    float cell = (float)(avail_w < avail_h ? avail_w : avail_h) / (float)T;
+    float cw = (float)avail_w / (float)cols, ch = (float)avail_h / (float)rows;
+    float cell = cw < ch ? cw : ch;
     float max_cell = (float)draw_px(d, 44);
     if (cell > max_cell) cell = max_cell;
     if (cell >= 3.0f) cell = floorf(cell); /* equal, crisp cells */
-    int side = (int)floorf(cell * (float)T);
+    int w = (int)floorf(cell * (float)cols), h = (int)floorf(cell * (float)rows);
     hl->cell = cell;
-    hl->map = (SDL_Rect){r.x + label_w + gap, r.y + title_h + label_h + gap, side, side};
-    hl->rows = (SDL_Rect){r.x, hl->map.y, label_w, side};
-    hl->cols = (SDL_Rect){hl->map.x, r.y + title_h, side, label_h};
-    int bar_h = side > draw_px(d, 160) ? side : draw_px(d, 160);
+    hl->map = (SDL_Rect){r.x + label_w + gap, r.y + title_h + label_h + gap, w, h};
+    hl->rows_r = (SDL_Rect){r.x, hl->map.y, label_w, h};
+    hl->cols_r = (SDL_Rect){hl->map.x, r.y + title_h, w, label_h};
+    int bar_h = h > draw_px(d, 160) ? h : draw_px(d, 160);
     if (bar_h > avail_h) bar_h = avail_h;
-    hl->bar = (SDL_Rect){hl->map.x + side + 2 * gap, hl->map.y, draw_px(d, 12), bar_h};
+    hl->bar = (SDL_Rect){hl->map.x + w + 2 * gap, hl->map.y, draw_px(d, 12), bar_h};
     int fh = font_height(d->font, FONT_SMALL);
     hl->step = (int)ceilf((float)fh * 0.95f / cell);
     if (hl->step < 1) hl->step = 1;
     hl->zoom = 1.0f;
-    hl->n_q = hl->n_k = T;
+    hl->n_q = rows;
+    hl->n_k = cols;
+}
+
+/* How many cells of n fit in px at cell size (the last partial), and the
+ * largest first index that keeps the map full. */
+static int view__fit(int px, float cell, int n, int *max_off) {
+    int vis = (int)ceilf((float)px / cell - 1e-4f);
+    int full = (int)floorf((float)px / cell + 1e-4f);
+    *max_off = n - full > 0 ? n - full : 0;
+    return vis < n ? vis : n;
 }
 
 void view_head_zoom(Draw *d, HeadLayout *hl, float zoom, int *off_q, int *off_k) {
-    if (hl->T <= 0 || hl->cell <= 0) return;
-    float max_zoom = (float)hl->T / 4.0f;
+    if (hl->rows <= 0 || hl->cols <= 0 || hl->cell <= 0) return;
+    float max_zoom = (float)(hl->rows > hl->cols ? hl->rows : hl->cols) / 4.0f;
     if (zoom > max_zoom) zoom = max_zoom;
     if (zoom < 1.0f) zoom = 1.0f;
     float cell = hl->cell * zoom;
-    int n = (int)ceilf((float)hl->map.w / cell - 1e-4f); /* visible, last partial */
-    if (n > hl->T) n = hl->T;
-    int full = (int)floorf((float)hl->map.w / cell + 1e-4f), max_off = hl->T - full;
-    if (max_off < 0) max_off = 0;
-    *off_q = *off_q < 0 ? 0 : *off_q > max_off ? max_off : *off_q;
-    *off_k = *off_k < 0 ? 0 : *off_k > max_off ? max_off : *off_k;
+    int max_q, max_k;
+    int nq = view__fit(hl->map.h, cell, hl->rows, &max_q);
+    int nk = view__fit(hl->map.w, cell, hl->cols, &max_k);
+    *off_q = *off_q < 0 ? 0 : *off_q > max_q ? max_q : *off_q;
+    *off_k = *off_k < 0 ? 0 : *off_k > max_k ? max_k : *off_k;
     hl->zoom = zoom;
     hl->cell = cell;
     hl->off_q = *off_q;
     hl->off_k = *off_k;
-    hl->n_q = hl->n_k = n;
-    if (hl->off_q + n > hl->T) hl->n_q = hl->T - hl->off_q;
-    if (hl->off_k + n > hl->T) hl->n_k = hl->T - hl->off_k;
+    hl->n_q = hl->off_q + nq > hl->rows ? hl->rows - hl->off_q : nq;
+    hl->n_k = hl->off_k + nk > hl->cols ? hl->cols - hl->off_k : nk;
     hl->step = (int)ceilf((float)font_height(d->font, FONT_SMALL) * 0.95f / cell);
     if (hl->step < 1) hl->step = 1;
 }
 
 int view_head_hit(const HeadLayout *hl, int x, int y, int *q, int *k) {
-    if (hl->T <= 0 || hl->cell <= 0) return 0;
+    if (hl->rows <= 0 || hl->cols <= 0 || hl->cell <= 0) return 0;
     const SDL_Rect *m = &hl->map;
     int col = hl->off_k + (int)floorf((float)(x - m->x) / hl->cell);
     int row = hl->off_q + (int)floorf((float)(y - m->y) / hl->cell);
     bool in_cols = x >= m->x && x < m->x + m->w;
     bool in_rows = y >= m->y && y < m->y + m->h;
-    if (in_cols && in_rows && col < hl->T && row < hl->T) {
+    if (in_cols && in_rows && col < hl->cols && row < hl->rows) {
         *q = row;
         *k = col;
         return 1;
     }
-    if (in_cols && col < hl->T && y >= hl->cols.y && y < m->y) {
+    if (in_cols && col < hl->cols && y >= hl->cols_r.y && y < m->y) {
         *k = col;
         return 2;
     }
-    if (in_rows && row < hl->T && x >= hl->rows.x && x < m->x) {
+    if (in_rows && row < hl->rows && x >= hl->rows_r.x && x < m->x) {
         *q = row;
         return 3;
     }
@@ -109,20 +121,20 @@ int view_head_hit(const HeadLayout *hl, int x, int y, int *q, int *k) {
 
 /* Uploads the selected head's attention to d->head if it changed. */
 static void view__upload_head(Draw *d, const ViewData *v) {
-    int T = v->tr->n_tokens, pitch;
+    int T = v->tr->n_tokens, S = trace_n_keys(v->tr), pitch;
     uint64_t key[4] = {v->gen, (uint64_t)v->layer, (uint64_t)v->head,
                        ((uint64_t)d->cmap + 1) | (uint64_t)v->seg_filter << 8 |
                        (uint64_t)d->th.panel.r << 16};
-    uint32_t *px = draw_heat_begin(d, &d->head, T, T, key, &pitch);
+    uint32_t *px = draw_heat_begin(d, &d->head, S, T, key, &pitch);
     if (!px) return;
-    const float *att = trace_att(v->tr, v->layer, v->head); // (query, key)
+    const float *att = trace_att(v->tr, v->layer, v->head); // (query T, key S)
     const float *sc = trace_scores(v->tr, v->layer, v->head); // (query, key), -inf masked
     bool filter = v->seg_filter != SEG_ALL && view_segment_pair(v);
     uint32_t filtered = view_segment_filtered_argb(d);
     for (int q = 0; q < T; q++)
-        for (int k = 0; k < T; k++)
+        for (int k = 0; k < S; k++)
             px[q * pitch + k] = filter && !view_segment_shown(v, q, k)
-                                    ? filtered : draw_cell(d, sc[q * T + k], att[q * T + k]);
+                                    ? filtered : draw_cell(d, sc[q * S + k], att[q * S + k]);
     draw_heat_unlock(&d->head);
 }
 
@@ -136,10 +148,10 @@ void view_head_draw(Draw *d, const HeadLayout *hl, const ViewData *v) {
                       hl->title.w, ablated ? th->error : th->text, title);
     }
     if (!v->tr || hl->map.w <= 0) return;
-    int T = v->tr->n_tokens;
+    int T = v->tr->n_tokens, S = trace_n_keys(v->tr);
     view__upload_head(d, v);
     /* the visible cells, (off_q.., off_k..), clipped to the map when zoomed */
-    int nq = hl->n_q > 0 ? hl->n_q : T, nk = hl->n_k > 0 ? hl->n_k : T;
+    int nq = hl->n_q > 0 ? hl->n_q : T, nk = hl->n_k > 0 ? hl->n_k : S;
     bool zoomed = hl->zoom > 1.0f;
     if (zoomed && !d->dry) SDL_RenderSetClipRect(d->r, &hl->map);
     SDL_FRect dst = {(float)hl->map.x, (float)hl->map.y,
@@ -147,7 +159,7 @@ void view_head_draw(Draw *d, const HeadLayout *hl, const ViewData *v) {
                      zoomed ? (float)nq * hl->cell : (float)hl->map.h};
     draw_heat_blit(d, &d->head, (SDL_Rect){hl->off_k, hl->off_q, nk, nq}, dst);
     /* crosshair on the focused cell */
-    if (v->q >= 0 && v->k >= 0 && v->q < T && v->k < T) {
+    if (v->q >= 0 && v->k >= 0 && v->q < T && v->k < S) {
         SDL_Color hair = draw_alpha(th->text, 70);
         int x = hl->map.x + (int)((float)(v->k - hl->off_k) * hl->cell);
         int y = hl->map.y + (int)((float)(v->q - hl->off_q) * hl->cell);
@@ -194,7 +206,7 @@ void view_head_draw(Draw *d, const HeadLayout *hl, const ViewData *v) {
                      : view_segment_word_masked(v, i) ? view_segment_mask_color(d)
                      : pair ? view_segment_color(d, view_segment_of(v, i)) : th->text_dim;
         draw_text_up(d, FONT_SMALL, cx, hl->map.y - draw_px(d, 4),
-                     hl->cols.h - draw_px(d, 4), kc, view_label(v, i));
+                     hl->cols_r.h - draw_px(d, 4), kc, view_key_label(v, i));
         if (masked)
             draw_fill(d, (SDL_Rect){cx - draw_px(d, 3), hl->map.y - draw_px(d, 3),
                                     draw_px(d, 6), draw_px(d, 2)}, th->warn);
@@ -205,7 +217,7 @@ void view_head_draw(Draw *d, const HeadLayout *hl, const ViewData *v) {
         int cy = hl->map.y + (int)((float)(i - hl->off_q) * hl->cell + hl->cell / 2);
         if (cy >= hl->map.y + hl->map.h) continue;
         char buf[128];
-        font_elide(d->font, FONT_SMALL, view_label(v, i), hl->rows.w - draw_px(d, 4), buf, sizeof buf);
+        font_elide(d->font, FONT_SMALL, view_label(v, i), hl->rows_r.w - draw_px(d, 4), buf, sizeof buf);
         int w = font_width(d->font, FONT_SMALL, buf);
         SDL_Color qc = focus_q ? th->accent
                      : view_segment_word_masked(v, i) ? view_segment_mask_color(d)
@@ -219,8 +231,8 @@ void view_head_draw(Draw *d, const HeadLayout *hl, const ViewData *v) {
                  axes, hl->zoom, hl->off_q, hl->off_q + nq - 1, hl->off_k, hl->off_k + nk - 1);
     else
         snprintf(under, sizeof under, "%s", axes);
-    if (!zoomed && font_width(d->font, FONT_SMALL, axes) <= hl->rows.w)
-        draw_text(d, FONT_SMALL, hl->rows.x, hl->cols.y, th->text_dim, axes);
+    if (!zoomed && font_width(d->font, FONT_SMALL, axes) <= hl->rows_r.w)
+        draw_text(d, FONT_SMALL, hl->rows_r.x, hl->cols_r.y, th->text_dim, axes);
     else /* no room in the corner (or zoom info): under the map */
         draw_text_fit(d, FONT_SMALL, hl->map.x, hl->map.y + hl->map.h + draw_px(d, 4),
                       hl->map.w + hl->bar.w + draw_px(d, 40), th->text_dim, under);
@@ -236,11 +248,11 @@ static void view__head_camera(ViewCtx *cx, HeadView *hv) {
     HeadLayout *hl = &hv->layout;
     HeadCam *cam = &hv->cam;
     const SDL_Rect *m = &hl->map;
-    bool over = cx->input && hl->T > 0 && ui->mx >= m->x && ui->mx < m->x + m->w &&
+    bool over = cx->input && hl->rows > 0 && ui->mx >= m->x && ui->mx < m->x + m->w &&
                 ui->my >= m->y && ui->my < m->y + m->h;
     HeadLayout base = *hl;
     view_head_zoom(cx->d, hl, cam->zoom, &cam->off_q, &cam->off_k);
-    if (hl->T > 0 && hl->cell > 0) cam->zoom = hl->zoom; /* keys zoom past the clamp */
+    if (hl->rows > 0 && hl->cell > 0) cam->zoom = hl->zoom; /* keys zoom past the clamp */
     if (over && ui->wheel != 0) {
         /* the point under the cursor, in cells, stays under the cursor */
         float fx = (float)(ui->mx - m->x) / hl->cell, fy = (float)(ui->my - m->y) / hl->cell;
@@ -281,7 +293,8 @@ void view_head_input(ViewCtx *cx, SDL_Rect r, HeadView *hv, ViewOut *out) {
     hv->panel = r;
     SDL_Rect in = ui_panel(&(Draw){.r = cx->d->r, .font = cx->d->font, .s = cx->d->s,
                                    .dry = true}, r, "x");
-    view_head_layout(cx->d, in, v->tr ? v->tr->n_tokens : 0, true, hv->label_px, &hv->layout);
+    view_head_layout(cx->d, in, v->tr ? v->tr->n_tokens : 0, v->tr ? trace_n_keys(v->tr) : 0, true,
+                     hv->label_px, &hv->layout);
     view__head_camera(cx, hv);
     int q = -1, k = -1;
     hv->hit = (cx->input && v->tr) ? view_head_hit(&hv->layout, ui->mx, ui->my, &q, &k) : 0;
@@ -320,26 +333,26 @@ void view_head_frame(ViewCtx *cx, HeadView *hv) {
     int hq = hv->hit_q, hk = hv->hit_k;
     if (hv->hit == 1) {
         const Trace *tr = v->tr;
-        int T = tr->n_tokens;
-        float sc = trace_scores(tr, v->layer, v->head)[hq * T + hk];
+        int S = trace_n_keys(tr);
+        float sc = trace_scores(tr, v->layer, v->head)[hq * S + hk];
         char tip[512], scs[32];
         if (isinf(sc)) snprintf(scs, sizeof scs, "masked (-inf)");
         else snprintf(scs, sizeof scs, "%.4f", sc);
         snprintf(tip, sizeof tip, "query %d \"%s\" \xE2\x86\x92 key %d \"%s\"\nweight %.4f\n"
                  "raw score q\xC2\xB7k %.4f\nscaled score %s", hq, view_label(v, hq), hk,
-                 view_label(v, hk), trace_att(tr, v->layer, v->head)[hq * T + hk],
-                 trace_raw(tr, v->layer, v->head)[hq * T + hk], scs);
+                 view_key_label(v, hk), trace_att(tr, v->layer, v->head)[hq * S + hk],
+                 trace_raw(tr, v->layer, v->head)[hq * S + hk], scs);
         ui_tooltip(cx->ui, hv->layout.map, tip);
     } else if (hv->hit == 2) {
         char tip[256];
         snprintf(tip, sizeof tip, "key %d \"%s\"\nclick to %s it for every query", hk,
-                 view_label(v, hk), run_options_key_masked(v->ro, hk) ? "unmask" : "mask");
-        ui_tooltip(cx->ui, hv->layout.cols, tip);
+                 view_key_label(v, hk), run_options_key_masked(v->ro, hk) ? "unmask" : "mask");
+        ui_tooltip(cx->ui, hv->layout.cols_r, tip);
     } else if (hv->hit == 3 && v->encoder) {
         char tip[256];
         bool wm = view_segment_word_masked(v, hq);
         snprintf(tip, sizeof tip, "query %d \"%s\"\nclick to %s", hq, view_label(v, hq),
                  wm ? "run the typed word again" : "run it as [MASK] (fill-in predictions)");
-        ui_tooltip(cx->ui, hv->layout.rows, tip);
+        ui_tooltip(cx->ui, hv->layout.rows_r, tip);
     }
 }

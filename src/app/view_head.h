@@ -8,13 +8,14 @@
 
 typedef struct {
     SDL_Rect title;   /* title line (h = 0 without title) */
-    SDL_Rect map;     /* the T x T cells */
+    SDL_Rect map;     /* the rows x cols cells */
     float cell;       /* pixels per cell */
-    SDL_Rect rows;    /* query labels, left of the map */
-    SDL_Rect cols;    /* key labels, above the map (rotated) */
+    SDL_Rect rows_r;  /* query labels, left of the map */
+    SDL_Rect cols_r;  /* key labels, above the map (rotated) */
     SDL_Rect bar;     /* color bar */
     int step;         /* a label every step tokens */
-    int T;
+    int rows, cols;   /* queries and keys: T x T, or target x source for
+                         cross-attention */
     /* view transform (zoom and pan; identity after view_head_layout) */
     float zoom;       /* cells are zoom times their fitted size; >= 1 */
     int off_q, off_k; /* first visible query row / key column */
@@ -38,12 +39,12 @@ typedef struct {
     int hit, hit_q, hit_k;    /* view_head_hit of this frame */
 } HeadView;
 
-/* label_px: the widest token label in pixels (sizes the axis margins;
- * 0 = the maximum margin). */
-void view_head_layout(Draw *d, SDL_Rect r, int T, bool title, int label_px,
+/* rows x cols square cells (queries x keys). label_px: the widest token
+ * label in pixels (sizes the axis margins; 0 = the maximum margin). */
+void view_head_layout(Draw *d, SDL_Rect r, int rows, int cols, bool title, int label_px,
                       HeadLayout *hl);
 /* Applies a view transform to a laid-out head view: cells zoom times larger
- * (clamped to [1, T / 4] or at least 1), showing from row *off_q and column
+ * (clamped to [1, max(rows, cols) / 4] or at least 1), showing from row *off_q and column
  * *off_k (clamped so the map stays full; written back). */
 void view_head_zoom(Draw *d, HeadLayout *hl, float zoom, int *off_q, int *off_k);
 /* What is at pixel (x, y): 1 = cell (*q, *k), 2 = key label (*k),

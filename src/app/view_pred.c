@@ -9,6 +9,12 @@ void view_predictions_draw(Draw *d, SDL_Rect r, const ViewData *v, int pos) {
     const Theme *th = &d->th;
     if (!v->tr || pos < 0 || pos >= v->tr->n_tokens) return;
     const Trace *tr = v->tr;
+    if (!tr->top_ids) { /* a view without predictions (one kind of a translation) */
+        view_text_wrapped(d, FONT_SMALL, r.x, r.y, r.w, th->text_dim,
+                          "The translation was decoded greedily: each target chip is the "
+                          "decoder's top choice at its row.");
+        return;
+    }
     int fn = font_height(d->font, FONT_NORMAL), fh = font_height(d->font, FONT_SMALL);
     char s[256];
     int y = r.y + fh + draw_px(d, 6);

@@ -32,7 +32,7 @@ void view_vectors_output_note(const ViewData *v, float vmax, char *buf, size_t c
 bool view_vectors_qk(const ViewData *v, const float **q, const float **k) {
     *q = *k = NULL;
     const Trace *tr = v->tr;
-    if (!tr || v->q < 0 || v->k < 0 || v->q >= tr->n_tokens || v->k >= tr->n_tokens)
+    if (!tr || v->q < 0 || v->k < 0 || v->q >= tr->n_tokens || v->k >= trace_n_keys(tr))
         return false;
     size_t D = (size_t)tr->d_head;
     *q = trace_q(tr, v->layer, v->head) + (size_t)v->q * D;
@@ -50,8 +50,8 @@ void view_vectors_draw(Draw *d, SDL_Rect r, const ViewData *v, VecLayout *vl) {
     if (vl) memset(vl, 0, sizeof *vl);
     if (!v->tr) return;
     const Trace *tr = v->tr;
-    int T = tr->n_tokens, D = tr->d_head;
-    if (v->q < 0 || v->k < 0 || v->q >= T || v->k >= T) {
+    int T = trace_n_keys(tr), D = tr->d_head; /* T keys (columns) */
+    if (v->q < 0 || v->k < 0 || v->q >= tr->n_tokens || v->k >= T) {
         static const char *hint[] = {"Hover a cell of the head view", "to see how its weight is computed:",
                                      "q, k, q\xC2\xB7k, score, softmax, v."};
         for (int i = 0; i < 3; i++)
@@ -112,9 +112,15 @@ void view_vectors_draw(Draw *d, SDL_Rect r, const ViewData *v, VecLayout *vl) {
     int y = r.y;
     char s[256];
     snprintf(s, sizeof s, "query %d \"%s\"  \xE2\x86\x92  key %d \"%s\"", q, view_label(v, q),
-             k, view_label(v, k));
+             k, view_key_label(v, k));
     draw_text_fit(d, FONT_NORMAL, r.x, y, r.w, th->text, s);
     y += fn + gap / 2;
+    if (v->kind && !strcmp(v->kind, "cross")) {
+        /* cross-attention: the two sides come from the two stacks */
+        draw_text_fit(d, FONT_SMALL, r.x, y, r.w, th->text_dim,
+                      "q from the decoder (target), k and v from the encoder (source)");
+        y += fh + gap / 2;
+    }
     if (tr->n_kv_head > 0 && tr->n_kv_head < tr->n_head) {
         /* grouped-query attention: k and v are not this head's own */
         char group[160];

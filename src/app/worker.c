@@ -6,6 +6,7 @@
 
 struct Worker {
     const Model *m;
+    const MarianModel *mm; /* an encoder-decoder: requests translate */
     int max_tokens;
     uint32_t event_type;
     SDL_Thread *thread;
@@ -16,6 +17,7 @@ struct Worker {
     /* guarded by mu: */
     char *req_text;        /* queued request (owned), NULL = none */
     RunOptions req_ro;
+    MarianRunOptions req_mro; /* with mm */
     WordMask req_wm;       /* its "mask this word" spans */
     uint64_t req_gen;      /* generation of the queued request */
     uint64_t next_gen;     /* last generation handed out */
@@ -30,6 +32,8 @@ void work_result_free(WorkResult *r) {
     token_list_free(&r->tokens);
     free(r->labels);
     trace_free(r->tr);
+    if (r->mt) mt_result_free(r->mt);
+    free(r->mt);
     roles_free(r->roles);
     free(r);
 }
@@ -184,6 +188,7 @@ static int worker__main(void *arg) {
         if (w->quit) break;
         char *text = w->req_text;
         RunOptions ro = w->req_ro;
+        MarianRunOptions mro = w->req_mro;
         WordMask wm = w->req_wm;
         uint64_t gen = w->req_gen;
         w->req_text = NULL;
@@ -191,8 +196,19 @@ static int worker__main(void *arg) {
         w->spare = NULL;
         SDL_UnlockMutex(w->mu);
 
-        if (r) {
+        if (r && w->mm && !r->mt) r->mt = calloc(1, sizeof *r->mt);
+        if (r && w->mm && r->mt) {
+            mt_run(w->mm, text, &mro, w->max_tokens, r->mt);
+            r->status = r->mt->status;
+            snprintf(r->err, sizeof r->err, "%s", r->mt->err);
+            r->run_ms = r->mt->run_ms;
+            r->gen = gen;
+        } else if (r && !w->mm) {
             worker_run(w->m, w->max_tokens, text, &ro, &wm, r);
+            r->gen = gen;
+        } else if (r) {
+            r->status = -1;
+            snprintf(r->err, sizeof r->err, "out of memory; HINT: close other programs");
             r->gen = gen;
         }
         free(text);
@@ -259,6 +275,24 @@ void worker_destroy(Worker *w) {
     SDL_DestroyCond(w->wake);
     SDL_DestroyCond(w->done);
     free(w);
+}
+
+Worker *worker_create_marian(const MarianModel *mm, int max_new, uint32_t event_type,
+                             EngineError *err) {
+    /* the thread only reads mm for a request, and none is queued yet */
+    Worker *w = worker_create(mm->base, max_new, event_type, err);
+    if (!w) return NULL;
+    SDL_LockMutex(w->mu);
+    w->mm = mm;
+    SDL_UnlockMutex(w->mu);
+    return w;
+}
+
+uint64_t worker_post_marian(Worker *w, const char *text, const MarianRunOptions *ro) {
+    SDL_LockMutex(w->mu);
+    w->req_mro = *ro;
+    SDL_UnlockMutex(w->mu);
+    return worker_post(w, text, &ro->cross, NULL);
 }
 
 uint64_t worker_post(Worker *w, const char *text, const RunOptions *ro, const WordMask *wm) {

@@ -23,6 +23,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "app/mtrun.h"
 #include "engine/error.h"
 #include "engine/forward.h"
 #include "engine/model.h"
@@ -57,6 +58,8 @@ typedef struct {
     int status;            /* 0 = ok, -1 = failed (see err) */
     char err[ENGINE_ERROR_SIZE];
     double run_ms;         /* encode + forward wall time */
+    MtResult *mt;          /* an encoder-decoder's run (translation, trace of
+                              every kind); tr, tokens, labels are then empty */
 } WorkResult;
 
 typedef struct Worker Worker;
@@ -65,6 +68,13 @@ typedef struct Worker Worker;
  * event_type: SDL user event pushed when a result is ready (0 = none). */
 Worker *worker_create(const Model *m, int max_tokens, uint32_t event_type,
                       EngineError *err);
+/* A worker over a Marian model (not owned): each request translates its
+ * text greedily (up to max_new tokens) and traces that translation
+ * (WorkResult.mt); post with worker_post_marian. */
+Worker *worker_create_marian(const MarianModel *mm, int max_new, uint32_t event_type,
+                             EngineError *err);
+/* Queues a translation under ro (every kind's options); latest wins. */
+uint64_t worker_post_marian(Worker *w, const char *text, const MarianRunOptions *ro);
 /* Stops the thread (after the current run) and frees everything not taken. */
 void worker_destroy(Worker *w);
 

@@ -87,6 +87,7 @@ static void cli_usage(void) {
            "  attnscope generate --model DIR --text TEXT -n N\n"
            "  attnscope translate --model DIR --text TEXT [-n N]     (Marian encoder-decoder)\n"
            "  attnscope dump ... [--kind cross|encoder|decoder]      on a Marian model\n"
+           "  attnscope export ... [--kind cross|encoder|decoder]    on a Marian model\n"
            "  attnscope bench    --model DIR --tokens N\n"
            "  attnscope export   --model DIR --text TEXT --layer L --head H [--grid]\n"
            "                     [--white] [--colormap NAME] [--role NAME] [--scale ..] [--mask ..]\n"
@@ -665,7 +666,9 @@ int main(int argc, char **argv) {
     if (marian_cli_handles(a.cmd, path)) {
         MarianCliArgs ma = {.cmd = a.cmd, .model = path, .text = a.text, .out = a.out, .kind = a.kind,
                             .scale = a.scale_spec, .mask = a.mask_spec, .ablate = a.ablate_spec,
-                            .n = a.n_given ? a.n_generate : 0, .beam = a.beam, .vectors = a.vectors};
+                            .n = a.n_given ? a.n_generate : 0, .beam = a.beam, .vectors = a.vectors,
+                            .layer = a.layer, .head = a.head, .grid = a.grid, .white = a.white,
+                            .colormap = a.colormap};
         return marian_cli_run(&ma);
     }
     if (!strcmp(a.cmd, "info")) return cmd_info(&a);

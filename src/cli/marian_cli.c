@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/mtrun.h"
 #include "engine/marian.h"
 #include "jsonout.h"
 #include "marian_cli.h"
@@ -273,12 +274,53 @@ static int mcli__tokenize(const MarianCliArgs *a) {
     return rc;
 }
 
+/* export --kind K: the PNG of one head (or the grid) of that kind, both
+ * texts named. The translation is greedy, as the app's. */
+static int mcli__export(const MarianCliArgs *a) {
+    if (!a->out) {
+        fprintf(stderr, "attnscope: export needs --out FILE.png; HINT: add --out head.png\n");
+        return 1;
+    }
+    if (!a->grid && (a->layer < 0 || a->head < 0)) {
+        fprintf(stderr, "attnscope: export needs --layer L --head H (or --grid); HINT: add --layer 0 --head 0\n");
+        return 1;
+    }
+    McliRun r;
+    int rc = mcli__prepare(a, &r, true, false);
+    MtResult res;
+    memset(&res, 0, sizeof res);
+    int kind = marian_kind_parse(a->kind ? a->kind : "cross");
+    if (!rc) {
+        int room = r.mm->config.n_ctx - 1;
+        if (mt_run(r.mm, r.text, &r.ro, a->n > 0 && a->n < room ? a->n : room, &res)) {
+            fprintf(stderr, "attnscope: %s\n", res.err);
+            rc = 1;
+        }
+    }
+    if (!rc) {
+        ExportView ev;
+        char quote[4096];
+        mt_export_view(&res, r.mm, (MarianKind)kind, &ev, quote, sizeof quote);
+        ExportOptions eo = export_options_default();
+        eo.layer = a->layer;
+        eo.head = a->head;
+        eo.grid = a->grid;
+        eo.white_background = a->white;
+        if (a->colormap) eo.colormap = a->colormap;
+        EngineError err;
+        if (export_png_view(&ev, &eo, a->out, &err)) rc = mcli__fail(&err);
+        else fprintf(stderr, "wrote %s (%s attention, %d x %d)\n", a->out, marian_kind_name((MarianKind)kind),
+                     ev.tr->n_tokens, trace_n_keys(ev.tr));
+    }
+    mt_result_free(&res);
+    mcli__free(&r);
+    return rc;
+}
+
 int marian_cli_run(const MarianCliArgs *a) {
     if (!strcmp(a->cmd, "translate")) return mcli__translate(a);
     if (!strcmp(a->cmd, "dump")) return mcli__dump(a);
     if (!strcmp(a->cmd, "info")) return mcli__info(a);
     if (!strcmp(a->cmd, "tokenize")) return mcli__tokenize(a);
-    fprintf(stderr, "attnscope: %s on an encoder-decoder model is not implemented yet; HINT: use attnscope dump "
-                    "--kind cross|encoder|decoder for the matrices\n", a->cmd);
-    return 1;
+    return mcli__export(a);
 }

@@ -5,6 +5,8 @@
  *                       [--mask M] [--ablate L.H,..] [--vectors] [--out FILE]
  *   attnscope info      --model DIR
  *   attnscope tokenize  --model DIR --text TEXT
+ *   attnscope export    --model DIR --text TEXT [--kind K] --layer L --head H
+ *                       [--grid] [--white] [--colormap C] ... --out FILE.png
  *
  * --kind cross|encoder|decoder (default cross) names the attention kind that
  * --scale, --mask and --ablate act on. --mask keys:a,b hides source
@@ -26,6 +28,10 @@ typedef struct {
     int n;               /* most target tokens; <= 0: as many as fit */
     int beam;            /* 0 or 1: greedy; else beam search of that width */
     bool vectors;
+    /* export */
+    int layer, head;     /* -1 = not given */
+    bool grid, white;
+    const char *colormap;
 } MarianCliArgs;
 
 /* Whether main should hand cmd on path to marian_cli_run: always for

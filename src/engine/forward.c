@@ -83,7 +83,7 @@ void trace_free(Trace *tr) { free(tr); }
 static size_t trace__mat(const Trace *tr, int layer, int head) {
     ENGINE_ASSERT(layer >= 0 && layer < tr->n_layer && head >= 0 && head < tr->n_head);
     return ((size_t)layer * (size_t)tr->n_head + (size_t)head) * (size_t)tr->n_tokens *
-           (size_t)tr->n_tokens;
+           (size_t)trace_n_keys(tr);
 }
 
 int trace_kv_head(const Trace *tr, int head) { return head / (tr->n_head / tr->n_kv_head); }
@@ -92,31 +92,32 @@ float *trace_att(const Trace *tr, int layer, int head) { return tr->att + trace_
 float *trace_raw(const Trace *tr, int layer, int head) { return tr->raw + trace__mat(tr, layer, head); }
 float *trace_scores(const Trace *tr, int layer, int head) { return tr->scores + trace__mat(tr, layer, head); }
 
-static size_t trace__vec(const Trace *tr, int layer, int head, int n_heads) {
-    return ((size_t)layer * (size_t)n_heads + (size_t)head) * (size_t)tr->n_tokens *
+/* rows: n_tokens for q and head outputs, trace_n_keys for k and v */
+static size_t trace__vec(const Trace *tr, int layer, int head, int n_heads, int rows) {
+    return ((size_t)layer * (size_t)n_heads + (size_t)head) * (size_t)rows *
            (size_t)tr->d_head;
 }
 
 float *trace_q(const Trace *tr, int layer, int head) {
-    return tr->q + trace__vec(tr, layer, head, tr->n_head);
+    return tr->q + trace__vec(tr, layer, head, tr->n_head, tr->n_tokens);
 }
 float *trace_head_out(const Trace *tr, int layer, int head) {
-    return tr->head_out + trace__vec(tr, layer, head, tr->n_head);
+    return tr->head_out + trace__vec(tr, layer, head, tr->n_head, tr->n_tokens);
 }
 float *trace_k(const Trace *tr, int layer, int head) {
-    return tr->k + trace__vec(tr, layer, trace_kv_head(tr, head), tr->n_kv_head);
+    return tr->k + trace__vec(tr, layer, trace_kv_head(tr, head), tr->n_kv_head, trace_n_keys(tr));
 }
 float *trace_v(const Trace *tr, int layer, int head) {
-    return tr->v + trace__vec(tr, layer, trace_kv_head(tr, head), tr->n_kv_head);
+    return tr->v + trace__vec(tr, layer, trace_kv_head(tr, head), tr->n_kv_head, trace_n_keys(tr));
 }
 
 float *trace_q_pre_rope(const Trace *tr, int layer, int head) {
     if (!tr->q_pre_rope) return NULL;
-    return tr->q_pre_rope + trace__vec(tr, layer, head, tr->n_head);
+    return tr->q_pre_rope + trace__vec(tr, layer, head, tr->n_head, tr->n_tokens);
 }
 float *trace_k_pre_rope(const Trace *tr, int layer, int head) {
     if (!tr->k_pre_rope) return NULL;
-    return tr->k_pre_rope + trace__vec(tr, layer, trace_kv_head(tr, head), tr->n_kv_head);
+    return tr->k_pre_rope + trace__vec(tr, layer, trace_kv_head(tr, head), tr->n_kv_head, trace_n_keys(tr));
 }
 
 void forward_set_threads(int n) {
@@ -475,6 +476,7 @@ int forward_run_typed(const Model *m, const int *ids, const int *types, int T, c
     ws.ff2 = ws.ff + (size_t)T * ff_w;
 
     tr->n_tokens = T;
+    tr->n_keys = T;
     tr->top_k = ro->top_k < 1 ? 1 : ro->top_k > TRACE_MAX_TOP_K ? TRACE_MAX_TOP_K : ro->top_k;
     if (tr->top_k > V) tr->top_k = V;
     memcpy(tr->ids, ids, (size_t)T * sizeof *ids);

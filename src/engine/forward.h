@@ -90,7 +90,10 @@ void run_options_describe(const RunOptions *ro, char *buf, size_t cap);
  * probability row and a zero head output. */
 typedef struct {
     int n_layer, n_head, n_kv_head, d_head, vocab_size, top_k;
-    int n_tokens;         /* T */
+    int n_tokens;         /* T: queries (rows) */
+    int n_keys;           /* keys (columns): T for a forward_run trace; a
+                             view of cross-attention (marian_trace_kind) has
+                             n_tokens targets x n_keys sources; 0 = T */
     int capacity;         /* max T this trace was created for */
     float *q;             /* (layer, head, token, d_head) after RoPE if any */
     float *k;             /* (layer, kv_head, token, d_head) after RoPE */
@@ -124,11 +127,16 @@ void trace_free(Trace *tr);
 /* Bytes a trace for capacity tokens would take. */
 size_t trace_bytes(const Model *m, int capacity);
 
-/* Row-major (query, key) matrices of T x T for one head. */
+/* The key count of tr: n_keys, or n_tokens when 0 (square). */
+static inline int trace_n_keys(const Trace *tr) { return tr->n_keys > 0 ? tr->n_keys : tr->n_tokens; }
+
+/* Row-major (query, key) matrices of n_tokens x trace_n_keys for one head
+ * (T x T after forward_run). */
 float *trace_att(const Trace *tr, int layer, int head);
 float *trace_raw(const Trace *tr, int layer, int head);
 float *trace_scores(const Trace *tr, int layer, int head);
-/* (token, d_head) vectors; k and v follow the head's shared KV head. */
+/* (token, d_head) vectors; k and v follow the head's shared KV head and
+ * have trace_n_keys rows. */
 float *trace_q(const Trace *tr, int layer, int head);
 float *trace_k(const Trace *tr, int layer, int head);
 float *trace_v(const Trace *tr, int layer, int head);

@@ -104,6 +104,44 @@ float *attn_trace_head_out(const AttnTrace *a, int l, int h) { return a->head_ou
 float *attn_trace_k(const AttnTrace *a, int l, int h) { return a->k + attn__kvec(a, l, h); }
 float *attn_trace_v(const AttnTrace *a, int l, int h) { return a->v + attn__kvec(a, l, h); }
 
+const char *marian_kind_name(MarianKind kind) {
+    static const char *names[MARIAN_KIND_COUNT] = {"cross", "encoder", "decoder"};
+    ENGINE_ASSERT(kind >= 0 && kind < MARIAN_KIND_COUNT);
+    return names[kind];
+}
+
+int marian_kind_parse(const char *s) {
+    for (int k = 0; s && k < MARIAN_KIND_COUNT; k++)
+        if (!strcmp(s, marian_kind_name((MarianKind)k))) return k;
+    return -1;
+}
+
+RunOptions *marian_run_options_kind(MarianRunOptions *ro, MarianKind kind) {
+    return kind == MARIAN_KIND_ENC ? &ro->enc : kind == MARIAN_KIND_DEC ? &ro->dec : &ro->cross;
+}
+
+void marian_trace_kind(const MarianTrace *tr, MarianKind kind, Trace *view) {
+    const AttnTrace *a = kind == MARIAN_KIND_ENC ? &tr->enc : kind == MARIAN_KIND_DEC ? &tr->dec : &tr->cross;
+    memset(view, 0, sizeof *view);
+    view->n_layer = a->n_layer;
+    view->n_head = view->n_kv_head = a->n_head;
+    view->d_head = a->d_head;
+    view->vocab_size = tr->vocab_size;
+    view->n_tokens = a->nq;
+    view->n_keys = a->nk;
+    view->capacity = a->nq;
+    view->q = a->q;
+    view->k = a->k;
+    view->v = a->v;
+    view->raw = a->raw;
+    view->scores = a->scores;
+    view->att = a->att;
+    view->head_out = a->head_out;
+    view->ids = kind == MARIAN_KIND_ENC ? tr->src_ids : tr->tgt_ids;
+    view->loss = NAN;
+    view->forward_ms = tr->forward_ms;
+}
+
 /* ---------------------------------------------------------------- blocks */
 
 typedef struct {

@@ -111,6 +111,24 @@ typedef struct {
     double forward_ms;
 } MarianTrace;
 
+/* The three attention kinds, in the order the app's kind switch shows them. */
+typedef enum { MARIAN_KIND_CROSS, MARIAN_KIND_ENC, MARIAN_KIND_DEC, MARIAN_KIND_COUNT } MarianKind;
+
+/* "cross", "encoder", "decoder". */
+const char *marian_kind_name(MarianKind kind);
+/* The kind named s (as marian_kind_name), or -1. */
+int marian_kind_parse(const char *s);
+/* The options of one kind inside ro. */
+RunOptions *marian_run_options_kind(MarianRunOptions *ro, MarianKind kind);
+
+/* A Trace that views one kind of tr without copying (valid while tr is and
+ * until the next marian_forward into it): n_tokens = queries, n_keys = keys
+ * (cross: target rows x source columns), n_kv_head = n_head, q/k/v/raw/
+ * scores/att/head_out alias tr's, ids are the queries' ids (source for the
+ * encoder, decoder input otherwise). No predictions: top_ids, top_p,
+ * token_loss, logits, q_pre_rope, k_pre_rope are NULL, top_k 0, loss NAN. */
+void marian_trace_kind(const MarianTrace *tr, MarianKind kind, Trace *view);
+
 /* Loads a Marian folder. Errors name the file and field or tensor. */
 int marian_load(MarianModel **out, const char *dir, EngineError *err);
 void marian_free(MarianModel *mm);
