@@ -91,30 +91,34 @@ void trace_free(Trace *tr) { free(tr); }
 static size_t trace__mat(const Trace *tr, int layer, int head) {
     ENGINE_ASSERT(layer >= 0 && layer < tr->n_layer && head >= 0 && head < tr->n_head);
     return ((size_t)layer * (size_t)tr->n_head + (size_t)head) * (size_t)tr->n_tokens *
-           (size_t)tr->n_tokens;
+           (size_t)trace_n_keys(tr);
 }
 
 int trace_kv_head(const Trace *tr, int head) { return head / (tr->n_head / tr->n_kv_head); }
 
 float *trace_att(const Trace *tr, int layer, int head) { return tr->att + trace__mat(tr, layer, head); }
 static void attention_scores(const float *q, const float *k, float *raw, float *scores, int r,
-                             int T, int dh, const RunOptions *ro);
+                             int Tq, int Tk, int dh, const RunOptions *ro);
 
-/* raw or scores of one head, computed from the trace's q and k under the
- * options it was run with, kept until another head is asked for. The
+/* raw or scores of one head: the stored matrix when the trace has one (a
+ * marian_trace_kind view), else computed from the trace's q and k under the
+ * options it was run with and kept until another head is asked for. The
  * buffers are scratch of a trace read by one thread: writing them through
  * the const pointer is the accessor's business (the trace is heap memory). */
 static float *trace__scores(const Trace *ctr, int layer, int head, bool scaled) {
     Trace *tr = (Trace *)ctr;
     ENGINE_ASSERT(layer >= 0 && layer < tr->n_layer && head >= 0 && head < tr->n_head);
-    int key = layer * tr->n_head + head, T = tr->n_tokens;
+    float *stored = scaled ? tr->scores : tr->raw;
+    if (stored) return stored + trace__mat(tr, layer, head);
+    int key = layer * tr->n_head + head, Tq = tr->n_tokens, Tk = trace_n_keys(tr);
+    ENGINE_ASSERT(Tq <= tr->capacity && Tk <= tr->capacity);
     int *have = scaled ? &tr->scores_head : &tr->raw_head;
     float *buf = scaled ? tr->scores_buf : tr->raw_buf;
     if (*have != key) {
         float *raw = scaled ? tr->scores_buf : tr->raw_buf; /* scores are made in place */
-        attention_scores(trace_q(tr, layer, head), trace_k(tr, layer, head), raw, NULL, 0, T, tr->d_head,
-                         &tr->ro);
-        if (scaled) attention_scores(NULL, NULL, raw, buf, 0, T, tr->d_head, &tr->ro);
+        attention_scores(trace_q(tr, layer, head), trace_k(tr, layer, head), raw, NULL, 0, Tq, Tk,
+                         tr->d_head, &tr->ro);
+        if (scaled) attention_scores(NULL, NULL, raw, buf, 0, Tq, Tk, tr->d_head, &tr->ro);
         *have = key;
     }
     return buf;
@@ -123,31 +127,38 @@ static float *trace__scores(const Trace *ctr, int layer, int head, bool scaled) 
 float *trace_raw(const Trace *tr, int layer, int head) { return trace__scores(tr, layer, head, false); }
 float *trace_scores(const Trace *tr, int layer, int head) { return trace__scores(tr, layer, head, true); }
 
-static size_t trace__vec(const Trace *tr, int layer, int head, int n_heads) {
-    return ((size_t)layer * (size_t)n_heads + (size_t)head) * (size_t)tr->n_tokens *
+bool trace_visible(const Trace *tr, int layer, int head, int q, int k) {
+    ENGINE_ASSERT(q >= 0 && q < tr->n_tokens && k >= 0 && k < trace_n_keys(tr));
+    if (tr->scores) return trace_scores(tr, layer, head)[(size_t)q * trace_n_keys(tr) + k] != -INFINITY;
+    return run_options_visible(&tr->ro, q, k);
+}
+
+/* rows: n_tokens for q and head outputs, trace_n_keys for k and v */
+static size_t trace__vec(const Trace *tr, int layer, int head, int n_heads, int rows) {
+    return ((size_t)layer * (size_t)n_heads + (size_t)head) * (size_t)rows *
            (size_t)tr->d_head;
 }
 
 float *trace_q(const Trace *tr, int layer, int head) {
-    return tr->q + trace__vec(tr, layer, head, tr->n_head);
+    return tr->q + trace__vec(tr, layer, head, tr->n_head, tr->n_tokens);
 }
 float *trace_head_out(const Trace *tr, int layer, int head) {
-    return tr->head_out + trace__vec(tr, layer, head, tr->n_head);
+    return tr->head_out + trace__vec(tr, layer, head, tr->n_head, tr->n_tokens);
 }
 float *trace_k(const Trace *tr, int layer, int head) {
-    return tr->k + trace__vec(tr, layer, trace_kv_head(tr, head), tr->n_kv_head);
+    return tr->k + trace__vec(tr, layer, trace_kv_head(tr, head), tr->n_kv_head, trace_n_keys(tr));
 }
 float *trace_v(const Trace *tr, int layer, int head) {
-    return tr->v + trace__vec(tr, layer, trace_kv_head(tr, head), tr->n_kv_head);
+    return tr->v + trace__vec(tr, layer, trace_kv_head(tr, head), tr->n_kv_head, trace_n_keys(tr));
 }
 
 float *trace_q_pre_rope(const Trace *tr, int layer, int head) {
     if (!tr->q_pre_rope) return NULL;
-    return tr->q_pre_rope + trace__vec(tr, layer, head, tr->n_head);
+    return tr->q_pre_rope + trace__vec(tr, layer, head, tr->n_head, tr->n_tokens);
 }
 float *trace_k_pre_rope(const Trace *tr, int layer, int head) {
     if (!tr->k_pre_rope) return NULL;
-    return tr->k_pre_rope + trace__vec(tr, layer, trace_kv_head(tr, head), tr->n_kv_head);
+    return tr->k_pre_rope + trace__vec(tr, layer, trace_kv_head(tr, head), tr->n_kv_head, trace_n_keys(tr));
 }
 
 void forward_set_threads(int n) {
@@ -195,7 +206,7 @@ static void bias__part(void *ctx, int lo, int hi, int part) {
 }
 
 /* y (T, n_out) (+)= x (T, n_in) @ W + b.   PyTorch: y = F.linear(x, W, b) */
-static void linear_forward(float *y, const float *x, int T, const Linear *lin, bool accumulate) {
+void linear_forward(float *y, const float *x, int T, const Linear *lin, bool accumulate) {
     const int n_in = lin->n_in, n_out = lin->n_out;
     matmul_wt(y, x, T, lin->w, n_in, n_out, lin->out_major, accumulate);
     if (lin->b) {
@@ -205,7 +216,7 @@ static void linear_forward(float *y, const float *x, int T, const Linear *lin, b
 }
 
 /* out (T, D) = LayerNorm(x) * w + b, or RMSNorm(x) * w when b is NULL. */
-static void norm_forward(float *out, const float *x, int T, int D, const float *w,
+void norm_forward(float *out, const float *x, int T, int D, const float *w,
                          const float *b, float eps) {
     for (int t = 0; t < T; t++) {
         const float *xt = x + (size_t)t * D;
@@ -239,7 +250,7 @@ static void gelu_new_inplace(float *x, size_t n) {
 }
 
 /* BERT's GELU, exact: 0.5 x (1 + erf(x / sqrt(2))).  PyTorch: F.gelu(x) */
-static void gelu_erf_inplace(float *x, size_t n) {
+void gelu_erf_inplace(float *x, size_t n) {
     for (size_t i = 0; i < n; i++) x[i] = 0.5f * x[i] * (1.0f + erff(x[i] * 0.70710678118654752f));
 }
 
@@ -307,56 +318,61 @@ static float dot(const float *a, const float *b, int n) {
     return s;
 }
 
-/* out rows [r, T) (n, dh) = att (n, T) v (T, dh), att rows of stride S; a
- * plain loop skipping zero weights below ATTN_LOOP_MAX_MACS, as q.k. */
-static void attention_values(const float *att, const float *v, float *out, int r, int T, int S,
-                             int dh) {
-    const int n = T - r;
-    if ((size_t)T * (size_t)T * (size_t)dh <= ATTN_LOOP_MAX_MACS) {
+/* Whether a head's products of Tq queries and Tk keys take the plain loop
+ * (below ATTN_LOOP_MAX_MACS) or sgemm: one choice per head and text, so
+ * every caller (a full pass, a partial one, trace_raw) takes the same path. */
+static bool attn_small(int Tq, int Tk, int dh) {
+    return (size_t)Tq * (size_t)Tk * (size_t)dh <= ATTN_LOOP_MAX_MACS;
+}
+
+/* out rows [r, Tq) (n, dh) = att (n, Tk) v (Tk, dh), att rows of stride S; a
+ * plain loop skipping zero weights when attn_small, as q.k. */
+static void attention_values(const float *att, const float *v, float *out, int r, int Tq, int Tk,
+                             int S, int dh) {
+    const int n = Tq - r;
+    if (attn_small(Tq, Tk, dh)) {
         memset(out + (size_t)r * dh, 0, (size_t)n * dh * sizeof *out);
-        for (int i = r; i < T; i++) {
+        for (int i = r; i < Tq; i++) {
             float *o = out + (size_t)i * dh;
             const float *a = att + (size_t)i * S;
-            for (int j = 0; j < T; j++) {
+            for (int j = 0; j < Tk; j++) {
                 if (a[j] == 0.0f) continue;
                 const float *vj = v + (size_t)j * dh;
                 for (int d = 0; d < dh; d++) o[d] += a[j] * vj[d];
             }
         }
     } else {
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, dh, T, 1.0f,
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, dh, Tk, 1.0f,
                     att + (size_t)r * S, S, v, dh, 0.0f, out + (size_t)r * dh, dh);
     }
 }
 
-/* Rows [r, T) of one head's scores: raw (n, T) = q[r..] k^T and scores
- * (n, T) = raw scaled, -inf where ro hides the key (NULL: raw only; q NULL:
- * raw is given, scores only); both row stride T. The
- * loop/sgemm choice depends on T only, so every caller (a full pass, a
- * partial one, trace_raw) takes the same path for the same text. */
+/* Query rows [r, Tq) of one head's scores over Tk keys: raw (n, Tk) =
+ * q[r..] k^T and scores (n, Tk) = raw scaled, -inf where ro hides the key
+ * (NULL: raw only; q NULL: raw is given, scores only); both row stride Tk. */
 static void attention_scores(const float *q, const float *k, float *raw, float *scores, int r,
-                             int T, int dh, const RunOptions *ro) {
-    const int n = T - r;
+                             int Tq, int Tk, int dh, const RunOptions *ro) {
+    const int n = Tq - r;
     if (!q) {
         /* raw given (may be scores itself: each value is read before it is written) */
-    } else if ((size_t)T * (size_t)T * (size_t)dh <= ATTN_LOOP_MAX_MACS) {
-        for (int i = r; i < T; i++)
-            for (int j = 0; j < T; j++)
-                raw[(size_t)(i - r) * T + j] = dot(q + (size_t)i * dh, k + (size_t)j * dh, dh);
+    } else if (attn_small(Tq, Tk, dh)) {
+        for (int i = r; i < Tq; i++)
+            for (int j = 0; j < Tk; j++)
+                raw[(size_t)(i - r) * Tk + j] = dot(q + (size_t)i * dh, k + (size_t)j * dh, dh);
     } else {
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, T, dh, 1.0f, q + (size_t)r * dh,
-                    dh, k, dh, 0.0f, raw, T);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, Tk, dh, 1.0f, q + (size_t)r * dh,
+                    dh, k, dh, 0.0f, raw, Tk);
     }
     if (!scores) return;
     const float scale = attn_scale(ro, dh);
     bool any_masked_key = false;
-    for (int j = 0; j < T && !any_masked_key; j++) any_masked_key = run_options_key_masked(ro, j);
-    for (int i = r; i < T; i++) {
-        float *sc = scores + (size_t)(i - r) * T;
-        const float *rw = raw + (size_t)(i - r) * T;
+    for (int j = 0; j < Tk && !any_masked_key; j++) any_masked_key = run_options_key_masked(ro, j);
+    for (int i = r; i < Tq; i++) {
+        float *sc = scores + (size_t)(i - r) * Tk;
+        const float *rw = raw + (size_t)(i - r) * Tk;
         int lo, hi;
-        run_options_visible_range(ro, i, T, &lo, &hi);
-        for (int j = 0; j < T; j++) {
+        run_options_visible_range(ro, i, Tk, &lo, &hi);
+        for (int j = 0; j < Tk; j++) {
             bool visible = j >= lo && j < hi && (!any_masked_key || !run_options_key_masked(ro, j));
             sc[j] = visible ? rw[j] * scale : -INFINITY;
         }
@@ -364,49 +380,56 @@ static void attention_scores(const float *q, const float *k, float *raw, float *
 }
 
 typedef struct {
-    const float *scores; /* (n, T) */
-    float *att;          /* (T, S) */
-    int r, T, S;
+    const float *scores; /* (n, Tk) */
+    float *att;          /* (Tq, S) */
+    int r, Tk, S;
 } SoftmaxJob;
 
 /* att rows r+lo .. r+hi = softmax of the scores rows lo .. hi. */
 static void softmax__part(void *ctx, int lo, int hi, int part) {
     const SoftmaxJob *jb = ctx;
-    const int T = jb->T;
+    const int Tk = jb->Tk;
     for (int i = jb->r + lo; i < jb->r + hi; i++) {
-        const float *sc = jb->scores + (size_t)(i - jb->r) * T;
+        const float *sc = jb->scores + (size_t)(i - jb->r) * Tk;
         float *a = jb->att + (size_t)i * jb->S;
         float mx = -INFINITY;
-        for (int j = 0; j < T; j++) mx = sc[j] > mx ? sc[j] : mx;
+        for (int j = 0; j < Tk; j++) mx = sc[j] > mx ? sc[j] : mx;
         if (mx == -INFINITY) { /* no visible key: zero row, zero output */
-            memset(a, 0, (size_t)T * sizeof *a);
+            memset(a, 0, (size_t)Tk * sizeof *a);
             continue;
         }
         double sum = 0;
-        for (int j = 0; j < T; j++) {
+        for (int j = 0; j < Tk; j++) {
             a[j] = sc[j] == -INFINITY ? 0.0f : expf(sc[j] - mx);
             sum += a[j];
         }
         float inv = (float)(1.0 / sum);
-        for (int j = 0; j < T; j++) a[j] *= inv;
+        for (int j = 0; j < Tk; j++) a[j] *= inv;
     }
 }
 
-/* One head, queries [r, T) of T tokens (r = 0: all): att (T, S) softmax of
- * the scaled, masked q.k (raw and scores (n, T) are scratch), out (T, dh) =
- * att v. Rows below r are kept (an incremental run) but for their columns
- * [r, T), zeroed: with a mask whose query i sees no key j > i (causal,
- * window) nothing else of theirs changes.
+/* One head, queries [r, Tq) of Tq over Tk keys (r = 0: all; Tq == Tk for
+ * self-attention, Tq targets x Tk sources for cross-attention): att (Tq, S)
+ * softmax of the scaled, masked q.k (raw and scores (n, Tk) row stride Tk),
+ * out (Tq, dh) = att v. Rows below r are kept (an incremental run, square
+ * only) but for their columns [r, Tk), zeroed: with a mask whose query i
+ * sees no key j > i (causal, window) nothing else of theirs changes.
  * PyTorch: F.scaled_dot_product_attention with a mask, for queries r.. */
-static void attention_head(const float *q, const float *k, const float *v, float *raw,
-                           float *scores, float *att, float *out, int r, int T, int S, int dh,
+static void attention_rows(const float *q, const float *k, const float *v, float *raw, float *scores,
+                           float *att, float *out, int r, int Tq, int Tk, int S, int dh,
                            const RunOptions *ro) {
-    ENGINE_ASSERT(r == 0 || ro->mask != MASK_NONE);
-    attention_scores(q, k, raw, scores, r, T, dh, ro);
-    for (int i = 0; i < r; i++) memset(att + (size_t)i * S + r, 0, (size_t)(T - r) * sizeof *att);
-    SoftmaxJob j = {scores, att, r, T, S};
-    pool_for(T - r, POOL_GRAIN_FLOATS / T + 1, 0, softmax__part, &j);
-    attention_values(att, v, out, r, T, S, dh);
+    ENGINE_ASSERT(r == 0 || (ro->mask != MASK_NONE && Tq == Tk));
+    ENGINE_ASSERT(S >= Tk);
+    attention_scores(q, k, raw, scores, r, Tq, Tk, dh, ro);
+    for (int i = 0; i < r; i++) memset(att + (size_t)i * S + r, 0, (size_t)(Tk - r) * sizeof *att);
+    SoftmaxJob j = {scores, att, r, Tk, S};
+    pool_for(Tq - r, POOL_GRAIN_FLOATS / Tk + 1, 0, softmax__part, &j);
+    attention_values(att, v, out, r, Tq, Tk, S, dh);
+}
+
+void attention_head(const float *q, const float *k, const float *v, float *raw, float *scores,
+                    float *att, float *out, int Tq, int Tk, int dh, const RunOptions *ro) {
+    attention_rows(q, k, v, raw, scores, att, out, 0, Tq, Tk, Tk, dh, ro);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -541,10 +564,10 @@ static void heads__part(void *ctx, int lo, int hi, int part) {
         float *out = tr->head_out + qo;
         bool ablated = run_options_head_ablated(j->ro, l, h);
         if (!j->reuse)
-            attention_head(tr->q + qo, tr->k + ko, tr->v + ko, raw, scores, tr->att + mo, out, r,
-                           T, j->S, dh, j->ro);
+            attention_rows(tr->q + qo, tr->k + ko, tr->v + ko, raw, scores, tr->att + mo, out, r,
+                           T, T, j->S, dh, j->ro);
         else if (!ablated) /* it may have been ablated (zero) before */
-            attention_values(tr->att + mo, tr->v + ko, out, r, T, j->S, dh);
+            attention_values(tr->att + mo, tr->v + ko, out, r, T, T, j->S, dh);
         if (ablated) memset(out + (size_t)r * dh, 0, (size_t)n * dh * sizeof(float));
         for (int t = 0; t < n; t++) {
             float *dst = j->ws->heads + (size_t)t * H * dh + (size_t)h * dh;
@@ -606,7 +629,7 @@ static void attention_block(const Model *m, int l, const float *in, float *x, Fo
     HeadJob j = {tr, ws, ro, l, r, T, S, dh, H, KV, reuse};
     /* short texts: whole heads across the pool (plain loops inside); long
        ones: one head at a time, sgemm and the pool's softmax rows inside */
-    bool small = (size_t)T * (size_t)T * (size_t)dh <= ATTN_LOOP_MAX_MACS;
+    bool small = attn_small(T, T, dh);
     pool_for(H, 1, small ? ws->n_scratch : 1, heads__part, &j);
     linear_forward(x, ws->heads, n, &L->wo, true); /* x += attn */
 }
@@ -661,6 +684,7 @@ void forward__pass(const Model *m, const ForwardRows *rows, const int *ids, cons
     tr->n_tokens = T;
     tr->ro = *ro;
     tr->raw_head = tr->scores_head = -1;
+    tr->n_keys = T;
     tr->top_k = ro->top_k < 1 ? 1 : ro->top_k > TRACE_MAX_TOP_K ? TRACE_MAX_TOP_K : ro->top_k;
     if (tr->top_k > V) tr->top_k = V;
     memcpy(tr->ids, ids, (size_t)T * sizeof *ids);

@@ -91,13 +91,20 @@ void run_options_describe(const RunOptions *ro, char *buf, size_t cap);
  * probability row and a zero head output. */
 typedef struct {
     int n_layer, n_head, n_kv_head, d_head, vocab_size, top_k;
-    int n_tokens;         /* T */
+    int n_tokens;         /* T: queries (rows) */
+    int n_keys;           /* keys (columns): T for a forward_run trace; a
+                             view of cross-attention (marian_trace_kind) has
+                             n_tokens targets x n_keys sources; 0 = T */
     int capacity;         /* max T this trace was created for */
     float *q;             /* (layer, head, token, d_head) after RoPE if any */
     float *k;             /* (layer, kv_head, token, d_head) after RoPE */
     float *v;             /* (layer, kv_head, token, d_head) */
     float *q_pre_rope;    /* (layer, head, token, d_head); NULL for GPT-2 */
     float *k_pre_rope;    /* (layer, kv_head, token, d_head); NULL for GPT-2 */
+    float *raw, *scores;  /* (layer, head, query, key) q.k and the scaled,
+                             masked scores when stored (a marian_trace_kind
+                             view); NULL after forward_run: trace_raw /
+                             trace_scores recompute them */
     float *att;           /* (layer, head, query, key) softmax probabilities */
     float *head_out;      /* (layer, head, token, d_head) sum_k att * v;
                              zero for an ablated head */
@@ -135,14 +142,25 @@ void trace_free(Trace *tr);
 /* Bytes a trace for capacity tokens would take. */
 size_t trace_bytes(const Model *m, int capacity);
 
-/* Row-major (query, key) matrices of T x T for one head: the softmax
- * probabilities (stored), q.k and the scaled + masked scores (recomputed on
- * demand from q and k: valid until trace_raw / trace_scores is asked for
- * another head of the same trace; the trace is read by one thread). */
+/* The key count of tr: n_keys, or n_tokens when 0 (square). */
+static inline int trace_n_keys(const Trace *tr) { return tr->n_keys > 0 ? tr->n_keys : tr->n_tokens; }
+
+/* Row-major (query, key) matrices of n_tokens x trace_n_keys for one head
+ * (T x T after forward_run): the softmax probabilities (stored), q.k and the
+ * scaled + masked scores (stored when tr->raw / tr->scores are set, as in a
+ * marian_trace_kind view; otherwise recomputed on demand from q and k: valid
+ * until trace_raw / trace_scores is asked for another head of the same
+ * trace; the trace is read by one thread). */
 float *trace_att(const Trace *tr, int layer, int head);
 float *trace_raw(const Trace *tr, int layer, int head);
 float *trace_scores(const Trace *tr, int layer, int head);
-/* (token, d_head) vectors; k and v follow the head's shared KV head. */
+/* Whether query q sees key k in head (layer, head) of tr, i.e. whether
+ * trace_scores(tr, layer, head)[q * trace_n_keys(tr) + k] is finite, without
+ * recomputing any scores: read from the stored scores when tr has them,
+ * else from the options it was run with (the same for every head). */
+bool trace_visible(const Trace *tr, int layer, int head, int q, int k);
+/* (token, d_head) vectors; k and v follow the head's shared KV head and
+ * have trace_n_keys rows. */
 float *trace_q(const Trace *tr, int layer, int head);
 float *trace_k(const Trace *tr, int layer, int head);
 float *trace_v(const Trace *tr, int layer, int head);

@@ -157,6 +157,7 @@ static void session__publish(const ForwardSession *s, Trace *tr) {
     memcpy(tr->ids, c->ids, (size_t)T * sizeof(int));
     memcpy(tr->types, c->types, (size_t)T * sizeof(int));
     tr->n_tokens = T;
+    tr->n_keys = T;
     tr->top_k = c->top_k;
     tr->loss = c->loss;
     tr->partial = c->partial;
