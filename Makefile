@@ -10,10 +10,11 @@ BUILD   ?= build
 
 PKGS_ENGINE = libopenblas-dev libcjson-dev libpcre2-dev
 PKGS_APP    = libsdl2-dev libsdl2-ttf-dev libpng-dev fonts-dejavu-core
-PKGS_TEST   = python3-numpy xvfb xauth
+PKGS_TEST   = python3-numpy python3-regex xvfb xauth xdotool
 PKGS_BENCH  = python3-torch time
 PKGS_MODEL  = python3-torch python3-numpy python3-regex python3-matplotlib
 PKGS_BUILD  = gcc make pkg-config
+PKGS_CHECK  = valgrind
 DEPS_STAMP  = $(BUILD)/.deps-ok
 
 ENGINE_CFLAGS = $(shell pkg-config --cflags libcjson libpcre2-8 2>/dev/null) -I/usr/include/x86_64-linux-gnu/openblas-pthread -I/usr/include/openblas
@@ -33,12 +34,13 @@ TEST_BIN   = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 
 BIN = $(BUILD)/attnscope
 
-.PHONY: all run test asan bench deps deps-bench deps-model screenshots model clean
+.PHONY: all run test asan bench deps deps-bench deps-model screenshots model clean \
+        fresh-check tsan valgrind deps-check
 
 all: $(BIN) $(TEST_BIN)
 
 deps: $(DEPS_STAMP)
-$(DEPS_STAMP): tools/deps.sh
+$(DEPS_STAMP): tools/deps.sh Makefile
 	@sh tools/deps.sh $(PKGS_BUILD) $(PKGS_ENGINE) $(PKGS_APP) $(PKGS_TEST)
 	@mkdir -p $(BUILD) && touch $@
 
@@ -86,6 +88,12 @@ asan: deps
 	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
 	  LDFLAGS="-fsanitize=address,undefined" all
 	@BUILD=build-asan ASAN_OPTIONS=detect_leaks=1 sh tests/run_all.sh
+
+# Does `make test` pass on a fresh Debian 12 root? debootstrap (minbase), a
+# clone of HEAD, ../shared beside it, `make test` inside (tools/fresh_check.sh).
+# Needs root; reads the mirror from the host's apt sources.
+fresh-check:
+	@bash tools/fresh_check.sh
 
 deps-bench: deps
 	@sh tools/deps.sh $(PKGS_BENCH)
