@@ -87,7 +87,25 @@ asan: deps
 	@$(MAKE) --no-print-directory BUILD=build-asan OPT=-O1 \
 	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
 	  LDFLAGS="-fsanitize=address,undefined" all
-	@BUILD=build-asan ASAN_OPTIONS=detect_leaks=1 sh tests/run_all.sh
+	@BUILD=build-asan ASAN_OPTIONS=detect_leaks=1 STORM_EVENTS=$${STORM_EVENTS:-100000} sh tests/run_all.sh
+
+# The app tests and a 100,000-event storm under ThreadSanitizer, OpenBLAS on
+# one thread (tools/sanitize.sh).
+APP_TESTS = $(patsubst tests/%.c,%,$(wildcard tests/test_app_*.c))
+tsan: deps
+	@$(MAKE) --no-print-directory BUILD=build-tsan OPT=-O1 \
+	  CFLAGS="-O1 -g -std=c11 -D_GNU_SOURCE -fsanitize=thread -fno-omit-frame-pointer" \
+	  LDFLAGS="-fsanitize=thread" $(APP_TESTS:%=build-tsan/tests/%)
+	@BUILD=build-tsan sh tools/sanitize.sh tsan
+
+# The CLI and the headless app under valgrind's memcheck: 0 errors, 0 bytes
+# definitely lost (tools/sanitize.sh).
+valgrind: deps-check
+	@$(MAKE) --no-print-directory all
+	@BUILD=$(BUILD) sh tools/sanitize.sh valgrind
+
+deps-check: deps
+	@sh tools/deps.sh $(PKGS_CHECK)
 
 # Does `make test` pass on a fresh Debian 12 root? debootstrap (minbase), a
 # clone of HEAD, ../shared beside it, `make test` inside (tools/fresh_check.sh).
@@ -116,6 +134,6 @@ model: deps-model
 	sh tools/train/build_model.sh
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-tsan
 
 -include $(ENGINE_OBJ:.o=.d) $(APP_OBJ:.o=.d) $(CLI_OBJ:.o=.d)

@@ -37,8 +37,8 @@ if [ ! -f "$MODEL/config.json" ]; then
 fi
 
 # The export key, as --help names it.
-key=${X11_EXPORT_KEY:-$("$BIN" --help 2>&1 | grep -i 'export' | grep -v -i 'shift' |
-    grep -oE '(Ctrl|Alt)\+[A-Za-z0-9]+|F[0-9]{1,2}' | head -n 1)}
+key=${X11_EXPORT_KEY:-$("$BIN" --help 2>&1 | grep -i 'export' |
+    grep -oE '((Ctrl|Alt|Shift)\+)+[A-Za-z0-9]+|\bF[0-9]{1,2}\b' | grep -v 'Shift' | head -n 1)}
 key=${key:-ctrl+p}
 key=$(printf '%s' "$key" | sed -E 's/^Ctrl\+/ctrl+/; s/^Alt\+/alt+/; s/\+([A-Z])$/+\L\1/')
 echo "export key: $key"
