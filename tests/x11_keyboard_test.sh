@@ -5,6 +5,8 @@
 # driver and cannot see how X11 delivers keys and text; this one can.
 #
 # With an isolated HOME / XDG_STATE_HOME and an empty export folder it:
+#   - opens the app with --fresh and closes it untouched: its autosave is the
+#     baseline of every run option and view setting;
 #   - opens the app on the shipped model, clears the text box (it has focus
 #     on opening) and types a sentence holding every single-letter shortcut
 #     and the character shortcuts ? [ ] + - = 0, Enter (a line break), CJK
@@ -13,14 +15,17 @@
 #   - closes the window as a window manager does (WM_DELETE_WINDOW).
 # Then, from the autosaved $XDG_STATE_HOME/attnscope/last-session.json and
 # the export folder, it checks: the text is exactly what was typed; no run
-# option or view setting changed; two distinct PNG files were exported, none
+# option or view setting changed from the baseline; two distinct PNG files
+# were exported, none
 # into the working folder; their tEXt chunks name the head and the settings.
 #
-# CJK and emoji: xdotool types a character missing from the keymap by
-# binding a spare keycode to its Unicode keysym for that keystroke; SDL turns
-# that key into SDL_TEXTINPUT through X11's UTF-8 lookup, as an input method
-# would. A line break is the Return key (xdotool types "\n" as Linefeed, a
-# key no keyboard sends).
+# CJK and emoji: before the app starts, tests/x11_tool.py binds each
+# character the keymap lacks to a spare keycode of its own (a keyboard
+# layout that has them); xdotool then types them as plain key presses and SDL
+# turns them into SDL_TEXTINPUT through X11's UTF-8 lookup. (xdotool's own
+# way, rebinding one scratch keycode per character while typing, races with
+# a busy client and loses characters.) A line break is the Return key
+# (xdotool types "\n" as Linefeed, a key no keyboard sends).
 #
 # SKIPs (not fails) when `attnscope --help` lacks --export-dir, --session or
 # --fresh: a build from before issue 8 cannot pass. The export key is read
@@ -51,18 +56,55 @@ SESSION="$XDG_STATE_HOME/attnscope/last-session.json"
 LINE1='The quick brown fox jumps over the lazy dog? [x] + y - z = 0; THE QUICK BROWN FOX JUMPS OVER THE LAZY DOG 123456789 Second'
 LINE2='注意力 是 全部 🙂 and é, /.'
 printf '%s\n%s' "$LINE1" "$LINE2" > "$TMP/typed.txt"
-
-cd "$TMP/cwd" || exit 1
-"$BIN" app --model "$MODEL" --export-dir "$EXPORTS" > "$TMP/out" 2> "$TMP/err" < /dev/null &
-APP_PID=$!
-wid=$(x11_window "$APP_PID")
-if [ -z "$wid" ]; then
-    fail "window" "no window of pid $APP_PID within 30 s; stderr: $(head -n 3 "$TMP/err" | tr '\n' '|')"
+if ! x11_bind "$LINE1$LINE2" > "$TMP/bind" 2>&1; then
+    fail "keymap" "$(cat "$TMP/bind")"
     x11_finish
 fi
-pass "the app opens a window under X11"
-xdotool windowfocus --sync "$wid" 2>/dev/null || xdotool windowfocus "$wid"
-sleep 1.5 # the first model run and frame
+
+# app_open NAME ARGS...: starts the app in the working folder, sets APP_PID
+# and WID; a missing window ends the test.
+app_open() {
+    name=$1; shift
+    cd "$TMP/cwd" || exit 1
+    "$BIN" app --model "$MODEL" --export-dir "$EXPORTS" "$@" > "$TMP/out" 2> "$TMP/err" < /dev/null &
+    APP_PID=$!
+    cd "$REPO" || exit 1
+    WID=$(x11_window "$APP_PID")
+    if [ -z "$WID" ]; then
+        fail "$name" "no window of pid $APP_PID within 30 s; stderr: $(head -n 3 "$TMP/err" | tr '\n' '|')"
+        x11_finish
+    fi
+    xdotool windowfocus --sync "$WID" 2>/dev/null || xdotool windowfocus "$WID"
+    sleep 1.5 # the first model run and frame
+}
+
+# app_close NAME: closes the window, checks a clean exit 0.
+app_close() {
+    x11_close "$WID" || fail "$1: close" "could not send WM_DELETE_WINDOW to window $WID"
+    if ! x11_wait "$APP_PID" 20; then
+        fail "$1: close" "the app is still running 20 s after its window was closed"
+        x11_finish
+    fi
+    if [ "$APP_RC" -ge 128 ]; then
+        fail "$1: exit" "killed by signal $((APP_RC - 128)); stderr: $(head -n 3 "$TMP/err" | tr '\n' '|')"
+    elif [ "$APP_RC" != 0 ]; then
+        fail "$1: exit" "exit status $APP_RC after closing the window; stderr: $(head -n 3 "$TMP/err" | tr '\n' '|')"
+    else
+        pass "$1: closing the window exits 0"
+    fi
+}
+
+# The baseline: the app opened and closed untouched. Its autosave holds the
+# run options and view the typing must leave as they are.
+app_open "baseline" --fresh
+app_close "baseline"
+if ! cp "$SESSION" "$TMP/baseline.json" 2>/dev/null; then
+    fail "autosave" "closing the window saved no $SESSION"
+    x11_finish
+fi
+rm -f "$EXPORTS"/* 2>/dev/null
+
+app_open "typing"
 # The box has focus on opening: select all and delete what it starts with.
 xdotool key --delay 100 ctrl+a BackSpace
 sleep 0.3
@@ -76,18 +118,7 @@ xdotool key "$key"
 sleep 1.1 # a name built from the time alone would still be distinct
 xdotool key "$key"
 sleep 1
-x11_close "$wid" || fail "close" "could not send WM_DELETE_WINDOW to window $wid"
-if ! x11_wait "$APP_PID" 20; then
-    fail "close" "the app is still running 20 s after its window was closed"
-    x11_finish
-fi
-if [ "$APP_RC" -ge 128 ]; then
-    fail "exit" "killed by signal $((APP_RC - 128)); stderr: $(head -n 3 "$TMP/err" | tr '\n' '|')"
-elif [ "$APP_RC" != 0 ]; then
-    fail "exit" "exit status $APP_RC after closing the window; stderr: $(head -n 3 "$TMP/err" | tr '\n' '|')"
-else
-    pass "closing the window exits 0"
-fi
+app_close "typing"
 stray=$(find "$TMP/cwd" -name '*.png' | head -n 3)
 if [ -n "$stray" ]; then
     fail "export folder" "PNG written to the working folder, not --export-dir: $stray"
@@ -95,10 +126,11 @@ else
     pass "nothing exported into the working folder"
 fi
 
-/usr/bin/python3 - "$SESSION" "$TMP/typed.txt" "$EXPORTS" > "$TMP/py" 2>&1 <<'EOF'
+/usr/bin/python3 - "$SESSION" "$TMP/typed.txt" "$EXPORTS" "$TMP/baseline.json" > "$TMP/py" 2>&1 <<'EOF'
 import base64, json, os, re, struct, sys, zlib
 
-session_path, typed_path, exports = sys.argv[1:4]
+session_path, typed_path, exports, baseline_path = sys.argv[1:5]
+base = json.load(open(baseline_path, encoding="utf-8"))
 typed = open(typed_path, "rb").read().decode("utf-8")
 ok = fail = 0
 
@@ -157,20 +189,18 @@ if s is not None:
         text = None
     check("text is exactly what was typed", text == typed,
           "want %r, got %r" % (typed, text))
+    # Every run option and view setting as the untouched app saved them.
+    for part in ("run", "view"):
+        got, want = s.get(part), base.get(part)
+        changed = {k: (want.get(k), got.get(k)) for k in set(want) | set(got)
+                   if want.get(k) != got.get(k)} if got and want else None
+        check("no %s setting changed" % part, changed == {},
+              "(before, after): %r" % (changed if changed is not None else (want, got)))
     run = s.get("run", {})
-    want_run = {"scale": "sqrt", "mask": "causal", "masked_keys": [], "ablated_heads": []}
-    changed = {k: run.get(k) for k, v in want_run.items() if run.get(k) != v}
-    if run.get("temperature", 1) != 1:
-        changed["temperature"] = run.get("temperature")
-    check("no run option changed", not changed and run != {},
-          "changed from the defaults %r: %r" % (want_run, changed or run))
+    check("run options are the defaults", run.get("scale") == "sqrt" and
+          run.get("mask") == "causal" and not run.get("masked_keys") and
+          not run.get("ablated_heads"), "%r" % run)
     view = s.get("view", {})
-    want_view = {"colormap": "viridis", "theme": "dark", "qk_before_rope": False,
-                 "layer": 0, "head": 0, "pinned": None}
-    changed = {k: view.get(k) for k, v in want_view.items() if view.get(k, v) != v}
-    if view.get("zoom", 1) != 1:
-        changed["zoom"] = view.get("zoom")
-    check("no view setting changed", not changed, "changed: %r" % changed)
     layer, head = view.get("layer", 0), view.get("head", 0)
 
 files = sorted(f for f in os.listdir(exports)) if os.path.isdir(exports) else []

@@ -8,6 +8,7 @@
 #   x11_feature_check       # SKIPs the test when the app lacks issue 8's features
 #   x11_window PID          # prints the app's window id (waits up to 30 s)
 #   x11_close WID           # WM_DELETE_WINDOW, as a window manager's close button
+#   x11_bind TEXT           # binds TEXT's non-ASCII characters to spare keycodes
 #   x11_wait PID SECS       # waits for the app to exit; sets APP_RC (999 = still running)
 # The caller prints "N passed, N failed" through pass/fail/x11_finish.
 BUILD=${BUILD:-build}
@@ -97,7 +98,11 @@ x11_window() {
 }
 
 x11_close() {
-    /usr/bin/python3 "$REPO/tests/x11_close.py" "$1"
+    /usr/bin/python3 "$REPO/tests/x11_tool.py" close "$1"
+}
+
+x11_bind() {
+    /usr/bin/python3 "$REPO/tests/x11_tool.py" bind "$1"
 }
 
 x11_wait() {
