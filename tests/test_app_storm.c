@@ -158,6 +158,14 @@ static bool is_edit_key(SDL_Keycode k, Uint16 mod) {
     }
 }
 
+/* Whether s holds something a text box must take: any byte but ASCII
+ * control characters (X11 never sends those as text; Tab is a key). */
+static bool has_text(const char *s) {
+    for (const unsigned char *c = (const unsigned char *)s; *c; c++)
+        if (*c >= 0x20 && *c != 0x7F) return true;
+    return false;
+}
+
 /* Sends one event and checks the text invariant. may_edit: this event is an
  * editing event if the box has focus; must_type: bytes typed into a focused
  * box that must show up in the text (NULL = no such duty). */
@@ -167,8 +175,14 @@ static void send(const SDL_Event *e, bool may_edit, const char *must_type) {
     app_handle_event(app, e);
     if (!text_changed()) {
         if (editing) n_kept++;
-        if (must_type && editing && *must_type && shadow_len + strlen(must_type) < STORM_SMALL_TEXT)
-            text_fail("typing into the focused text box was dropped");
+        if (must_type && editing && has_text(must_type) && shadow_len + strlen(must_type) < STORM_SMALL_TEXT) {
+            char what[160], *w = what;
+            w += sprintf(w, "typing \"");
+            for (const unsigned char *c = (const unsigned char *)must_type; *c && w < what + 120; c++)
+                w += (*c >= 32 && *c < 127) ? sprintf(w, "%c", *c) : sprintf(w, "\\x%02X", *c);
+            sprintf(w, "\" into the focused text box was dropped");
+            text_fail(what);
+        }
         return;
     }
     if (!(may_edit && editing))
@@ -430,6 +444,8 @@ int main(void) {
     long n_events = getenv("STORM_EVENTS") ? atol(getenv("STORM_EVENTS")) : 5000;
     uint64_t seed = getenv("STORM_SEED") ? strtoull(getenv("STORM_SEED"), NULL, 0) : 1;
     if (n_events < 100) n_events = 100;
+    /* line by line: a sanitizer's exit report must not swallow the count */
+    setvbuf(stdout, NULL, _IOLBF, 0);
     char gpt2[1024], llama[1024], cwd[512];
     if (!getcwd(cwd, sizeof cwd)) return 1;
     snprintf(gpt2, sizeof gpt2, "%s%s%s/oracle/gpt2_f32", build[0] == '/' ? "" : cwd,
