@@ -22,7 +22,8 @@
 #   FRESH_KEEP=1     keep the root afterwards (for a look inside)
 #   FRESH_USER=root  run `make test` as root instead of a sudo user
 #   FRESH_DEB_CACHE  folder for debootstrap's .deb cache (see above)
-#   FRESH_TIMEOUT    seconds allowed for `make test` inside (default 2400)
+#   FRESH_TIMEOUT    seconds allowed for `make test` inside (default 1500: CI
+#                    must finish in 30 minutes; it takes about 4 on 2 cores)
 set -u
 cd "$(dirname "$0")/.." || exit 1
 REPO=$(pwd)
@@ -32,6 +33,7 @@ die() { echo "fresh-check: FAIL $*"; exit 1; }
 
 [ "$(id -u)" = 0 ] || die "needs root (debootstrap, chroot, mount); HINT: sudo make fresh-check"
 command -v debootstrap >/dev/null || die "debootstrap is not installed; HINT: apt-get install debootstrap (.ci/run does)"
+command -v wget >/dev/null || die "wget is not installed; HINT: apt-get install wget (debootstrap needs it too)"
 [ -d ../shared ] || die "../shared is missing beside the repo; HINT: the tests read it, fresh-check copies it"
 git rev-parse --verify -q HEAD >/dev/null || die "not a git checkout with a HEAD commit"
 
@@ -175,7 +177,7 @@ envs=(HOME="$HOMEDIR" USER="$RUSER" LOGNAME="$RUSER" SHELL=/bin/bash LANG=C.UTF-
 LOG=$(mktemp /var/tmp/attnscope-fresh-log.XXXXXX)
 say "running 'make test' as $RUSER in the fresh root (log: $LOG)"
 ids=$(awk -F: -v u="$RUSER" '$1 == u { print $3 ":" $4 }' "$ROOT/etc/passwd")
-timeout -k 10 "${FRESH_TIMEOUT:-2400}" chroot --userspec="$ids" "$ROOT" /usr/bin/env -i "${envs[@]}" \
+timeout -k 10 "${FRESH_TIMEOUT:-1500}" chroot --userspec="$ids" "$ROOT" /usr/bin/env -i "${envs[@]}" \
     /bin/bash -c 'cd ~/attnscope && make test' < /dev/null > "$LOG" 2>&1
 rc=$?
 t2=$(date +%s)
@@ -185,7 +187,7 @@ if [ $rc != 0 ]; then
     grep -E '^(FAIL|CRASH|nonzero exit|make: \*\*\*|E: |attnscope: installing|SKIP)|[1-9][0-9]* failed' "$LOG" | head -60
     echo "---- last lines ----"
     tail -n 5 "$LOG"
-    [ $rc = 124 ] && die "make test did not finish in ${FRESH_TIMEOUT:-2400} s (log: $LOG)"
+    [ $rc = 124 ] && die "make test did not finish in ${FRESH_TIMEOUT:-1500} s (log: $LOG)"
     die "make test failed on a fresh Debian 12 root (exit $rc; log: $LOG)"
 fi
 grep -E '^SKIP' "$LOG" | head -20
