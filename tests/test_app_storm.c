@@ -494,6 +494,9 @@ int main(void) {
     long warm = n_events / 10, frames = 0, exports_made = 0, pastes = 0, empties = 0;
     long resizes = 0, quits = 0, next_clean = 500;
     double slowest_frame = 0;
+    long slow_event = 0;      /* where the slowest frame was drawn */
+    int slow_w = 0, slow_h = 0;
+    size_t slow_len = 0;
     n_event = 0;
     while (n_event < n_events) {
         int op = rnd(1000);
@@ -544,7 +547,12 @@ int main(void) {
             double f0 = now_s();
             if (app_frame(app, rnd(10) == 0)) frames++;
             double f = now_s() - f0;
-            if (f > slowest_frame) slowest_frame = f;
+            if (f > slowest_frame) {
+                slowest_frame = f;
+                slow_event = n_event;
+                slow_len = app->edit.len;
+                SDL_GetWindowSize(win, &slow_w, &slow_h);
+            }
         }
         if (app->quit) { /* the user quit: start again, as with a session */
             quits++;
@@ -574,6 +582,8 @@ int main(void) {
            "%ld emptied, %ld resizes, %d reopened (%ld quits); text now %zu bytes\n",
            n_event, secs, frames, slowest_frame * 1e3, exports_made, pastes, empties, resizes,
            reopened, quits, app->edit.len);
+    printf("storm: the slowest frame (%.0f ms) came at event %ld, window %dx%d, text %zu bytes\n",
+           slowest_frame * 1e3, slow_event, slow_w, slow_h, slow_len);
     printf("storm: " STORM_MEM_NAME " %.1f MB at start, %.1f MB after warm-up (%ld events), "
            "max %.1f MB after: growth %.1f MB (limit %.0f); RSS now %.1f MB\n",
            rss_start / 1048576.0, rss0 / 1048576.0, warm, rss_max / 1048576.0,
