@@ -4,12 +4,15 @@
 CC      ?= cc
 OPT     ?= -O2
 CFLAGS  ?= $(OPT) -g
-CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wstrict-prototypes \
+# override: `make asan` sets CFLAGS on the command line, which would drop these
+# (and -MMD: no header dependencies, so stale objects)
+override CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wstrict-prototypes \
            -Wno-unused-parameter -MMD -MP
 BUILD   ?= build
 
 PKGS_ENGINE = libopenblas-dev libcjson-dev libpcre2-dev
-PKGS_APP    = libsdl2-dev libsdl2-ttf-dev libpng-dev fonts-dejavu-core
+PKGS_APP    = libsdl2-dev libsdl2-ttf-dev libpng-dev libfontconfig-dev fonts-dejavu-core \
+              fonts-wqy-microhei fonts-noto-color-emoji fonts-symbola
 PKGS_TEST   = python3-numpy python3-regex xvfb xauth xdotool
 PKGS_BENCH  = python3-torch time
 PKGS_MODEL  = python3-torch python3-numpy python3-regex python3-matplotlib
@@ -18,9 +21,9 @@ PKGS_CHECK  = valgrind
 DEPS_STAMP  = $(BUILD)/.deps-ok
 
 ENGINE_CFLAGS = $(shell pkg-config --cflags libcjson libpcre2-8 2>/dev/null) -I/usr/include/x86_64-linux-gnu/openblas-pthread -I/usr/include/openblas
-APP_CFLAGS    = $(shell pkg-config --cflags sdl2 SDL2_ttf libpng 2>/dev/null)
+APP_CFLAGS    = $(shell pkg-config --cflags sdl2 SDL2_ttf libpng fontconfig 2>/dev/null)
 LIBS_ENGINE   = -lopenblas -lcjson $(shell pkg-config --libs libpcre2-8 2>/dev/null || echo -lpcre2-8) -lm -lpthread
-LIBS_APP      = $(shell pkg-config --libs sdl2 SDL2_ttf libpng 2>/dev/null || echo -lSDL2 -lSDL2_ttf -lpng)
+LIBS_APP      = $(shell pkg-config --libs sdl2 SDL2_ttf libpng fontconfig 2>/dev/null || echo -lSDL2 -lSDL2_ttf -lpng -lfontconfig)
 
 ENGINE_SRC = $(wildcard src/engine/*.c)
 APP_SRC    = $(wildcard src/app/*.c)
@@ -34,7 +37,7 @@ TEST_BIN   = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 
 BIN = $(BUILD)/attnscope
 
-.PHONY: all run test asan bench deps deps-bench deps-model screenshots model clean \
+.PHONY: all run test asan bench deps deps-bench deps-model screenshots model model-bert clean \
         fresh-check tsan valgrind deps-check
 
 all: $(BIN) $(TEST_BIN)
@@ -132,6 +135,11 @@ screenshots: deps
 # Rebuilds the default model's tokenizer and weights from ../shared/corpus.
 model: deps-model
 	sh tools/train/build_model.sh
+
+# Trains models/pd-bert (masked-language modelling; ~2 hours on 2 cores).
+model-bert: deps-model
+	@$(MAKE) --no-print-directory all
+	sh tools/train_bert/build_model.sh
 
 clean:
 	rm -rf build build-asan build-tsan

@@ -17,19 +17,32 @@ fi
 command -v xvfb-run >/dev/null || { echo "screenshots: xvfb-run missing; HINT: apt-get install xvfb xauth"; exit 1; }
 mkdir -p "$OUT"
 
-shot() { # name WxH state
+shot() { # name WxH state [model]
     ATTNSCOPE_SIZE=$2 ATTNSCOPE_STATE=$3 ATTNSCOPE_SCREENSHOT="$OUT/$1.png" ATTNSCOPE_AFTER_MS=300 \
-        xvfb-run -a -s "-screen 0 1920x1080x24" "$BIN" app --model "$MODEL"
+        xvfb-run -a -s "-screen 0 1920x1080x24" "$BIN" app --model "${4:-$MODEL}"
 }
 
 shot main-1280x800 1280x800 "layer=4;head=3;focus=auto"
 shot main-1920x1080 1920x1080 "layer=2;head=5;focus=auto"
 shot help-1280x800 1280x800 "help=1"
+# small screens and projectors: the head view keeps the room, the vector view
+# folds into a tab (F4 opens it)
+shot main-1024x768 1024x768 "layer=4;head=3;focus=auto"
+shot vectab-1024x768 1024x768 "layer=4;head=3;focus=auto;vec=1"
+shot main-800x600 800x600 "layer=4;head=3;focus=auto"
+shot help-800x600 800x600 "help=1"
 shot slides-1280x800 1280x800 "white=1;cmap=slides;mask=window:3;layer=0;head=1;focus=auto"
 shot ablate-1280x800 1280x800 "ablate=0.0,0.1;scale=none;layer=1;head=0;focus=auto"
 shot edit-1280x800 1280x800 "edit=1;text=The cat sat on the mat. The cat sat on the;focus=auto"
+shot nomodel-1024x768 1024x768 "" /nonexistent/model
 LONG="It is a truth universally acknowledged, that a single man in possession of a good fortune, must be in want of a wife. However little known the feelings or views of such a man may be on his first entering a neighbourhood, this truth is so well fixed in the minds of the surrounding families, that he is considered as the rightful property of some one or other of their daughters."
 shot long-zoom-1920x1080 1920x1080 "text=$LONG;layer=4;head=3;zoom=2.5;focus=auto"
+# CJK, colour emoji and a newline in the box and the chips; the mouse on the
+# first byte chip of "é" shows which character it belongs to
+SCRIPTS="$(printf 'Mr. Darcy said: \344\275\240\345\245\275, caf\303\251 \360\237\246\200\360\237\216\211\nElizabeth smiled \342\235\244\357\270\217 and wrote \346\227\245\346\234\254\350\252\236.')"
+ATTNSCOPE_SIZE=1280x800 ATTNSCOPE_STATE="layer=4;head=3;focus=auto;mouse=482:103" \
+ATTNSCOPE_SCREENSHOT="$OUT/text-scripts-1280x800.png" ATTNSCOPE_AFTER_MS=300 \
+    xvfb-run -a -s "-screen 0 1920x1080x24" "$BIN" app --model "$MODEL" --text "$SCRIPTS"
 
 # a real pretrained model too (Llama architecture), when ../shared is present
 STORIES=${ATTNSCOPE_SHARED:-../shared}/models/stories260K/stories260K.bin

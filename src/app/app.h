@@ -23,12 +23,21 @@ typedef struct {
                                  help=1;white=1;cmap=magma;edit=1" */
     const char *screenshot;   /* save the first settled frame here and exit */
     int after_ms;             /* screenshot: wait at least this long */
+    const char *export_dir;   /* folder for exports (else
+                                 $ATTNSCOPE_EXPORT_DIR, else ".") */
     bool bench;               /* print keystroke_ms=, grid_frame_ms=,
                                  idle_cpu_pct= and exit */
+    /* sessions (appsession.h): the last one is restored unless fresh */
+    const char *session;      /* open this session file */
+    bool fresh;               /* start without the autosaved session */
+    bool model_given;         /* model_path came from --model: it wins */
+    bool run_given;           /* run came from --scale/--mask/--ablate: it wins */
 } AppArgs;
 
 /* Opens the window and runs until the user quits. Returns the exit code.
- * Errors loading the model are shown in the window, not fatal.
+ * Errors loading the model are shown in the window, not fatal. Restores
+ * the autosaved session (or args->session) and autosaves on every quit:
+ * window closed, Ctrl+Q, SIGTERM or SIGINT.
  * Unset optional fields are read from the environment: ATTNSCOPE_SIZE=WxH,
  * ATTNSCOPE_STATE=spec, ATTNSCOPE_SCREENSHOT=FILE, ATTNSCOPE_AFTER_MS=N,
  * ATTNSCOPE_APP_BENCH=1. */
@@ -45,11 +54,21 @@ typedef struct {
 ExportOptions export_options_default(void);
 
 /* Writes a PNG of one head's attention (or the grid) from a finished trace,
- * with token labels, a title (model, layer, head, settings), a color bar, and
- * the text, model and settings in PNG text chunks. Renders without a window.
+ * with token labels, a title (model, layer, head, settings) and the masked
+ * keys (by token) and ablated heads (L.H), wrapped, never cut; a color bar;
+ * the quoted text of exactly the tokens shown; and the text, model and
+ * settings in PNG text chunks. Renders without a window. Writes a temp file
+ * in path's folder, checks fclose, then renames it to path (replacing it).
  * Returns 0, or -1 with a one-line error (e.g. an unwritable folder). */
 int export_png(const Model *m, const char *text, const TokenList *tokens,
                const Trace *tr, const RunOptions *ro, const ExportOptions *eo,
                const char *path, EngineError *err);
+/* The same into folder dir as a new file: dir/stem.png, or dir/stem-2.png,
+ * -3, ... when that exists. Never replaces a file (link(2) of a finished
+ * temp file). path_out gets the path written. */
+int export_png_new(const Model *m, const char *text, const TokenList *tokens,
+                   const Trace *tr, const RunOptions *ro, const ExportOptions *eo,
+                   const char *dir, const char *stem, char *path_out, size_t cap,
+                   EngineError *err);
 
 #endif

@@ -3,11 +3,18 @@
  * written by png.c with the text, model and settings in tEXt chunks. */
 #include "app/app.h"
 
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "app/draw.h"
 #include "app/png.h"
 #include "app/view.h"
+#include "app/view_grid.h"
+#include "app/view_head.h"
+#include "app/worker.h"
 
 #define EXPORT_LABEL_CAP 64
 
@@ -55,9 +62,50 @@ static void export__size(Draw *d, const ExportOptions *eo, const Trace *tr,
     *map_pt = map;
 }
 
-int export_png(const Model *m, const char *text, const TokenList *tokens,
-               const Trace *tr, const RunOptions *ro, const ExportOptions *eo,
-               const char *path, EngineError *err) {
+/* What was changed, by name: "masked keys: 2 "Darcy", 5 "room"  ·  ablated
+ * heads: 0.1, 2.3" ("" when nothing). labels: (T, EXPORT_LABEL_CAP). */
+static void export__interventions(const Trace *tr, const RunOptions *ro, const char *labels,
+                                  char *buf, size_t cap) {
+    size_t o = 0;
+    buf[0] = '\0';
+    int n = 0;
+    for (int k = 0; k < tr->n_tokens && o < cap; k++)
+        if (run_options_key_masked(ro, k))
+            o += (size_t)snprintf(buf + o, cap - o, "%s%d \"%s\"", n++ ? ", " : "masked keys: ",
+                                  k, labels + (size_t)k * EXPORT_LABEL_CAP);
+    n = 0;
+    for (int l = 0; l < tr->n_layer && o < cap; l++)
+        for (int h = 0; h < tr->n_head && o < cap; h++)
+            if (run_options_head_ablated(ro, l, h))
+                o += (size_t)snprintf(buf + o, cap - o, "%s%d.%d",
+                                      n++ ? ", " : o ? "  \xC2\xB7  ablated heads: " : "ablated heads: ",
+                                      l, h);
+}
+
+/* The text the heatmap shows: exactly the bytes of its tokens (a truncated
+ * text's dropped start is not quoted), "…" in front when text was cut. */
+static void export__quote(const char *text, const TokenList *tokens, int T, char *buf,
+                          size_t cap) {
+    size_t a = 0, b = 0;
+    bool any = false;
+    for (int i = 0; i < T; i++) {
+        const Token *t = &tokens->tokens[i];
+        if (t->end <= t->start) continue; /* BOS: no bytes */
+        if (!any) a = t->start;
+        b = t->end;
+        any = true;
+    }
+    if (!text || !any) {
+        snprintf(buf, cap, "(no text)");
+        return;
+    }
+    snprintf(buf, cap, "%s\"%.*s\"", a > 0 ? "\xE2\x80\xA6" : "", (int)(b - a), text + a);
+}
+
+/* Writes one export into path (a new temp file). */
+static int export__write(const Model *m, const char *text, const TokenList *tokens,
+                         const Trace *tr, const RunOptions *ro, const ExportOptions *eo,
+                         const char *path, EngineError *err) {
     if (!tr || tr->n_tokens <= 0 || !tokens || tokens->n < (size_t)tr->n_tokens)
         return engine_fail(err, "%s: nothing to export (no tokens); HINT: type "
                            "some text first", path);
@@ -74,8 +122,8 @@ int export_png(const Model *m, const char *text, const TokenList *tokens,
     char *labels = malloc((size_t)T * EXPORT_LABEL_CAP);
     if (!labels) return engine_fail(err, "%s: out of memory; HINT: shorter text", path);
     for (int i = 0; i < T; i++)
-        tokenizer_token_label(m->tokenizer, tokens->tokens[i].id,
-                              labels + (size_t)i * EXPORT_LABEL_CAP, EXPORT_LABEL_CAP);
+        worker_token_label(m->tokenizer, tokens->tokens[i].id,
+                           labels + (size_t)i * EXPORT_LABEL_CAP, EXPORT_LABEL_CAP);
 
     /* measure with a throwaway 1x1 target, then render at the right size */
     int rc = -1;
@@ -95,6 +143,34 @@ int export_png(const Model *m, const char *text, const TokenList *tokens,
     int W, H, map;
     ViewData measure = {.tr = tr, .labels = labels, .label_cap = EXPORT_LABEL_CAP};
     export__size(&d, eo, tr, view_max_label_px(&d, &measure), &W, &H, &map);
+    /* captions wrap at the picture's width: add the lines they take */
+    char inter[2048], quote[4096], foot[4200], title[512];
+    export__interventions(tr, ro, labels, inter, sizeof inter);
+    export__quote(text, tokens, T, quote, sizeof quote);
+    snprintf(foot, sizeof foot, "%s  \xC2\xB7  colormap %s  \xC2\xB7  attnscope", quote,
+             colormap_name(cmap));
+    char desc[256];
+    run_options_describe(ro, desc, sizeof desc);
+    if (eo->grid) {
+        char kv[48] = "";
+        if (tr->n_kv_head > 0 && tr->n_kv_head < tr->n_head)
+            snprintf(kv, sizeof kv, " sharing %d KV heads", tr->n_kv_head);
+        snprintf(title, sizeof title, "%s  \xC2\xB7  %d layers \xC3\x97 %d heads%s  \xC2\xB7  %s",
+                 m->name, tr->n_layer, tr->n_head, kv, desc);
+    } else {
+        ViewData tv = {.tr = tr, .ro = ro, .model_name = m->name, .layer = eo->layer,
+                       .head = eo->head};
+        view_head_title(&tv, title, sizeof title);
+    }
+    d.dry = true;
+    int bw = W - 2 * draw_px(&d, 20);
+    int title_h = view_text_wrapped(&d, FONT_TITLE, 0, 0, bw, d.th.text, title);
+    int inter_h = inter[0] ? view_text_wrapped(&d, FONT_SMALL, 0, 0, bw, d.th.text, inter) : 0;
+    int quote_h = view_text_wrapped(&d, FONT_SMALL, 0, 0, bw, d.th.text, foot);
+    H += title_h - (font_height(d.font, FONT_TITLE) + draw_px(&d, 8)) + inter_h +
+         quote_h - font_height(d.font, FONT_SMALL) + draw_px(&d, 8);
+    if (!eo->grid) H += draw_px(&d, 8); /* the head view's title moved out of it */
+    d.dry = false;
     draw_free(&d);
     have_draw = false;
     SDL_DestroyRenderer(r);
@@ -120,47 +196,37 @@ int export_png(const Model *m, const char *text, const TokenList *tokens,
     };
     draw_fill(&d, (SDL_Rect){0, 0, W, H}, d.th.bg);
     int pad = draw_px(&d, 20);
-    char title[512], desc[256];
-    run_options_describe(ro, desc, sizeof desc);
     SDL_Rect body = {pad, pad, W - 2 * pad, H - 2 * pad};
+    /* title and what was changed, wrapped (never cut) over the picture */
+    int cap_h = view_text_wrapped(&d, FONT_TITLE, body.x, body.y, body.w, d.th.text, title);
+    if (inter[0])
+        cap_h += view_text_wrapped(&d, FONT_SMALL, body.x, body.y + cap_h, body.w, d.th.warn, inter);
+    cap_h += draw_px(&d, 8);
+    int foot_h = quote_h + draw_px(&d, 8);
+    SDL_Rect pic = {body.x, body.y + cap_h, body.w, body.h - cap_h - foot_h};
     if (eo->grid) {
-        char kv[48] = "";
-        if (tr->n_kv_head > 0 && tr->n_kv_head < tr->n_head)
-            snprintf(kv, sizeof kv, " sharing %d KV heads", tr->n_kv_head);
-        snprintf(title, sizeof title, "%s  \xC2\xB7  %d layers \xC3\x97 %d heads%s  \xC2\xB7  %s",
-                 m->name, tr->n_layer, tr->n_head, kv, desc);
-        int th_h = font_height(d.font, FONT_TITLE) + draw_px(&d, 8);
-        draw_text_fit(&d, FONT_TITLE, body.x, body.y, body.w, d.th.text, title);
         v.layer = v.head = -1;
         GridLayout gl;
-        int foot_h = font_height(d.font, FONT_SMALL) + draw_px(&d, 8);
-        SDL_Rect gr = {body.x, body.y + th_h, body.w, body.h - th_h - foot_h};
-        view_grid_layout(&d, gr, tr->n_layer, tr->n_head, tr->n_kv_head, &gl);
+        view_grid_layout(&d, pic, tr->n_layer, tr->n_head, tr->n_kv_head, &gl);
         view_grid_draw(&d, &gl, &v, -1, -1);
         SDL_Rect last = view_grid_cell(&gl, tr->n_layer - 1, tr->n_head);
         int top = gl.y0, bot = last.y + last.h;
         view_colorbar(&d, (SDL_Rect){last.x + last.w + draw_px(&d, 12), top,
                                      draw_px(&d, 12), bot - top});
     } else {
-        int foot_h = font_height(d.font, FONT_SMALL) + draw_px(&d, 8);
-        view_head_layout(&d, (SDL_Rect){body.x, body.y, body.w, body.h - foot_h}, T, true,
-                         view_max_label_px(&d, &v), &hl);
+        view_head_layout(&d, pic, T, false, view_max_label_px(&d, &v), &hl);
         view_head_draw(&d, &hl, &v);
     }
-    char foot[512];
-    snprintf(foot, sizeof foot, "\"%s\"  \xC2\xB7  colormap %s  \xC2\xB7  attnscope",
-             text ? text : "", colormap_name(cmap));
-    draw_text_fit(&d, FONT_SMALL, body.x, H - pad - font_height(d.font, FONT_SMALL),
-                  body.w, d.th.text_dim, foot);
+    view_text_wrapped(&d, FONT_SMALL, body.x, H - pad - quote_h, body.w, d.th.text_dim, foot);
 
     SDL_RenderFlush(r);
     if (SDL_MUSTLOCK(surf)) SDL_LockSurface(surf);
-    char settings[512], head[64];
+    char settings[3000], head[64];
     if (eo->grid) snprintf(head, sizeof head, "grid");
     else snprintf(head, sizeof head, "layer %d head %d", eo->layer, eo->head);
-    snprintf(settings, sizeof settings, "%s; %s; colormap=%s; background=%s; scale=%dx",
+    snprintf(settings, sizeof settings, "%s; %s; colormap=%s; background=%s; scale=%dx%s%s",
              head, desc, colormap_name(cmap), eo->white_background ? "white" : "dark",
-             eo->scale);
+             eo->scale, inter[0] ? "; " : "", inter);
     snprintf(title, sizeof title, "attnscope: %s, %s", m->name, head);
     /* where the cells are, for tools (and tests) that read the pixels back */
     char geom[128];
@@ -173,6 +239,7 @@ int export_png(const Model *m, const char *text, const TokenList *tokens,
         {"Model", m->path},
         {"Settings", settings},
         {"Heatmap", geom},
+        {"Shown text", quote},
     };
     rc = png_write_argb(path, surf->pixels, W, H, surf->pitch / 4, texts,
                         sizeof texts / sizeof *texts, err);
@@ -182,5 +249,68 @@ done:
     if (r) SDL_DestroyRenderer(r);
     if (surf) SDL_FreeSurface(surf);
     free(labels);
+    return rc;
+}
+
+/* A temp file beside `like` (same folder, so link and rename stay on one
+ * file system): into tmp, or -1 with err. */
+static int export__temp(const char *dir, char *tmp, size_t cap, EngineError *err) {
+    snprintf(tmp, cap, "%s/.attnscope-export-XXXXXX", dir);
+    int fd = mkstemp(tmp);
+    if (fd < 0)
+        return engine_fail(err, "%s: cannot write: %s; HINT: choose a folder that exists "
+                           "and is writable", dir, strerror(errno));
+    close(fd);
+    return 0;
+}
+
+int export_png(const Model *m, const char *text, const TokenList *tokens,
+               const Trace *tr, const RunOptions *ro, const ExportOptions *eo,
+               const char *path, EngineError *err) {
+    char dir[1024], tmp[1100];
+    const char *slash = strrchr(path, '/');
+    if (slash) snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+    else snprintf(dir, sizeof dir, ".");
+    if (!dir[0]) snprintf(dir, sizeof dir, "/");
+    if (export__temp(dir, tmp, sizeof tmp, err)) {
+        engine_fail(err, "%s: cannot write: %s; HINT: choose a folder that exists and is "
+                    "writable", path, strerror(errno));
+        return -1;
+    }
+    int rc = export__write(m, text, tokens, tr, ro, eo, tmp, err);
+    if (rc == 0 && rename(tmp, path) != 0)
+        rc = engine_fail(err, "%s: cannot write: %s; HINT: choose a folder that exists and "
+                         "is writable", path, strerror(errno));
+    unlink(tmp); /* after a rename: already gone */
+    return rc;
+}
+
+int export_png_new(const Model *m, const char *text, const TokenList *tokens,
+                   const Trace *tr, const RunOptions *ro, const ExportOptions *eo,
+                   const char *dir, const char *stem, char *path_out, size_t cap,
+                   EngineError *err) {
+    char tmp[1100], path[1400];
+    if (path_out && cap) path_out[0] = '\0';
+    if (export__temp(dir, tmp, sizeof tmp, err)) return -1;
+    int rc = export__write(m, text, tokens, tr, ro, eo, tmp, err);
+    for (int n = 1; rc == 0; n++) {
+        if (n == 1) snprintf(path, sizeof path, "%s/%s.png", dir, stem);
+        else snprintf(path, sizeof path, "%s/%s-%d.png", dir, stem, n);
+        /* link, unlike rename, never replaces a file that exists */
+        if (link(tmp, path) == 0) break;
+        int e = errno;
+        if (e != EEXIST && access(path, F_OK) != 0) {
+            /* no hard links here (FAT, some network file systems): the name
+               is free, move the finished file onto it */
+            if (rename(tmp, path) == 0) break;
+            e = errno;
+        } else if (n < 100000) {
+            continue;
+        }
+        rc = engine_fail(err, "%s: cannot write: %s; HINT: choose a folder that exists "
+                         "and is writable", path, strerror(e));
+    }
+    unlink(tmp);
+    if (rc == 0 && path_out && cap) snprintf(path_out, cap, "%s", path);
     return rc;
 }

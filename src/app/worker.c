@@ -41,6 +41,35 @@ static void worker__visible_spaces(char *lab, size_t cap) {
     lab[3 * n] = '\0';
 }
 
+/* A newline in a token shows as U+21B5 (a return arrow) instead of the
+ * tokenizer's "\n": only in a token with no backslash of its own, so that
+ * every "\n" of its label stands for a newline. */
+static void worker__newlines(const Tokenizer *tok, int id, char *lab, size_t cap) {
+    char raw[256], out[WORKER_LABEL_CAP];
+    int n = tokenizer_decode_token(tok, id, raw, sizeof raw);
+    if (n <= 0 || (size_t)n >= sizeof raw || !memchr(raw, '\n', (size_t)n) ||
+        memchr(raw, '\\', (size_t)n))
+        return;
+    size_t o = 0;
+    for (const char *p = lab; *p;) {
+        bool nl = p[0] == '\\' && p[1] == 'n';
+        size_t k = 1;
+        while (!nl && ((unsigned char)p[k] & 0xC0) == 0x80) k++;
+        if (o + (nl ? 3 : k) >= sizeof out || o + (nl ? 3 : k) >= cap) break;
+        memcpy(out + o, nl ? "\xE2\x86\xB5" : p, nl ? 3 : k);
+        o += nl ? 3 : k;
+        p += nl ? 2 : k;
+    }
+    out[o] = '\0';
+    memcpy(lab, out, o + 1);
+}
+
+void worker_token_label(const Tokenizer *tok, int id, char *lab, size_t cap) {
+    tokenizer_token_label(tok, id, lab, cap);
+    worker__visible_spaces(lab, cap);
+    worker__newlines(tok, id, lab, cap);
+}
+
 static double worker__now_ms(void) {
     return (double)SDL_GetPerformanceCounter() * 1000.0 /
            (double)SDL_GetPerformanceFrequency();
@@ -50,6 +79,10 @@ int worker_run(const Model *m, int max_tokens, const char *text,
                const RunOptions *ro, WorkResult *r) {
     double t0 = worker__now_ms();
     EngineError err = {{0}};
+    /* the previous trace is only a buffer to reuse: r->tr is set again only
+       when this run produces one (an empty text must not show an old trace) */
+    Trace *keep = r->tr;
+    r->tr = NULL;
     r->status = 0;
     r->err[0] = '\0';
     r->n_dropped = 0;
@@ -67,6 +100,7 @@ int worker_run(const Model *m, int max_tokens, const char *text,
         r->status = -1;
         snprintf(r->err, sizeof r->err, "%s", err.msg);
         r->tokens.n = 0;
+        trace_free(keep);
         return -1;
     }
     r->n_dropped = token_list_keep_last(&r->tokens, (size_t)max_tokens, bos);
@@ -76,17 +110,19 @@ int worker_run(const Model *m, int max_tokens, const char *text,
     r->labels = labels;
     for (size_t i = 0; i < n; i++) {
         char *lab = r->labels + i * WORKER_LABEL_CAP;
-        tokenizer_token_label(m->tokenizer, r->tokens.tokens[i].id, lab, WORKER_LABEL_CAP);
-        worker__visible_spaces(lab, WORKER_LABEL_CAP);
+        worker_token_label(m->tokenizer, r->tokens.tokens[i].id, lab, WORKER_LABEL_CAP);
     }
     if (n == 0) {
+        trace_free(keep);
         r->run_ms = worker__now_ms() - t0;
-        return 0; /* nothing to run: the views show a hint */
+        return 0; /* nothing to run: tr stays NULL, the views show a hint */
     }
-    if (r->tr && r->tr->capacity < (int)n) {
-        trace_free(r->tr);
-        r->tr = NULL;
+    if (keep && keep->capacity < (int)n) {
+        trace_free(keep);
+        keep = NULL;
     }
+    r->tr = keep;
+    keep = NULL;
     if (!r->tr) {
         int cap = ((int)n + 31) / 32 * 32 + 32; /* room to type on */
         if (cap > max_tokens) cap = max_tokens;
@@ -108,6 +144,7 @@ int worker_run(const Model *m, int max_tokens, const char *text,
     }
     return 0;
 oom:
+    trace_free(keep);
     r->status = -1;
     snprintf(r->err, sizeof r->err,
              "out of memory for %zu tokens; HINT: use a shorter text",

@@ -28,6 +28,11 @@
 
 #define WORKER_LABEL_CAP 64 /* bytes per token label, NUL included */
 
+/* The label the app shows for token id (cap bytes, NUL included): the
+ * tokenizer's printable label, with a token of only spaces as U+2423 and a
+ * newline as U+21B5 (a return arrow) rather than "\n". */
+void worker_token_label(const Tokenizer *tok, int id, char *lab, size_t cap);
+
 typedef struct {
     uint64_t gen;          /* the request this answers (1, 2, ...) */
     char *text;            /* the text as posted (owned) */

@@ -1,6 +1,7 @@
 /* attnscope — command-line front end over the engine, and the app launcher.
  *
- *   attnscope [app] [--model DIR] [--text TEXT]      open the window
+ *   attnscope [app] [--model DIR] [--text TEXT] [--session FILE] [--fresh] ...
+ *                                                    open the window
  *   attnscope info     --model DIR
  *   attnscope tokenize --model DIR --text TEXT
  *   attnscope dump     --model DIR --text TEXT [--scale S] [--mask M] [--ablate L.H,..]
@@ -8,7 +9,10 @@
  *   attnscope generate --model DIR --text TEXT -n N
  *   attnscope bench    --model DIR --tokens N
  *   attnscope export   --model DIR --text TEXT --layer L --head H [--grid] --out FILE.png
+ *   attnscope fill     --model BERT_DIR --text "The [MASK] sat." [--top K]
  *
+ * BERT folders: the text gets [CLS] ... [SEP]; "A ||| B" is a sentence pair
+ * (token types 0 and 1); the mask defaults to none (bidirectional).
  * --text - reads standard input. Errors print one line and exit 1.
  * One function per subcommand; each returns the exit status.
  */
@@ -23,6 +27,7 @@
 #include <cjson/cJSON.h>
 
 #include "app/app.h"
+#include "app/keymap.h"
 #include "engine/forward.h"
 #include "engine/model.h"
 #include "engine/tokenizer.h"
@@ -36,7 +41,12 @@ typedef struct {
     bool bos, vectors, grid, white;
     int n_generate, bench_tokens, layer, head;
     const char *colormap;
+    const char *mask_spec;  /* --mask as given; re-read once the model is known */
+    const char *export_dir; /* app: where exports go */
     RunOptions run;
+    bool run_given;         /* --scale, --mask or --ablate */
+    const char *session;    /* app: open this session file */
+    bool fresh;             /* app: without the autosaved session */
 } CliArgs;
 
 static void cli_die_usage(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
@@ -57,7 +67,9 @@ static int cli_error(const EngineError *err) {
 
 static void cli_usage(void) {
     printf("attnscope — see what every attention head does\n\n"
-           "  attnscope [app] [--model DIR] [--text TEXT]   open the window\n"
+           "  attnscope [app] [--model DIR] [--text TEXT] [--export-dir DIR]\n"
+           "                  [--scale ..] [--mask ..] [--ablate ..] [--session FILE] [--fresh]\n"
+           "                                               open the window\n"
            "  attnscope info     --model DIR\n"
            "  attnscope tokenize --model DIR --text TEXT [--bos]\n"
            "  attnscope dump     --model DIR --text TEXT [--scale sqrt|none|temp:T]\n"
@@ -67,10 +79,24 @@ static void cli_usage(void) {
            "  attnscope bench    --model DIR --tokens N\n"
            "  attnscope export   --model DIR --text TEXT --layer L --head H [--grid]\n"
            "                     [--white] [--colormap NAME] [--scale ..] [--mask ..] [--ablate ..]\n"
-           "                     --out FILE.png\n\n"
-           "--model accepts a Hugging Face GPT-2 or Llama folder, or a llama2.c .bin\n"
+           "                     --out FILE.png\n"
+           "  attnscope fill     --model BERT_DIR --text \"The [MASK] sat.\" [--top K]\n\n"
+           "--model accepts a Hugging Face GPT-2, Llama or BERT folder, or a llama2.c .bin\n"
            "(its tokenizer beside it, or --tokenizer FILE). Default: the shipped model.\n"
-           "--text - reads standard input.\n");
+           "--text - reads standard input. BERT: \"A ||| B\" is a sentence pair; the mask\n"
+           "defaults to none and keys:a,b hides keys on top of it.\n"
+           "The app saves PNG exports (Ctrl+E, Ctrl+Shift+E) as new files named by model,\n"
+           "view and settings (attnscope-pd-gpt2-L4H3-sqrt-causal.png, then -2, -3 ...;\n"
+           "never overwritten) in --export-dir DIR, else $ATTNSCOPE_EXPORT_DIR, else the\n"
+           "current folder; Ctrl+D changes the folder in the window, and the status line\n"
+           "names the folder after each export.\n"
+           "Sessions (docs/session-format.md): the app saves the text, every run option\n"
+           "and the view on quit (window closed, Ctrl+Q, SIGTERM) to\n"
+           "$XDG_STATE_HOME/attnscope/last-session.json (~/.local/state/attnscope/) and\n"
+           "restores it at the next start; --fresh starts without it. Ctrl+S saves a\n"
+           "session to a file you name; --session FILE opens one. --model, --text and\n"
+           "the run flags win over the session's.\n\n");
+    keymap_print(stdout);
 }
 
 static int cli_parse_int(const char *flag, const char *s, int lo, int hi) {
@@ -108,16 +134,22 @@ static CliArgs cli_parse(int argc, char **argv) {
         else if (!strcmp(f, "--grid")) a.grid = true;
         else if (!strcmp(f, "--white")) a.white = true;
         else if (!strcmp(f, "--colormap")) { NEEDV(); a.colormap = v; }
+        else if (!strcmp(f, "--export-dir")) { NEEDV(); a.export_dir = v; }
         else if (!strcmp(f, "-n")) { NEEDV(); a.n_generate = cli_parse_int(f, v, 0, 100000); }
         else if (!strcmp(f, "--tokens")) { NEEDV(); a.bench_tokens = cli_parse_int(f, v, 1, RUN_MAX_KEYS); }
         else if (!strcmp(f, "--layer")) { NEEDV(); a.layer = cli_parse_int(f, v, 0, MODEL_MAX_LAYERS - 1); }
         else if (!strcmp(f, "--head")) { NEEDV(); a.head = cli_parse_int(f, v, 0, MODEL_MAX_HEADS - 1); }
-        else if (!strcmp(f, "--scale")) { NEEDV(); if (run_options_parse_scale(&a.run, v, &err)) exit(cli_error(&err)); }
-        else if (!strcmp(f, "--mask")) { NEEDV(); if (run_options_parse_mask(&a.run, v, &err)) exit(cli_error(&err)); }
-        else if (!strcmp(f, "--ablate")) { NEEDV(); if (run_options_parse_ablate(&a.run, v, &err)) exit(cli_error(&err)); }
+        else if (!strcmp(f, "--session")) { NEEDV(); a.session = v; }
+        else if (!strcmp(f, "--fresh")) a.fresh = true;
+        else if (!strcmp(f, "--scale")) { NEEDV(); a.run_given = true; if (run_options_parse_scale(&a.run, v, &err)) exit(cli_error(&err)); }
+        else if (!strcmp(f, "--mask")) { NEEDV(); a.run_given = true; if (run_options_parse_mask(&a.run, v, &err)) exit(cli_error(&err)); a.mask_spec = v; }
+        else if (!strcmp(f, "--top")) { NEEDV(); a.run.top_k = cli_parse_int(f, v, 1, TRACE_MAX_TOP_K); }
+        else if (!strcmp(f, "--ablate")) { NEEDV(); a.run_given = true; if (run_options_parse_ablate(&a.run, v, &err)) exit(cli_error(&err)); }
         else cli_die_usage("unknown option %s", f);
 #undef NEEDV
     }
+    if ((a.session || a.fresh) && strcmp(a.cmd, "app"))
+        cli_die_usage("%s only applies to attnscope app", a.session ? "--session" : "--fresh");
     return a;
 }
 
@@ -141,13 +173,19 @@ static char *cli_read_stdin(size_t *len) {
     return buf;
 }
 
-static int cli_load_model(const CliArgs *a, Model **m) {
+/* Loads the model and settles the run options that depend on it: an
+ * encoder's mask defaults to none, and its keys:a,b go on top of none. */
+static int cli_load_model(CliArgs *a, Model **m) {
     char def[1024];
     const char *path = a->model ? a->model : model_default_path(def, sizeof def);
     ModelLoadOptions lo = model_load_options_default();
     lo.tokenizer_path = a->tokenizer;
     EngineError err;
     if (model_load(m, path, &lo, &err)) return cli_error(&err);
+    if ((*m)->config.encoder) {
+        if (!a->mask_spec) a->run.mask = MASK_NONE;
+        else run_options_parse_mask_model(&a->run, *m, a->mask_spec, &err); /* parsed once already */
+    }
     return 0;
 }
 
@@ -159,6 +197,7 @@ typedef struct {
     size_t len;
     TokenList tokens;
     int *ids;
+    int *types;   /* token types (BERT segments) */
     bool truncated;
 } CliInput;
 
@@ -176,7 +215,7 @@ static int cli_input(const CliArgs *a, const Model *m, bool allow_empty, CliInpu
         in->text = strdup(a->text);
         in->len = strlen(a->text);
     }
-    bool bos = a->bos || m->config.arch == ARCH_LLAMA;
+    bool bos = a->bos || m->config.arch == ARCH_LLAMA || m->config.encoder; /* encoder: [CLS] .. [SEP] */
     if (in->len == 0 && !allow_empty) {
         fprintf(stderr, "attnscope: text is empty; HINT: pass some words with --text\n");
         return 1;
@@ -192,19 +231,33 @@ static int cli_input(const CliArgs *a, const Model *m, bool allow_empty, CliInpu
     }
     size_t ctx = (size_t)m->config.n_ctx;
     size_t n_text = in->tokens.n;
-    if (token_list_keep_last(&in->tokens, ctx, bos)) {
+    if (m->config.encoder && n_text > ctx) { /* keep [CLS] A [SEP] (B [SEP]), cut the longer segment */
+        if (!token_list_truncate_pair(&in->tokens, ctx)) {
+            fprintf(stderr, "attnscope: text is %zu tokens, and max_position_embeddings %zu cannot hold its [CLS]/[SEP]; HINT: use a model with a longer context\n", n_text, ctx);
+            return 1;
+        }
+        fprintf(stderr, "attnscope: warning: text is %zu tokens, over max_position_embeddings %zu; kept the first %zu (HINT: shorten the text)\n",
+                n_text, ctx, ctx);
+        in->truncated = true;
+    } else if (token_list_keep_last(&in->tokens, ctx, bos)) {
         fprintf(stderr, "attnscope: warning: text is %zu tokens, over the context of %zu; kept the last %zu\n",
                 n_text, ctx, ctx - (bos ? 1 : 0));
         in->truncated = true;
     }
     in->ids = malloc(in->tokens.n * sizeof(int));
-    for (size_t i = 0; i < in->tokens.n; i++) in->ids[i] = in->tokens.tokens[i].id;
+    in->types = malloc(in->tokens.n * sizeof(int));
+    if (!in->ids || !in->types) { fprintf(stderr, "attnscope: out of memory\n"); return 1; }
+    for (size_t i = 0; i < in->tokens.n; i++) {
+        in->ids[i] = in->tokens.tokens[i].id;
+        in->types[i] = in->tokens.tokens[i].type;
+    }
     return 0;
 }
 
 static void cli_input_free(CliInput *in) {
     free(in->text);
     free(in->ids);
+    free(in->types);
     token_list_free(&in->tokens);
 }
 
@@ -282,7 +335,7 @@ static void json_vectors(FILE *f, const Trace *tr, float *(*get)(const Trace *, 
 
 /* --------------------------------------------------------------------- */
 
-static int cmd_info(const CliArgs *a) {
+static int cmd_info(CliArgs *a) {
     Model *m;
     if (cli_load_model(a, &m)) return 1;
     const ModelConfig *c = &m->config;
@@ -298,14 +351,18 @@ static int cmd_info(const CliArgs *a) {
     printf("d_ff:         %d\n", c->d_ff);
     printf("context:      %d\n", c->n_ctx);
     printf("vocab:        %d\n", c->vocab_size);
+    TokenizerKind kind = tokenizer_kind(m->tokenizer);
     printf("tokenizer:    %s, %d tokens\n",
-           tokenizer_kind(m->tokenizer) == TOKENIZER_BYTE_BPE ? "byte-level BPE" : "SentencePiece-style BPE",
+           kind == TOKENIZER_BYTE_BPE ? "byte-level BPE" : kind == TOKENIZER_WORDPIECE ? "WordPiece" : "SentencePiece-style BPE",
            tokenizer_vocab_size(m->tokenizer));
+    if (c->encoder)
+        printf("encoder:      bidirectional, post-LN, %d token types, %s\n", c->n_types,
+               c->has_mlm_head ? "masked-LM head" : "no masked-LM head (BertModel)");
     model_free(m);
     return 0;
 }
 
-static int cmd_tokenize(const CliArgs *a) {
+static int cmd_tokenize(CliArgs *a) {
     Model *m;
     if (cli_load_model(a, &m)) return 1;
     CliInput in;
@@ -316,7 +373,9 @@ static int cmd_tokenize(const CliArgs *a) {
             const Token *t = &in.tokens.tokens[i];
             printf("%s{\"id\":%d,\"text\":", i ? "," : "", t->id);
             json_token_text(stdout, m->tokenizer, t->id);
-            printf(",\"start\":%zu,\"end\":%zu}", t->start, t->end);
+            printf(",\"start\":%zu,\"end\":%zu", t->start, t->end);
+            if (m->config.encoder) printf(",\"token_type\":%d", t->type);
+            putchar('}');
         }
         printf("],\"truncated\":%s}\n", in.truncated ? "true" : "false");
     }
@@ -325,7 +384,7 @@ static int cmd_tokenize(const CliArgs *a) {
     return rc;
 }
 
-static int cmd_dump(const CliArgs *a) {
+static int cmd_dump(CliArgs *a) {
     Model *m;
     if (cli_load_model(a, &m)) return 1;
     CliInput in;
@@ -337,7 +396,7 @@ static int cmd_dump(const CliArgs *a) {
     int T = (int)in.tokens.n;
     tr = trace_create(m, T);
     if (!tr) { fprintf(stderr, "attnscope: out of memory for the trace of %d tokens\n", T); rc = 1; goto done; }
-    if (forward_run(m, in.ids, T, &a->run, tr, &err)) { rc = cli_error(&err); goto done; }
+    if (forward_run_typed(m, in.ids, in.types, T, &a->run, tr, &err)) { rc = cli_error(&err); goto done; }
     f = a->out ? fopen(a->out, "w") : stdout;
     if (!f) {
         fprintf(stderr, "attnscope: %s: cannot write: %s; HINT: choose a writable path for --out\n", a->out, strerror(errno));
@@ -355,6 +414,7 @@ static int cmd_dump(const CliArgs *a) {
     for (int i = 0; i < T; i++) {
         fprintf(f, "%s{\"id\":%d,\"text\":", i ? "," : "", in.ids[i]);
         json_token_text(f, m->tokenizer, in.ids[i]);
+        if (m->config.encoder) fprintf(f, ",\"token_type\":%d", in.types[i]);
         fputc('}', f);
     }
     fprintf(f, "],\n\"attention\":");
@@ -395,11 +455,15 @@ done:
     return rc;
 }
 
-static int cmd_generate(const CliArgs *a) {
+static int cmd_generate(CliArgs *a) {
     Model *m;
     if (cli_load_model(a, &m)) return 1;
     CliInput in;
     int rc = cli_input(a, m, true, &in);
+    if (!rc && m->config.encoder) {
+        fprintf(stderr, "attnscope: %s is a bidirectional encoder and cannot continue text; HINT: use attnscope fill with [MASK] in the text\n", m->name);
+        rc = 1;
+    }
     if (rc) { cli_input_free(&in); model_free(m); return rc; }
     const int ctx = m->config.n_ctx;
     int n = (int)in.tokens.n;
@@ -446,7 +510,7 @@ static int cli_cmp_double(const void *x, const void *y) {
     return (a > b) - (a < b);
 }
 
-static int cmd_bench(const CliArgs *a) {
+static int cmd_bench(CliArgs *a) {
     Model *m;
     if (cli_load_model(a, &m)) return 1;
     int T = a->bench_tokens;
@@ -483,7 +547,7 @@ static int cmd_bench(const CliArgs *a) {
     return rc;
 }
 
-static int cmd_export(const CliArgs *a) {
+static int cmd_export(CliArgs *a) {
     if (!a->out) cli_die_usage("export needs --out FILE.png");
     Model *m;
     if (cli_load_model(a, &m)) return 1;
@@ -506,9 +570,53 @@ static int cmd_export(const CliArgs *a) {
     }
     tr = trace_create(m, (int)in.tokens.n);
     if (!tr) { fprintf(stderr, "attnscope: out of memory for the trace\n"); rc = 1; goto done; }
-    if (forward_run(m, in.ids, (int)in.tokens.n, &a->run, tr, &err)) { rc = cli_error(&err); goto done; }
+    if (forward_run_typed(m, in.ids, in.types, (int)in.tokens.n, &a->run, tr, &err)) { rc = cli_error(&err); goto done; }
     if (export_png(m, in.text, &in.tokens, tr, &a->run, &eo, a->out, &err)) { rc = cli_error(&err); goto done; }
     fprintf(stderr, "attnscope: wrote %s\n", a->out);
+done:
+    trace_free(tr);
+    cli_input_free(&in);
+    model_free(m);
+    return rc;
+}
+
+/* The MLM head's top predictions at every [MASK] of the text. */
+static int cmd_fill(CliArgs *a) {
+    Model *m;
+    if (cli_load_model(a, &m)) return 1;
+    int mask_id = tokenizer_mask_id(m->tokenizer);
+    if (!m->config.encoder || !m->config.has_mlm_head || mask_id < 0) {
+        fprintf(stderr, "attnscope: %s: fill needs a masked-language model (an MLM head and a [MASK] token); HINT: use a BertForMaskedLM folder (config.json model_type \"bert\" with cls.predictions.* weights)\n", m->path);
+        model_free(m);
+        return 1;
+    }
+    CliInput in;
+    int rc = cli_input(a, m, false, &in);
+    Trace *tr = NULL;
+    EngineError err;
+    int n_mask = 0;
+    if (rc) goto done;
+    int T = (int)in.tokens.n;
+    for (int t = 0; t < T; t++) n_mask += in.ids[t] == mask_id;
+    if (!n_mask) {
+        fprintf(stderr, "attnscope: --text has no [MASK]; HINT: write [MASK] (upper case, with brackets) where a word should be predicted\n");
+        rc = 1;
+        goto done;
+    }
+    tr = trace_create(m, T);
+    if (!tr) { fprintf(stderr, "attnscope: out of memory for the trace\n"); rc = 1; goto done; }
+    if (forward_run_typed(m, in.ids, in.types, T, &a->run, tr, &err)) { rc = cli_error(&err); goto done; }
+    for (int t = 0; t < T; t++) {
+        if (in.ids[t] != mask_id) continue;
+        const Token *tk = &in.tokens.tokens[t];
+        printf("[MASK] at token %d (bytes %zu-%zu):\n", t, tk->start, tk->end);
+        for (int j = 0; j < tr->top_k; j++) {
+            char label[128];
+            int id = tr->top_ids[(size_t)t * tr->top_k + j];
+            tokenizer_token_label(m->tokenizer, id, label, sizeof label);
+            printf("  %2d. %-16s %.4f\n", j + 1, label, tr->top_p[(size_t)t * tr->top_k + j]);
+        }
+    }
 done:
     trace_free(tr);
     cli_input_free(&in);
@@ -523,6 +631,11 @@ static int cmd_app(const CliArgs *a) {
     args.model_path = a->model ? a->model : model_default_path(def, sizeof def);
     args.text = a->text;
     args.run = a->run;
+    args.export_dir = a->export_dir;
+    args.run_given = a->run_given;
+    args.model_given = a->model != NULL;
+    args.session = a->session;
+    args.fresh = a->fresh;
     return app_main(&args);
 }
 
@@ -534,6 +647,7 @@ int main(int argc, char **argv) {
     if (!strcmp(a.cmd, "generate")) return cmd_generate(&a);
     if (!strcmp(a.cmd, "bench")) return cmd_bench(&a);
     if (!strcmp(a.cmd, "export")) return cmd_export(&a);
+    if (!strcmp(a.cmd, "fill")) return cmd_fill(&a);
     if (!strcmp(a.cmd, "app")) return cmd_app(&a);
     if (!strcmp(a.cmd, "help")) { cli_usage(); return 0; }
     cli_die_usage("unknown command %s", a.cmd);

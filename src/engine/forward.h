@@ -53,10 +53,16 @@ typedef struct {
  * ablated, top_k 5. */
 RunOptions run_options_default(void);
 
+/* run_options_default for model m: an encoder (BERT) gets mask none. */
+RunOptions run_options_for_model(const Model *m);
+
 /* "sqrt" | "none" | "temp:T" (T > 0). */
 int run_options_parse_scale(RunOptions *ro, const char *spec, EngineError *err);
 /* "causal" | "none" | "window:W" (W >= 1) | "keys:a,b,..." (causal + keys). */
 int run_options_parse_mask(RunOptions *ro, const char *spec, EngineError *err);
+/* run_options_parse_mask for model m: on an encoder, "keys:a,b" hides keys
+ * on top of its default mask, none (a decoder's is causal). */
+int run_options_parse_mask_model(RunOptions *ro, const Model *m, const char *spec, EngineError *err);
 /* "L.H,L.H,..." zero-based layer and head. */
 int run_options_parse_ablate(RunOptions *ro, const char *spec, EngineError *err);
 
@@ -96,12 +102,17 @@ typedef struct {
     float *att;           /* (layer, head, query, key) softmax probabilities */
     float *head_out;      /* (layer, head, token, d_head) sum_k att * v;
                              zero for an ablated head */
-    float *logits;        /* (token, vocab) */
-    int *top_ids;         /* (token, top_k) most likely next tokens */
+    float *logits;        /* (token, vocab); an encoder's come from its MLM
+                             head (all zero for a BertModel without one) */
+    int *top_ids;         /* (token, top_k) most likely next tokens; for an
+                             encoder, the fill-ins at that position */
     float *top_p;         /* (token, top_k) their probabilities */
-    float *token_loss;    /* (token) -log p(next token); last one is 0 */
-    float loss;           /* mean over the T-1 predicted tokens, nats; NAN if T < 2 */
+    float *token_loss;    /* (token) -log p(next token); last one is 0.
+                             Encoder: -log p(the input token at t) */
+    float loss;           /* mean over the T-1 predicted tokens, nats; NAN if T < 2.
+                             Encoder: mean over T; NAN without an MLM head */
     int *ids;             /* (token) the input ids */
+    int *types;           /* (token) the token types (segments); 0 if none given */
     double forward_ms;    /* wall time of the forward + trace */
 } Trace;
 
@@ -137,5 +148,10 @@ void forward_set_threads(int n);
  * filling tr. Thread-safe for distinct traces over one model. */
 int forward_run(const Model *m, const int *ids, int n, const RunOptions *ro,
                 Trace *tr, EngineError *err);
+
+/* forward_run with token types (BERT segments, types[t] < type_vocab_size;
+ * NULL = all 0). A type the model does not have is an error naming it. */
+int forward_run_typed(const Model *m, const int *ids, const int *types, int n,
+                      const RunOptions *ro, Trace *tr, EngineError *err);
 
 #endif

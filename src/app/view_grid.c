@@ -1,0 +1,227 @@
+/* view_grid.c — the overview grid; see view_grid.h. */
+#include "app/view_grid.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ------------------------------------------------------------------ */
+/* overview grid                                                        */
+
+static bool view__grouped(int H, int KV) { return KV > 0 && KV < H && H % KV == 0; }
+
+int view_grid_label_h(Draw *d, int H, int KV) {
+    int row = font_height(d->font, FONT_SMALL) + draw_px(d, 2);
+    return view__grouped(H, KV) ? 2 * row : row;
+}
+
+void view_grid_layout(Draw *d, SDL_Rect r, int L, int H, int KV, GridLayout *gl) {
+    memset(gl, 0, sizeof *gl);
+    gl->area = r;
+    gl->L = L;
+    gl->H = H;
+    gl->KV = KV;
+    if (L <= 0 || H <= 0) return;
+    int label_w = font_width(d->font, FONT_SMALL, "L00") + draw_px(d, 6);
+    int label_h = view_grid_label_h(d, H, KV);
+    gl->kv_y = r.y + font_height(d->font, FONT_SMALL) + draw_px(d, 2);
+    gl->gap = draw_px(d, 3);
+    gl->avg_gap = draw_px(d, 8);
+    int cw = (r.w - label_w - gl->avg_gap - H * gl->gap) / (H + 1);
+    int ch = (r.h - label_h - (L - 1) * gl->gap) / L;
+    gl->cell = cw < ch ? cw : ch;
+    if (gl->cell > draw_px(d, 96)) gl->cell = draw_px(d, 96);
+    if (gl->cell < 2) gl->cell = 2;
+    gl->x0 = r.x + label_w;
+    gl->y0 = r.y + label_h;
+}
+
+SDL_Rect view_grid_cell(const GridLayout *gl, int layer, int head) {
+    int x = gl->x0 + head * (gl->cell + gl->gap) + (head == gl->H ? gl->avg_gap : 0);
+    int y = gl->y0 + layer * (gl->cell + gl->gap);
+    return (SDL_Rect){x, y, gl->cell, gl->cell};
+}
+
+bool view_grid_hit(const GridLayout *gl, int x, int y, int *layer, int *head) {
+    for (int l = 0; l < gl->L; l++)
+        for (int h = 0; h <= gl->H; h++) {
+            SDL_Rect c = view_grid_cell(gl, l, h);
+            if (x >= c.x && x < c.x + c.w && y >= c.y && y < c.y + c.h) {
+                *layer = l;
+                *head = h;
+                return true;
+            }
+        }
+    return false;
+}
+
+/* Thumbnails of every head plus the per-layer mean, max-pooled to at most
+ * 64 cells a side so peaks stay visible, in one atlas texture. */
+static int view__upload_grid(Draw *d, const ViewData *v) {
+    const Trace *tr = v->tr;
+    int T = tr->n_tokens, L = tr->n_layer, H = tr->n_head;
+    int block = (T + 63) / 64, S = (T + block - 1) / block, pitch;
+    uint64_t key[4] = {v->gen, (uint64_t)T, (uint64_t)d->cmap + 1, 7};
+    uint32_t *px = draw_heat_begin(d, &d->grid, (H + 1) * S, L * S, key, &pitch);
+    if (!px) return S;
+    float *avg = calloc((size_t)T * T, sizeof *avg); // (query, key)
+    for (int l = 0; l < L; l++) {
+        if (avg) memset(avg, 0, (size_t)T * T * sizeof *avg);
+        for (int h = 0; h <= H; h++) {
+            const float *att = h < H ? trace_att(tr, l, h) : avg;
+            /* the mask is the same for every head of a layer */
+            const float *sc = trace_scores(tr, l, h < H ? h : 0); // (query, key)
+            if (!att) continue;
+            if (h < H && avg)
+                for (size_t i = 0; i < (size_t)T * T; i++) avg[i] += att[i] / (float)H;
+            for (int sy = 0; sy < S; sy++)
+                for (int sx = 0; sx < S; sx++) {
+                    float m = 0.0f;
+                    bool seen = false; /* a visible cell in the block */
+                    for (int q = sy * block; q < (sy + 1) * block && q < T; q++)
+                        for (int k = sx * block; k < (sx + 1) * block && k < T; k++) {
+                            if (sc[q * T + k] != -INFINITY) seen = true;
+                            if (att[q * T + k] > m) m = att[q * T + k];
+                        }
+                    px[(l * S + sy) * pitch + h * S + sx] = seen ? draw_lut(d, m) : d->masked;
+                }
+        }
+    }
+    free(avg);
+    draw_heat_unlock(&d->grid);
+    return S;
+}
+
+void view_grid_draw(Draw *d, const GridLayout *gl, const ViewData *v,
+                    int hover_layer, int hover_head) {
+    const Theme *th = &d->th;
+    if (gl->L <= 0) return;
+    int fh = font_height(d->font, FONT_SMALL);
+    char s[32];
+    for (int h = 0; h <= gl->H; h++) {
+        SDL_Rect c = view_grid_cell(gl, 0, h);
+        if (h < gl->H) snprintf(s, sizeof s, "H%d", h);
+        else snprintf(s, sizeof s, "avg");
+        draw_text_center(d, FONT_SMALL, (SDL_Rect){c.x - gl->gap, gl->area.y,
+                         c.w + 2 * gl->gap, fh}, h == v->head ? th->accent : th->text_dim, s);
+    }
+    if (view__grouped(gl->H, gl->KV)) {
+        /* grouped-query attention: one bracket per KV head over the query
+           heads that read it, |--- kv0 ---| */
+        int gs = gl->H / gl->KV, tick = fh / 2, ym = gl->kv_y + fh / 2;
+        int sel_kv = v->head >= 0 && v->head < gl->H ? v->head / gs : -1;
+        for (int g = 0; g < gl->KV; g++) {
+            SDL_Rect a = view_grid_cell(gl, 0, g * gs), b = view_grid_cell(gl, 0, g * gs + gs - 1);
+            int x0 = a.x + draw_px(d, 1), x1 = b.x + b.w - 1 - draw_px(d, 1);
+            SDL_Color c = g == sel_kv ? th->accent : th->text_dim;
+            snprintf(s, sizeof s, "kv%d", g);
+            int tw = font_width(d->font, FONT_SMALL, s), m = (x0 + x1) / 2;
+            int room = x1 - x0 - 2 * draw_px(d, 3);
+            if (room < tw) {
+                snprintf(s, sizeof s, "%d", g);
+                tw = font_width(d->font, FONT_SMALL, s);
+            }
+            draw_line(d, x0, ym, x0, ym + tick, c);
+            draw_line(d, x1, ym, x1, ym + tick, c);
+            if (room >= tw) {
+                int gap = draw_px(d, 3);
+                draw_line(d, x0, ym, m - tw / 2 - gap, ym, c);
+                draw_line(d, m + tw - tw / 2 + gap, ym, x1, ym, c);
+                draw_text(d, FONT_SMALL, m - tw / 2, gl->kv_y, c, s);
+            } else {
+                draw_line(d, x0, ym, x1, ym, c);
+            }
+        }
+    }
+    for (int l = 0; l < gl->L; l++) {
+        SDL_Rect c = view_grid_cell(gl, l, 0);
+        snprintf(s, sizeof s, "L%d", l);
+        draw_text(d, FONT_SMALL, gl->area.x, c.y + (c.h - fh) / 2,
+                  l == v->layer ? th->accent : th->text_dim, s);
+    }
+    int S = 0;
+    if (v->tr) S = view__upload_grid(d, v);
+    for (int l = 0; l < gl->L; l++)
+        for (int h = 0; h <= gl->H; h++) {
+            SDL_Rect c = view_grid_cell(gl, l, h);
+            if (S > 0 && d->grid.tex) {
+                SDL_FRect dst = {(float)c.x, (float)c.y, (float)c.w, (float)c.h};
+                draw_heat_blit(d, &d->grid, (SDL_Rect){h * S, l * S, S, S}, dst);
+            } else {
+                draw_fill(d, c, th->control);
+            }
+            draw_outline(d, (SDL_Rect){c.x - 1, c.y - 1, c.w + 2, c.h + 2}, th->border, 1);
+            bool ablated = h < gl->H && run_options_head_ablated(v->ro, l, h);
+            if (ablated) {
+                draw_fill(d, c, draw_alpha(th->bg, 150));
+                draw_line(d, c.x, c.y, c.x + c.w - 1, c.y + c.h - 1, th->error);
+                draw_line(d, c.x + c.w - 1, c.y, c.x, c.y + c.h - 1, th->error);
+                draw_line(d, c.x + 1, c.y, c.x + c.w - 1, c.y + c.h - 2, th->error);
+                draw_line(d, c.x + c.w - 2, c.y, c.x, c.y + c.h - 2, th->error);
+                draw_outline(d, c, th->error, 1);
+            }
+            if (l == v->layer && h == v->head)
+                draw_outline(d, (SDL_Rect){c.x - 1, c.y - 1, c.w + 2, c.h + 2},
+                             th->accent, draw_px(d, 2));
+            else if (l == hover_layer && h == hover_head)
+                draw_outline(d, c, th->text, 1);
+        }
+}
+
+/* ------------------------------------------------------------------ */
+/* in the window                                                        */
+
+static const char view__grid_title[] = "Heads  (click: select \xC2\xB7 right-click: ablate)";
+
+int view_grid_place(ViewCtx *cx, SDL_Rect r, GridView *gv) {
+    Draw *d = cx->d;
+    const ViewData *v = cx->v;
+    gv->panel = r;
+    SDL_Rect in = ui_panel(&(Draw){.r = d->r, .font = d->font, .s = d->s, .dry = true},
+                           r, view__grid_title);
+    view_grid_layout(d, in, v->n_layer, v->n_head, v->n_kv_head, &gv->layout);
+    const GridLayout *gl = &gv->layout;
+    if (gl->L <= 0) return r.h;
+    return gl->y0 + gl->L * (gl->cell + gl->gap) + draw_px(d, 8) - r.y;
+}
+
+void view_grid_input(ViewCtx *cx, GridView *gv, ViewOut *out) {
+    const ViewData *v = cx->v;
+    Ui *ui = cx->ui;
+    int l, h;
+    gv->hover_layer = gv->hover_head = -1;
+    if (!cx->input || v->n_layer == 0 || !view_grid_hit(&gv->layout, ui->mx, ui->my, &l, &h))
+        return;
+    gv->hover_layer = l;
+    gv->hover_head = h;
+    if (h < v->n_head) {
+        if (ui->pressed[0]) view_emit(out, ACT_SELECT, l, h, 0);
+        if (ui->pressed[2]) view_emit(out, ACT_ABLATE, l, h, 0);
+    }
+}
+
+void view_grid_frame(ViewCtx *cx, GridView *gv) {
+    Draw *d = cx->d;
+    const ViewData *v = cx->v;
+    ui_panel(d, gv->panel, view__grid_title);
+    view_grid_draw(d, &gv->layout, v, gv->hover_layer, gv->hover_head);
+    int l = gv->hover_layer, h = gv->hover_head;
+    if (l < 0 || v->n_layer == 0) return;
+    const RunOptions *ro = v->ro_next ? v->ro_next : v->ro;
+    char tip[512], kv[200] = "";
+    if (v->n_kv_head > 0 && v->n_kv_head < v->n_head && h < v->n_head && v->tr) {
+        char group[160];
+        int g = trace_kv_head(v->tr, h);
+        view_kv_group(v->tr, g, group, sizeof group);
+        snprintf(kv, sizeof kv, "\nreads k, v of KV head %d (shared by %s)", g, group);
+    }
+    if (h < v->n_head) {
+        bool abl = run_options_head_ablated(ro, l, h);
+        snprintf(tip, sizeof tip, "layer %d head %d%s%s\nclick: select \xC2\xB7 right-click: %s",
+                 l, h, abl ? " (ablated)" : "", kv, abl ? "restore" : "ablate");
+    } else {
+        snprintf(tip, sizeof tip, "layer %d: mean of its %d heads", l, v->n_head);
+    }
+    ui_tooltip(cx->ui, gv->panel, tip);
+}

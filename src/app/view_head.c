@@ -1,0 +1,307 @@
+/* view_head.c — the head view; see view_head.h. */
+#include "app/view_head.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+/* ------------------------------------------------------------------ */
+/* layout, camera, hit test, drawing (shared with export)               */
+
+void view_head_title(const ViewData *v, char *buf, size_t cap) {
+    char desc[256];
+    run_options_describe(v->ro, desc, sizeof desc);
+    bool ablated = run_options_head_ablated(v->ro, v->layer, v->head);
+    char kv[24] = ""; /* grouped-query attention: the KV head it reads */
+    if (v->tr && v->tr->n_kv_head > 0 && v->tr->n_kv_head < v->tr->n_head)
+        snprintf(kv, sizeof kv, " (kv %d)", trace_kv_head(v->tr, v->head));
+    snprintf(buf, cap, "%s  \xC2\xB7  layer %d  \xC2\xB7  head %d%s%s  \xC2\xB7  %s",
+             v->model_name ? v->model_name : "model", v->layer, v->head, kv,
+             ablated ? " (ablated)" : "", desc);
+}
+
+void view_head_layout(Draw *d, SDL_Rect r, int T, bool title, int label_px,
+                      HeadLayout *hl) {
+    memset(hl, 0, sizeof *hl);
+    hl->T = T;
+    int gap = draw_px(d, 6);
+    int title_h = title ? font_height(d->font, FONT_TITLE) + draw_px(d, 8) : 0;
+    hl->title = (SDL_Rect){r.x, r.y, r.w, title_h};
+    int label_w = draw_px(d, 92), label_h = draw_px(d, 72);
+    int need = label_px + draw_px(d, 10);
+    if (label_px > 0 && need < label_w) label_w = need;
+    if (label_px > 0 && need < label_h) label_h = need;
+    int bar_w = draw_px(d, 12) + gap + font_width(d->font, FONT_SMALL, "0.00") + gap;
+    int avail_w = r.w - label_w - gap - bar_w - gap;
+    int avail_h = r.h - title_h - label_h - gap - font_height(d->font, FONT_SMALL) - gap;
+    if (T <= 0 || avail_w < 8 || avail_h < 8) {
+        hl->map = (SDL_Rect){r.x + label_w + gap, r.y + title_h + label_h + gap, 0, 0};
+        return;
+    }
+    float cell = (float)(avail_w < avail_h ? avail_w : avail_h) / (float)T;
+    float max_cell = (float)draw_px(d, 44);
+    if (cell > max_cell) cell = max_cell;
+    if (cell >= 3.0f) cell = floorf(cell); /* equal, crisp cells */
+    int side = (int)floorf(cell * (float)T);
+    hl->cell = cell;
+    hl->map = (SDL_Rect){r.x + label_w + gap, r.y + title_h + label_h + gap, side, side};
+    hl->rows = (SDL_Rect){r.x, hl->map.y, label_w, side};
+    hl->cols = (SDL_Rect){hl->map.x, r.y + title_h, side, label_h};
+    int bar_h = side > draw_px(d, 160) ? side : draw_px(d, 160);
+    if (bar_h > avail_h) bar_h = avail_h;
+    hl->bar = (SDL_Rect){hl->map.x + side + 2 * gap, hl->map.y, draw_px(d, 12), bar_h};
+    int fh = font_height(d->font, FONT_SMALL);
+    hl->step = (int)ceilf((float)fh * 0.95f / cell);
+    if (hl->step < 1) hl->step = 1;
+    hl->zoom = 1.0f;
+    hl->n_q = hl->n_k = T;
+}
+
+void view_head_zoom(Draw *d, HeadLayout *hl, float zoom, int *off_q, int *off_k) {
+    if (hl->T <= 0 || hl->cell <= 0) return;
+    float max_zoom = (float)hl->T / 4.0f;
+    if (zoom > max_zoom) zoom = max_zoom;
+    if (zoom < 1.0f) zoom = 1.0f;
+    float cell = hl->cell * zoom;
+    int n = (int)ceilf((float)hl->map.w / cell - 1e-4f); /* visible, last partial */
+    if (n > hl->T) n = hl->T;
+    int full = (int)floorf((float)hl->map.w / cell + 1e-4f), max_off = hl->T - full;
+    if (max_off < 0) max_off = 0;
+    *off_q = *off_q < 0 ? 0 : *off_q > max_off ? max_off : *off_q;
+    *off_k = *off_k < 0 ? 0 : *off_k > max_off ? max_off : *off_k;
+    hl->zoom = zoom;
+    hl->cell = cell;
+    hl->off_q = *off_q;
+    hl->off_k = *off_k;
+    hl->n_q = hl->n_k = n;
+    if (hl->off_q + n > hl->T) hl->n_q = hl->T - hl->off_q;
+    if (hl->off_k + n > hl->T) hl->n_k = hl->T - hl->off_k;
+    hl->step = (int)ceilf((float)font_height(d->font, FONT_SMALL) * 0.95f / cell);
+    if (hl->step < 1) hl->step = 1;
+}
+
+int view_head_hit(const HeadLayout *hl, int x, int y, int *q, int *k) {
+    if (hl->T <= 0 || hl->cell <= 0) return 0;
+    const SDL_Rect *m = &hl->map;
+    int col = hl->off_k + (int)floorf((float)(x - m->x) / hl->cell);
+    int row = hl->off_q + (int)floorf((float)(y - m->y) / hl->cell);
+    bool in_cols = x >= m->x && x < m->x + m->w;
+    bool in_rows = y >= m->y && y < m->y + m->h;
+    if (in_cols && in_rows && col < hl->T && row < hl->T) {
+        *q = row;
+        *k = col;
+        return 1;
+    }
+    if (in_cols && col < hl->T && y >= hl->cols.y && y < m->y) {
+        *k = col;
+        return 2;
+    }
+    if (in_rows && row < hl->T && x >= hl->rows.x && x < m->x) {
+        *q = row;
+        return 3;
+    }
+    return 0;
+}
+
+/* Uploads the selected head's attention to d->head if it changed. */
+static void view__upload_head(Draw *d, const ViewData *v) {
+    int T = v->tr->n_tokens, pitch;
+    uint64_t key[4] = {v->gen, (uint64_t)v->layer, (uint64_t)v->head,
+                       (uint64_t)d->cmap + 1};
+    uint32_t *px = draw_heat_begin(d, &d->head, T, T, key, &pitch);
+    if (!px) return;
+    const float *att = trace_att(v->tr, v->layer, v->head); // (query, key)
+    const float *sc = trace_scores(v->tr, v->layer, v->head); // (query, key), -inf masked
+    for (int q = 0; q < T; q++)
+        for (int k = 0; k < T; k++)
+            px[q * pitch + k] = draw_cell(d, sc[q * T + k], att[q * T + k]);
+    draw_heat_unlock(&d->head);
+}
+
+void view_head_draw(Draw *d, const HeadLayout *hl, const ViewData *v) {
+    const Theme *th = &d->th;
+    if (hl->title.h > 0) {
+        char title[512];
+        view_head_title(v, title, sizeof title);
+        bool ablated = run_options_head_ablated(v->ro, v->layer, v->head);
+        draw_text_fit(d, FONT_TITLE, hl->title.x, hl->title.y + draw_px(d, 2),
+                      hl->title.w, ablated ? th->error : th->text, title);
+    }
+    if (!v->tr || hl->map.w <= 0) return;
+    int T = v->tr->n_tokens;
+    view__upload_head(d, v);
+    /* the visible cells, (off_q.., off_k..), clipped to the map when zoomed */
+    int nq = hl->n_q > 0 ? hl->n_q : T, nk = hl->n_k > 0 ? hl->n_k : T;
+    bool zoomed = hl->zoom > 1.0f;
+    if (zoomed && !d->dry) SDL_RenderSetClipRect(d->r, &hl->map);
+    SDL_FRect dst = {(float)hl->map.x, (float)hl->map.y,
+                     zoomed ? (float)nk * hl->cell : (float)hl->map.w,
+                     zoomed ? (float)nq * hl->cell : (float)hl->map.h};
+    draw_heat_blit(d, &d->head, (SDL_Rect){hl->off_k, hl->off_q, nk, nq}, dst);
+    /* crosshair on the focused cell */
+    if (v->q >= 0 && v->k >= 0 && v->q < T && v->k < T) {
+        SDL_Color hair = draw_alpha(th->text, 70);
+        int x = hl->map.x + (int)((float)(v->k - hl->off_k) * hl->cell);
+        int y = hl->map.y + (int)((float)(v->q - hl->off_q) * hl->cell);
+        int c = (int)ceilf(hl->cell);
+        draw_outline(d, (SDL_Rect){hl->map.x, y, hl->map.w, c}, hair, 1);
+        draw_outline(d, (SDL_Rect){x, hl->map.y, c, hl->map.h}, hair, 1);
+        draw_outline(d, (SDL_Rect){x - 1, y - 1, c + 2, c + 2}, th->accent, 2);
+    }
+    if (zoomed && !d->dry) SDL_RenderSetClipRect(d->r, NULL);
+    draw_outline(d, (SDL_Rect){hl->map.x - 1, hl->map.y - 1, hl->map.w + 2,
+                               hl->map.h + 2}, zoomed ? th->accent : th->border, 1);
+    if (run_options_head_ablated(v->ro, v->layer, v->head))
+        draw_outline(d, (SDL_Rect){hl->map.x - 2, hl->map.y - 2, hl->map.w + 4,
+                                   hl->map.h + 4}, th->error, 2);
+
+    /* axis labels of the visible cells: keys rotated above, queries at the left */
+    int fh = font_height(d->font, FONT_SMALL);
+    for (int i = hl->off_k; i < hl->off_k + nk; i++) {
+        bool focus_k = i == v->k;
+        if (i % hl->step != 0 && !focus_k) continue;
+        int cx = hl->map.x + (int)((float)(i - hl->off_k) * hl->cell + hl->cell / 2);
+        if (cx >= hl->map.x + hl->map.w) continue;
+        bool masked = run_options_key_masked(v->ro, i);
+        SDL_Color kc = masked ? th->warn : focus_k ? th->accent : th->text_dim;
+        draw_text_up(d, FONT_SMALL, cx, hl->map.y - draw_px(d, 4),
+                     hl->cols.h - draw_px(d, 4), kc, view_label(v, i));
+        if (masked)
+            draw_fill(d, (SDL_Rect){cx - draw_px(d, 3), hl->map.y - draw_px(d, 3),
+                                    draw_px(d, 6), draw_px(d, 2)}, th->warn);
+    }
+    for (int i = hl->off_q; i < hl->off_q + nq; i++) {
+        bool focus_q = i == v->q;
+        if (i % hl->step != 0 && !focus_q) continue;
+        int cy = hl->map.y + (int)((float)(i - hl->off_q) * hl->cell + hl->cell / 2);
+        if (cy >= hl->map.y + hl->map.h) continue;
+        char buf[128];
+        font_elide(d->font, FONT_SMALL, view_label(v, i), hl->rows.w - draw_px(d, 4), buf, sizeof buf);
+        int w = font_width(d->font, FONT_SMALL, buf);
+        draw_text(d, FONT_SMALL, hl->map.x - draw_px(d, 6) - w, cy - fh / 2,
+                  focus_q ? th->accent : th->text_dim, buf);
+    }
+    static const char axes[] = "query \xE2\x86\x93  key \xE2\x86\x92";
+    char under[160];
+    if (zoomed)
+        snprintf(under, sizeof under, "%s   zoom %.1f\xC3\x97 \xC2\xB7 rows %d\xE2\x80\x93%d, columns %d\xE2\x80\x93%d \xC2\xB7 0 resets",
+                 axes, hl->zoom, hl->off_q, hl->off_q + nq - 1, hl->off_k, hl->off_k + nk - 1);
+    else
+        snprintf(under, sizeof under, "%s", axes);
+    if (!zoomed && font_width(d->font, FONT_SMALL, axes) <= hl->rows.w)
+        draw_text(d, FONT_SMALL, hl->rows.x, hl->cols.y, th->text_dim, axes);
+    else /* no room in the corner (or zoom info): under the map */
+        draw_text_fit(d, FONT_SMALL, hl->map.x, hl->map.y + hl->map.h + draw_px(d, 4),
+                      hl->map.w + hl->bar.w + draw_px(d, 40), th->text_dim, under);
+    view_colorbar(d, hl->bar);
+}
+
+/* ------------------------------------------------------------------ */
+/* in the window                                                        */
+
+/* The wheel zooms around the cell under the cursor, a right-drag pans. */
+static void view__head_camera(ViewCtx *cx, HeadView *hv) {
+    Ui *ui = cx->ui;
+    HeadLayout *hl = &hv->layout;
+    HeadCam *cam = &hv->cam;
+    const SDL_Rect *m = &hl->map;
+    bool over = cx->input && hl->T > 0 && ui->mx >= m->x && ui->mx < m->x + m->w &&
+                ui->my >= m->y && ui->my < m->y + m->h;
+    HeadLayout base = *hl;
+    view_head_zoom(cx->d, hl, cam->zoom, &cam->off_q, &cam->off_k);
+    if (hl->T > 0 && hl->cell > 0) cam->zoom = hl->zoom; /* keys zoom past the clamp */
+    if (over && ui->wheel != 0) {
+        /* the point under the cursor, in cells, stays under the cursor */
+        float fx = (float)(ui->mx - m->x) / hl->cell, fy = (float)(ui->my - m->y) / hl->cell;
+        float wk = (float)hl->off_k + fx, wq = (float)hl->off_q + fy;
+        float z = cam->zoom * powf(1.25f, (float)ui->wheel);
+        *hl = base;
+        int oq = 0, ok = 0;
+        view_head_zoom(cx->d, hl, z, &oq, &ok); /* clamps z */
+        cam->zoom = hl->zoom;
+        cam->off_k = (int)lroundf(wk - (float)(ui->mx - m->x) / hl->cell);
+        cam->off_q = (int)lroundf(wq - (float)(ui->my - m->y) / hl->cell);
+        *hl = base;
+        view_head_zoom(cx->d, hl, cam->zoom, &cam->off_q, &cam->off_k);
+    }
+    if (over && ui->pressed[2] && hl->zoom > 1.0f) {
+        cam->pan_active = true;
+        cam->pan_mx = ui->mx;
+        cam->pan_my = ui->my;
+        cam->pan_q0 = cam->off_q;
+        cam->pan_k0 = cam->off_k;
+    }
+    if (cam->pan_active && !ui->down[2]) cam->pan_active = false;
+    if (cam->pan_active) {
+        int oq = cam->pan_q0 - (int)lroundf((float)(ui->my - cam->pan_my) / hl->cell);
+        int ok = cam->pan_k0 - (int)lroundf((float)(ui->mx - cam->pan_mx) / hl->cell);
+        if (oq != cam->off_q || ok != cam->off_k) {
+            cam->off_q = oq;
+            cam->off_k = ok;
+            *hl = base;
+            view_head_zoom(cx->d, hl, cam->zoom, &cam->off_q, &cam->off_k);
+        }
+    }
+}
+
+void view_head_input(ViewCtx *cx, SDL_Rect r, HeadView *hv, ViewOut *out) {
+    const ViewData *v = cx->v;
+    Ui *ui = cx->ui;
+    hv->panel = r;
+    SDL_Rect in = ui_panel(&(Draw){.r = cx->d->r, .font = cx->d->font, .s = cx->d->s,
+                                   .dry = true}, r, "x");
+    view_head_layout(cx->d, in, v->tr ? v->tr->n_tokens : 0, true, hv->label_px, &hv->layout);
+    view__head_camera(cx, hv);
+    int q = -1, k = -1;
+    hv->hit = (cx->input && v->tr) ? view_head_hit(&hv->layout, ui->mx, ui->my, &q, &k) : 0;
+    hv->hit_q = q;
+    hv->hit_k = k;
+    view_emit(out, ACT_HOVER, hv->hit == 1 ? q : -1, hv->hit == 1 ? k : -1, 0);
+    if (hv->hit == 1 && ui->pressed[0]) view_emit(out, ACT_PIN, q, k, 0);
+    if (hv->hit == 2 && ui->pressed[0]) view_emit(out, ACT_MASK_KEY, k, 0, 0);
+}
+
+void view_head_frame(ViewCtx *cx, HeadView *hv) {
+    Draw *d = cx->d;
+    const Theme *th = &d->th;
+    const ViewData *v = cx->v;
+    SDL_Rect in = ui_panel(d, hv->panel, "");
+    if (v->n_layer == 0) {
+        /* one message, with the way out; nothing else is drawn here */
+        int y = in.y + draw_px(d, 8);
+        y += view_text_wrapped(d, FONT_TITLE, in.x, y, in.w, th->text, "No model loaded");
+        y += draw_px(d, 8);
+        if (v->model_error && v->model_error[0])
+            y += view_text_wrapped(d, FONT_NORMAL, in.x, y, in.w, th->error, v->model_error) +
+                 draw_px(d, 8);
+        view_text_wrapped(d, FONT_NORMAL, in.x, y, in.w, th->text,
+                          "To fix it: press Ctrl+O and type a model folder (Hugging Face GPT-2 "
+                          "or Llama) or a llama2.c .bin, or drop one on this window. The text "
+                          "you typed is kept.");
+        return;
+    } else if (!v->tr) {
+        draw_text_fit(d, FONT_NORMAL, in.x, in.y, in.w, th->text_dim,
+                      v->has_text ? "Running the model\xE2\x80\xA6"
+                                          : "Type some text to see attention.");
+    }
+    view_head_draw(d, &hv->layout, v);
+    int hq = hv->hit_q, hk = hv->hit_k;
+    if (hv->hit == 1) {
+        const Trace *tr = v->tr;
+        int T = tr->n_tokens;
+        float sc = trace_scores(tr, v->layer, v->head)[hq * T + hk];
+        char tip[512], scs[32];
+        if (isinf(sc)) snprintf(scs, sizeof scs, "masked (-inf)");
+        else snprintf(scs, sizeof scs, "%.4f", sc);
+        snprintf(tip, sizeof tip, "query %d \"%s\" \xE2\x86\x92 key %d \"%s\"\nweight %.4f\n"
+                 "raw score q\xC2\xB7k %.4f\nscaled score %s", hq, view_label(v, hq), hk,
+                 view_label(v, hk), trace_att(tr, v->layer, v->head)[hq * T + hk],
+                 trace_raw(tr, v->layer, v->head)[hq * T + hk], scs);
+        ui_tooltip(cx->ui, hv->layout.map, tip);
+    } else if (hv->hit == 2) {
+        char tip[256];
+        snprintf(tip, sizeof tip, "key %d \"%s\"\nclick to %s it for every query", hk,
+                 view_label(v, hk), run_options_key_masked(v->ro, hk) ? "unmask" : "mask");
+        ui_tooltip(cx->ui, hv->layout.cols, tip);
+    }
+}
