@@ -5,25 +5,28 @@
  * Events, drawn from one xorshift stream (STORM_SEED, default 1):
  *   - mouse moves, clicks (left, middle, right), wheel and drags at random
  *     points, some outside the window;
- *   - every key the help can name (letters, digits, punctuation, F1-F12,
- *     Esc, Enter, Tab, arrows, Home/End, PgUp/PgDn, Backspace, Delete) with
- *     no modifier, Shift, Ctrl, Alt, Ctrl+Shift and Ctrl+Alt, followed by
- *     its SDL_TEXTINPUT as X11 sends it for a printable key;
+ *   - every key and chord of the key table (keymap.c: what F1 and --help
+ *     list), and any key (letters, digits, punctuation, F1-F12, Esc, Enter,
+ *     Tab, arrows, Home/End, PgUp/PgDn, Backspace, Delete) with no modifier,
+ *     Shift, Ctrl, Alt, Ctrl+Shift and Ctrl+Alt, each followed by its
+ *     SDL_TEXTINPUT as X11 sends it for a printable key (Ctrl: none);
+ *     prompts they open (Ctrl+S, Ctrl+O, Ctrl+D) get typed into and closed;
  *   - random UTF-8 text input, including invalid bytes, and pastes of up to
  *     4 KB (sometimes 64 KB) through the clipboard and Ctrl+V;
  *   - exports (the API's app_export) into a temp folder;
  *   - window resizes down to 50x50; an emptied text (Ctrl+A, Backspace);
- *   - switching models: the app is reopened on the other model (a GPT-2 and
- *     a Llama with grouped-query attention) with its text carried over, as
- *     a session would carry it.
+ *   - switching models by dropping a model folder on the window
+ *     (SDL_DROPFILE: a GPT-2 and a Llama with grouped-query attention, and
+ *     now and then a path that is no model); Ctrl+Q quits, and the app is
+ *     opened again with the text it held, as its autosave would restore it.
  * STORM_EVENTS events (default 5000; `make asan` and `make tsan` run
  * 100,000).
  *
  * Checks:
  *   - the text the app holds never changes except through an editing event
  *     sent while the text box had focus (typing, Backspace/Delete, Enter,
- *     Ctrl+X/V/Z/Y), and typing into the focused box is never dropped while
- *     the text is small;
+ *     Ctrl+X/V/Z/Y), and typing into the focused text box (no prompt open)
+ *     is never dropped while the text is small;
  *   - a reopened app holds exactly the text it was given;
  *   - resident memory grows by at most 100 MB after the warm-up (the first
  *     tenth of the events); under ASan/TSan the live heap does (see
@@ -44,6 +47,7 @@
 #include <unistd.h>
 
 #include "app/appstate.h"
+#include "app/keymap.h"
 #include "check.h"
 
 #define STORM_RSS_LIMIT (100.0 * 1024 * 1024)
@@ -170,12 +174,12 @@ static bool has_text(const char *s) {
  * editing event if the box has focus; must_type: bytes typed into a focused
  * box that must show up in the text (NULL = no such duty). */
 static void send(const SDL_Event *e, bool may_edit, const char *must_type) {
-    bool editing = app->editing;
+    bool editing = app->editing, prompt = app->prompt != ACT_NONE;
     n_event++;
     app_handle_event(app, e);
     if (!text_changed()) {
         if (editing) n_kept++;
-        if (must_type && editing && has_text(must_type) && shadow_len + strlen(must_type) < STORM_SMALL_TEXT) {
+        if (must_type && editing && !prompt && has_text(must_type) && shadow_len + strlen(must_type) < STORM_SMALL_TEXT) {
             char what[160], *w = what;
             w += sprintf(w, "typing \"");
             for (const unsigned char *c = (const unsigned char *)must_type; *c && w < what + 120; c++)
@@ -313,7 +317,22 @@ static const Uint16 storm_mods[] = {
     KMOD_LCTRL | KMOD_LALT,
 };
 
+/* A key press: half the time a binding of the key table with its modifiers,
+ * else any key with any modifiers. */
 static void ev_random_key(void) {
+    if (rnd(2) == 0) {
+        int n;
+        const KeyBinding *t = keymap_table(&n);
+        const KeyBinding *b = &t[rnd(n)];
+        if (b->sym != SDLK_UNKNOWN) {
+            Uint16 mod = (Uint16)(((b->mods & KEY_CTRL) ? KMOD_LCTRL : 0) |
+                                  ((b->mods & KEY_SHIFT) ? KMOD_LSHIFT : 0) |
+                                  ((b->mods & KEY_ALT) ? KMOD_LALT : 0));
+            if ((b->mods & KEY_ANY_SHIFT) && rnd(2)) mod |= KMOD_LSHIFT;
+            ev_key(b->sym, mod);
+            return;
+        }
+    }
     int n_named = (int)(sizeof storm_keys / sizeof *storm_keys);
     int i = rnd(n_named + 36);
     SDL_Keycode k = i < n_named ? storm_keys[i]
@@ -381,8 +400,9 @@ static void focus_text(void) {
 }
 
 static void ev_empty_text(void) {
+    for (int i = 0; i < 3 && app->prompt != ACT_NONE; i++) ev_key(SDLK_ESCAPE, KMOD_NONE);
     focus_text();
-    if (!app->editing) return; /* a 50x50 window may have no text box */
+    if (!app->editing || app->prompt != ACT_NONE) return;
     ev_key(SDLK_a, KMOD_LCTRL);
     ev_key(SDLK_BACKSPACE, KMOD_NONE);
     CHECK(!app->editing || app->edit.len == 0, "event %ld: Ctrl+A, Backspace leaves %zu bytes",
@@ -396,7 +416,7 @@ static void ev_resize(void) {
     pump();
 }
 
-/* --- the app, opened and reopened ---------------------------------------- */
+/* --- models: dropped on the window, or the app opened again ------------- */
 
 static const char *models[2];
 static int model_i;
@@ -419,8 +439,22 @@ static App *open_app(const char *text, int *fails) {
     return a;
 }
 
-/* Closes the app and opens it again on the other model with the same text
- * (a model switch, or a quit and restart with a session). */
+/* Drops the other model's folder on the window (now and then a path that
+ * is no model): the text must stay as it is (send checks). */
+static void ev_drop_model(void) {
+    SDL_Event e;
+    memset(&e, 0, sizeof e);
+    e.type = SDL_DROPFILE;
+    bool bad = rnd(5) == 0;
+    if (!bad) model_i ^= 1;
+    e.drop.file = SDL_strdup(bad ? "/nonexistent/attnscope-storm-model" : models[model_i]);
+    e.drop.windowID = SDL_GetWindowID(win);
+    if (!e.drop.file) abort();
+    send(&e, false, NULL); /* the app frees e.drop.file */
+}
+
+/* Closes the app and opens it again with the same text (a quit and restart
+ * with the autosave), on the other model when switch_model. */
 static bool reopen(bool switch_model) {
     char *text = strdup(app->edit.buf);
     if (!text) abort();
@@ -492,7 +526,7 @@ int main(void) {
     printf("storm: seed %llu, %ld events\n", (unsigned long long)seed, n_events);
     double t0 = now_s(), rss0 = 0, rss_max = 0, rss_start = mem_bytes();
     long warm = n_events / 10, frames = 0, exports_made = 0, pastes = 0, empties = 0;
-    long resizes = 0, quits = 0, next_clean = 500;
+    long resizes = 0, quits = 0, drops = 0, next_clean = 500;
     double slowest_frame = 0;
     long slow_event = 0;      /* where the slowest frame was drawn */
     int slow_w = 0, slow_h = 0;
@@ -537,6 +571,9 @@ int main(void) {
         } else if (op < 895) {
             ev_empty_text();
             empties++;
+        } else if (op < 897) {
+            ev_drop_model();
+            drops++;
         } else if (op < 898) {
             if (!reopen(true)) break;
         } else if (op < 900) {
@@ -579,9 +616,9 @@ int main(void) {
     if (rss_end > rss_max) rss_max = rss_end;
     double secs = now_s() - t0;
     printf("storm: %ld events in %.1f s; %ld frames (slowest %.0f ms), %ld exports, %ld pastes, "
-           "%ld emptied, %ld resizes, %d reopened (%ld quits); text now %zu bytes\n",
+           "%ld emptied, %ld resizes, %ld models dropped, %d reopened (%ld quits); text now %zu bytes\n",
            n_event, secs, frames, slowest_frame * 1e3, exports_made, pastes, empties, resizes,
-           reopened, quits, app->edit.len);
+           drops, reopened, quits, app->edit.len);
     printf("storm: the slowest frame (%.0f ms) came at event %ld, window %dx%d, text %zu bytes\n",
            slowest_frame * 1e3, slow_event, slow_w, slow_h, slow_len);
     printf("storm: " STORM_MEM_NAME " %.1f MB at start, %.1f MB after warm-up (%ld events), "
