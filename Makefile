@@ -97,7 +97,7 @@ asan: deps
 APP_TESTS = $(patsubst tests/%.c,%,$(wildcard tests/test_app_*.c))
 tsan: deps
 	@$(MAKE) --no-print-directory BUILD=build-tsan OPT=-O1 \
-	  CFLAGS="-O1 -g -std=c11 -D_GNU_SOURCE -fsanitize=thread -fno-omit-frame-pointer" \
+	  CFLAGS="-O1 -g -fsanitize=thread -fno-omit-frame-pointer" \
 	  LDFLAGS="-fsanitize=thread" $(APP_TESTS:%=build-tsan/tests/%)
 	@BUILD=build-tsan sh tools/sanitize.sh tsan
 
