@@ -34,9 +34,6 @@
  *   - the app keeps drawing frames and its worker keeps answering.
  * Uses the numpy oracle's random checkpoints (build/oracle); skips when they
  * are absent. Prints the seed, events, RSS and time. */
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE /* nftw's FTW_DEPTH, when built with other CFLAGS (make asan, tsan) */
-#endif
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
