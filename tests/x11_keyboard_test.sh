@@ -21,11 +21,12 @@
 #
 # CJK and emoji: before the app starts, tests/x11_tool.py binds each
 # character the keymap lacks to a spare keycode of its own (a keyboard
-# layout that has them); xdotool then types them as plain key presses and SDL
-# turns them into SDL_TEXTINPUT through X11's UTF-8 lookup. (xdotool's own
-# way, rebinding one scratch keycode per character while typing, races with
-# a busy client and loses characters.) A line break is the Return key
-# (xdotool types "\n" as Linefeed, a key no keyboard sends).
+# layout that has them; Xvfb runs with -noreset so the map stays), then
+# types the text as XTEST key presses of those keycodes, and SDL turns them
+# into SDL_TEXTINPUT through X11's UTF-8 lookup. (`xdotool type` rebinds one
+# scratch keycode per character while it types, which races with a busy
+# client: it got wrong characters or none under load.) A line break is the
+# Return key, pressed with xdotool.
 #
 # SKIPs (not fails) when `attnscope --help` lacks --export-dir, --session or
 # --fresh: a build from before issue 8 cannot pass. The export key is read
@@ -108,9 +109,9 @@ app_open "typing"
 # The box has focus on opening: select all and delete what it starts with.
 xdotool key --delay 100 ctrl+a BackSpace
 sleep 0.3
-xdotool type --delay 40 -- "$LINE1"
+x11_type "$LINE1"
 xdotool key Return
-xdotool type --delay 40 -- "$LINE2"
+x11_type "$LINE2"
 sleep 0.5
 xdotool key --delay 300 Escape F1
 sleep 0.5

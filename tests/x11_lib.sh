@@ -9,6 +9,7 @@
 #   x11_window PID          # prints the app's window id (waits up to 30 s)
 #   x11_close WID           # WM_DELETE_WINDOW, as a window manager's close button
 #   x11_bind TEXT           # binds TEXT's non-ASCII characters to spare keycodes
+#   x11_type TEXT           # types TEXT as key presses (XTEST), after x11_bind
 #   x11_wait PID SECS       # waits for the app to exit; sets APP_RC (999 = still running)
 # The caller prints "N passed, N failed" through pass/fail/x11_finish.
 BUILD=${BUILD:-build}
@@ -81,7 +82,8 @@ x11_feature_check() {
 
 x11_start() {
     # -displayfd picks a free display number, so parallel runs never collide.
-    Xvfb -displayfd 3 -screen 0 1280x900x24 -nolisten tcp 3> "$TMP/display" 2> "$TMP/xvfb.log" &
+    # -noreset: keep the keyboard map x11_bind sets when its client leaves
+    Xvfb -displayfd 3 -screen 0 1280x900x24 -nolisten tcp -noreset 3> "$TMP/display" 2> "$TMP/xvfb.log" &
     XVFB_PID=$!
     i=0
     while [ ! -s "$TMP/display" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
@@ -103,6 +105,10 @@ x11_close() {
 
 x11_bind() {
     /usr/bin/python3 "$REPO/tests/x11_tool.py" bind "$1"
+}
+
+x11_type() { # types TEXT (bound first with x11_bind), 40 ms a key
+    /usr/bin/python3 "$REPO/tests/x11_tool.py" type 40 "$1"
 }
 
 x11_wait() {

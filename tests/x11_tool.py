@@ -8,12 +8,16 @@ by ctypes (nothing beyond what SDL2 already pulls in):
       manager.
   x11_tool.py bind TEXT
       binds every character of TEXT that the keyboard map lacks (CJK, emoji,
-      accents) to a spare keycode, once, before typing. xdotool would rebind
-      one scratch keycode per character while typing, and a client that is
-      busy (the app runs the model on every keystroke) then reads a key
-      against a later mapping and loses the character: a race in the test,
-      not in the app. With a fixed mapping xdotool types each character as a
-      plain key press, and SDL turns it into SDL_TEXTINPUT as for any key.
+      accents) to a spare keycode, once, before the app starts.
+  x11_tool.py type DELAY_MS TEXT
+      types TEXT through XTEST as key presses of the bound keycodes (Shift
+      where the character is a key's second level; "\n" is Return).
+      `xdotool type` rebinds one scratch keycode per missing character while
+      it types, and a client that is busy (the app runs the model on every
+      keystroke) then reads the key against a later mapping and gets the
+      wrong character or none: a race in the test, not in the app. With the
+      mapping fixed before the app starts, a slow client reads every key
+      right, and SDL turns each into SDL_TEXTINPUT as for any key.
 """
 import ctypes
 import sys
@@ -34,6 +38,10 @@ x.XGetKeyboardMapping.argtypes = [ctypes.c_void_p, ctypes.c_ubyte, ctypes.c_int,
 x.XChangeKeyboardMapping.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_int,
                                      ctypes.POINTER(ctypes.c_ulong), ctypes.c_int]
 x.XFree.argtypes = [ctypes.c_void_p]
+x.XKeysymToKeycode.restype = ctypes.c_ubyte
+x.XKeysymToKeycode.argtypes = [ctypes.c_void_p, ctypes.c_ulong]
+x.XkbKeycodeToKeysym.restype = ctypes.c_ulong
+x.XkbKeycodeToKeysym.argtypes = [ctypes.c_void_p, ctypes.c_ubyte, ctypes.c_int, ctypes.c_int]
 
 
 class XClientMessageEvent(ctypes.Structure):
@@ -98,6 +106,29 @@ def bind(d, text):
     return True
 
 
+def type_text(d, delay_ms, text):
+    import time
+    xtst = ctypes.CDLL("libXtst.so.6")
+    xtst.XTestFakeKeyEvent.argtypes = [ctypes.c_void_p, ctypes.c_uint, ctypes.c_int,
+                                       ctypes.c_ulong]
+    shift = x.XKeysymToKeycode(d, 0xFFE1)  # Shift_L
+    for ch in text:
+        sym = 0xFF0D if ch == "\n" else keysym(ch)  # Return
+        kc = x.XKeysymToKeycode(d, sym)
+        if not kc:
+            sys.exit("x11_tool: %r is not on the keyboard map (bind it first)" % ch)
+        shifted = x.XkbKeycodeToKeysym(d, kc, 0, 0) != sym
+        if shifted:
+            xtst.XTestFakeKeyEvent(d, shift, 1, 0)
+        xtst.XTestFakeKeyEvent(d, kc, 1, 0)
+        xtst.XTestFakeKeyEvent(d, kc, 0, 0)
+        if shifted:
+            xtst.XTestFakeKeyEvent(d, shift, 0, 0)
+        x.XFlush(d)
+        time.sleep(delay_ms / 1000.0)
+    return True
+
+
 def main():
     d = x.XOpenDisplay(None)
     if not d:
@@ -106,8 +137,10 @@ def main():
         ok = close(d, int(sys.argv[2], 0))
     elif len(sys.argv) == 3 and sys.argv[1] == "bind":
         ok = bind(d, sys.argv[2])
+    elif len(sys.argv) == 4 and sys.argv[1] == "type":
+        ok = type_text(d, int(sys.argv[2]), sys.argv[3])
     else:
-        sys.exit("usage: x11_tool.py close WINDOW_ID | bind TEXT")
+        sys.exit("usage: x11_tool.py close WINDOW_ID | bind TEXT | type DELAY_MS TEXT")
     x.XFlush(d)
     x.XCloseDisplay(d)
     sys.exit(0 if ok else "x11_tool: %s failed" % sys.argv[1])
