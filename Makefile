@@ -15,7 +15,7 @@ PKGS_APP    = libsdl2-dev libsdl2-ttf-dev libpng-dev libfontconfig-dev fonts-dej
               fonts-wqy-microhei fonts-noto-color-emoji fonts-symbola
 PKGS_TEST   = python3-numpy python3-regex xvfb xauth xdotool
 PKGS_BENCH  = python3-torch time
-PKGS_MODEL  = python3-torch python3-numpy python3-regex python3-matplotlib
+PKGS_MODEL  = python3-torch python3-numpy python3-regex python3-matplotlib python3-sentencepiece sentencepiece
 PKGS_BUILD  = gcc make pkg-config
 PKGS_CHECK  = valgrind
 DEPS_STAMP  = $(BUILD)/.deps-ok
@@ -37,8 +37,8 @@ TEST_BIN   = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 
 BIN = $(BUILD)/attnscope
 
-.PHONY: all run test asan bench deps deps-bench deps-model screenshots model model-bert clean \
-        fresh-check tsan valgrind deps-check
+.PHONY: all run test asan bench deps deps-bench deps-model screenshots model model-gpt2 model-bert \
+        model-translate clean fresh-check tsan valgrind deps-check
 
 all: $(BIN) $(TEST_BIN)
 
@@ -132,9 +132,19 @@ screenshots: deps
 	@$(MAKE) --no-print-directory all
 	@BUILD=$(BUILD) sh tools/screenshots.sh
 
-# Rebuilds the default model's tokenizer and weights from ../shared/corpus.
+# Rebuilds the default model (models/pd-llama) from ../shared/corpus, end to
+# end; model-gpt2 rebuilds the previous default, models/pd-gpt2.
 model: deps-model
+	@$(MAKE) --no-print-directory $(BIN)
 	sh tools/train/build_model.sh
+
+# Trains the Spanish->English Marian model (models/bible-es-en) from
+# ../shared/corpus/parallel; see tools/train_mt/README.md.
+model-translate: deps-model
+	@$(MAKE) --no-print-directory all
+	sh tools/train_mt/build_model.sh
+model-gpt2: deps-model
+	MODEL=pd-gpt2 sh tools/train/build_model.sh
 
 # Trains models/pd-bert (masked-language modelling; ~2 hours on 2 cores).
 model-bert: deps-model

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "app/appstate.h"
+#include "app_drive.h"
 #include "check.h"
 
 static App *app;
@@ -25,41 +26,16 @@ static void key(SDL_Keycode sym) {
     app_handle_event(app, &e);
 }
 
-static void mouse(int type_, int x, int y) {
-    SDL_Event e;
-    memset(&e, 0, sizeof e);
-    e.type = (Uint32)type_;
-    if (type_ == SDL_MOUSEMOTION) {
-        e.motion.x = x;
-        e.motion.y = y;
-    } else {
-        e.button.x = x;
-        e.button.y = y;
-        e.button.button = SDL_BUTTON_LEFT;
-    }
-    app_handle_event(app, &e);
-}
+static void mouse(int type_, int x, int y) { drive_mouse(app, type_, x, y, SDL_BUTTON_LEFT); }
 
-static void click(int x, int y) {
-    mouse(SDL_MOUSEMOTION, x, y);
-    mouse(SDL_MOUSEBUTTONDOWN, x, y);
-    mouse(SDL_MOUSEBUTTONUP, x, y);
-}
+static void click(int x, int y) { drive_click(app, x, y, SDL_BUTTON_LEFT); }
 
-static bool settle(void) {
-    bool ok = app_wait_result(app, 10000);
-    app_frame(app, true);
-    return ok;
-}
+static bool settle(void) { return drive_settle(app); }
 
 static const Trace *tr(void) { return app->res ? app->res->tr : NULL; }
 
 /* Pixel (x, y) of the last frame, 0xRRGGBB. */
-static uint32_t frame_px(int x, int y) {
-    SDL_Surface *s = app->surface;
-    const uint32_t *row = (const uint32_t *)((const uint8_t *)s->pixels + (size_t)y * s->pitch);
-    return row[x] & 0xFFFFFF;
-}
+static uint32_t frame_px(int x, int y) { return drive_px(app, x, y); }
 
 static uint32_t rgb24(Rgb c) { return ((uint32_t)c.r << 16) | ((uint32_t)c.g << 8) | c.b; }
 static uint32_t col24(SDL_Color c) { return ((uint32_t)c.r << 16) | ((uint32_t)c.g << 8) | c.b; }
@@ -95,10 +71,8 @@ int main(void) {
         SKIP("%s absent: the shared stories260K model is needed for the Llama app test", model);
         return check_summary();
     }
-    setenv("SDL_VIDEODRIVER", "dummy", 1);
-    setenv("SDL_RENDER_DRIVER", "software", 1);
-    if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_EVENTS) != 0) {
-        CHECK(0, "SDL_Init: %s", SDL_GetError());
+    if (!drive_headless()) {
+        CHECK(0, "SDL starts headless");
         return check_summary();
     }
     AppArgs args;
@@ -178,7 +152,7 @@ int main(void) {
                     um.mx = x;
                     um.my = y;
                     int hv, ck;
-                    view_chips(&dm, &um, box, &cv, &hv, &ck);
+                    view_chips(&dm, &um, box, &cv, &hv, &ck, NULL);
                     seen_first[pass] |= hv == 0;
                     seen_last[pass] |= hv == T - 1;
                 }
@@ -191,7 +165,7 @@ int main(void) {
     {
         WorkResult *r = calloc(1, sizeof *r);
         RunOptions ro = run_options_default();
-        CHECK(r && worker_run(m, 6, "Once upon a time, there was a big dog.", &ro, r) == 0,
+        CHECK(r && worker_run(m, 6, "Once upon a time, there was a big dog.", &ro, NULL, r) == 0,
               "worker_run 6 tokens");
         if (r && r->tr) {
             CHECK(r->tr->n_tokens == 6 && r->tokens.tokens[0].id == bos && r->n_dropped > 0,

@@ -36,33 +36,12 @@ static int count_files(const char *dir) {
     return n;
 }
 
-static void mouse(int type_, int x, int y, Uint8 button) {
-    SDL_Event e;
-    memset(&e, 0, sizeof e);
-    e.type = (Uint32)type_;
-    if (type_ == SDL_MOUSEMOTION) {
-        e.motion.x = x;
-        e.motion.y = y;
-    } else {
-        e.button.x = x;
-        e.button.y = y;
-        e.button.button = button;
-    }
-    app_handle_event(app, &e);
-}
+static void mouse(int type_, int x, int y, Uint8 button) { drive_mouse(app, type_, x, y, button); }
 
-static void click(int x, int y, Uint8 button) {
-    mouse(SDL_MOUSEMOTION, x, y, 0);
-    mouse(SDL_MOUSEBUTTONDOWN, x, y, button);
-    mouse(SDL_MOUSEBUTTONUP, x, y, button);
-}
+static void click(int x, int y, Uint8 button) { drive_click(app, x, y, button); }
 
 /* Lets the worker finish, shows the result, draws a frame. */
-static bool settle(void) {
-    bool ok = app_wait_result(app, 10000);
-    app_frame(app, true);
-    return ok;
-}
+static bool settle(void) { return drive_settle(app); }
 
 static const Trace *tr(void) { return app->res ? app->res->tr : NULL; }
 

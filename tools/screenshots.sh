@@ -22,8 +22,12 @@ shot() { # name WxH state [model]
         xvfb-run -a -s "-screen 0 1920x1080x24" "$BIN" app --model "${4:-$MODEL}"
 }
 
-shot main-1280x800 1280x800 "layer=4;head=3;focus=auto"
-shot main-1920x1080 1920x1080 "layer=2;head=5;focus=auto"
+# the first open: the starter text (a sentence said twice) on the head the
+# role scores pick, with its badge in the grid
+shot main-1280x800 1280x800 "focus=auto"
+shot main-1920x1080 1920x1080 "focus=auto"
+# Ctrl+G: the grid coloured by a role score, the heads listed by it
+shot roles-1280x800 1280x800 "role=delimiter;focus=auto"
 shot help-1280x800 1280x800 "help=1"
 # small screens and projectors: the head view keeps the room, the vector view
 # folds into a tab (F4 opens it)
@@ -51,6 +55,13 @@ if [ -f "$STORIES" ]; then
     ATTNSCOPE_SCREENSHOT="$OUT/stories260K-1280x800.png" ATTNSCOPE_AFTER_MS=300 \
         xvfb-run -a -s "-screen 0 1920x1080x24" "$BIN" app --model "$STORIES" \
         --text "Once upon a time, there was a little girl named Lily. She loved to play. Lily"
+    # its previous-token heads: badges, then the grid by that role and the list
+    ATTNSCOPE_SIZE=1280x800 ATTNSCOPE_STATE="focus=auto" \
+    ATTNSCOPE_SCREENSHOT="$OUT/stories260K-badges-1280x800.png" ATTNSCOPE_AFTER_MS=300 \
+        xvfb-run -a -s "-screen 0 1920x1080x24" "$BIN" app --model "$STORIES"
+    ATTNSCOPE_SIZE=1280x800 ATTNSCOPE_STATE="role=previous_token;focus=auto" \
+    ATTNSCOPE_SCREENSHOT="$OUT/stories260K-roles-1280x800.png" ATTNSCOPE_AFTER_MS=300 \
+        xvfb-run -a -s "-screen 0 1920x1080x24" "$BIN" app --model "$STORIES"
     # q and k before RoPE in the vector view (the weight still uses the rotated ones)
     ATTNSCOPE_SIZE=1280x800 ATTNSCOPE_STATE="layer=2;head=3;focus=auto;rope=pre" \
     ATTNSCOPE_SCREENSHOT="$OUT/stories260K-prerope-1280x800.png" ATTNSCOPE_AFTER_MS=300 \
@@ -58,8 +69,26 @@ if [ -f "$STORIES" ]; then
         --text "Once upon a time, there was a little girl named Lily. She loved to play. Lily"
 fi
 
+# encoder mode (BERT): models/pd-bert when trained, else a random BERT with the
+# real bert-base-uncased vocabulary (tools/bert_random_model.py), else the
+# oracle's toy one. Random weights: the pictures show the app, not a model.
+BERT=${ATTNSCOPE_BERT:-models/pd-bert}
+VOCAB=${ATTNSCOPE_SHARED:-../shared}/tokenizers/bert-base-uncased/vocab.txt
+if [ ! -f "$BERT/model.safetensors" ] && [ -f "$VOCAB" ]; then
+    BERT="$BUILD/bert-random"
+    [ -f "$BERT/model.safetensors" ] || /usr/bin/python3 tools/bert_random_model.py "$VOCAB" "$BERT" >/dev/null
+fi
+if [ ! -f "$BERT/model.safetensors" ]; then
+    BERT="$BUILD/oracle/bert_mlm"
+    [ -f "$BERT/model.safetensors" ] || /usr/bin/python3 tests/oracle/bert_oracle.py "$BUILD/oracle" >/dev/null
+fi
+# "mask this word": "cat" runs as [MASK], its fill-ins in the predictions
+shot encoder-mask-1280x800 1280x800 "text=The cat sat on the mat because it was tired.;layer=1;head=2;maskword=2" "$BERT"
+# a sentence pair, coloured by segment, the head view filtered to A->B
+shot encoder-pairs-1280x800 1280x800 "text=The cat sat on the mat. ||| It was tired.;layer=3;head=1;pairs=AB;focus=2:10" "$BERT"
+
 "$BIN" export --model "$MODEL" --text "Mr. Darcy walked into the room. Elizabeth looked at Mr. Darcy and smiled." \
     --layer 4 --head 3 --out "$OUT/export-head.png"
-"$BIN" export --model "$MODEL" --text "Mr. Darcy walked into the room. Elizabeth looked at Mr. Darcy and smiled." \
+"$BIN" export --model "$MODEL" --text "Mr. Darcy walked into the room and smiled at Elizabeth. Mr. Darcy walked into the room and smiled at Elizabeth." \
     --grid --white --colormap slides --out "$OUT/export-grid-white.png"
 ls -1 "$OUT"/*.png

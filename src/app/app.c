@@ -20,8 +20,11 @@
 #include "app/png.h"
 
 
+/* The starter text: a sentence, then the same sentence again, so an
+ * induction head (second copy -> the token after the first) shows at once. */
 static const char app_default_text[] =
-    "Mr. Darcy walked into the room. Elizabeth looked at Mr. Darcy and smiled.";
+    "Mr. Darcy walked into the room and smiled at Elizabeth. "
+    "Mr. Darcy walked into the room and smiled at Elizabeth.";
 
 double app_now_ms(void) {
     return (double)SDL_GetPerformanceCounter() * 1000.0 /
@@ -59,7 +62,7 @@ void app_rerun(App *app) {
     if (app->posted_text && n <= app->posted_cap) memcpy(app->posted_text, app->edit.buf, n);
     if (!app->worker) return;
     if (app->posted_gen == app->shown_gen) app->pending_since_ms = app_now_ms();
-    app->posted_gen = worker_post(app->worker, app->edit.buf, &app->ro);
+    app->posted_gen = worker_post(app->worker, app->edit.buf, &app->ro, &app->wm);
 }
 
 /* The user changed the text: a text that shares no prefix with the last one
@@ -74,6 +77,7 @@ static void app__text_changed(App *app) {
         app->pin_q = app->pin_k = -1;
         app->hover_q = app->hover_k = -1;
     }
+    wordmask_edit(&app->wm, old, app->edit.buf); /* masked words move with the edit */
     app_rerun(app);
 }
 
@@ -102,7 +106,10 @@ static void app__take_result(App *app) {
     if (r->n_dropped > 0) {
         bool bos = r->tokens.n > 0 && r->tokens.tokens[0].end == 0 &&
                    r->tokens.tokens[0].id == tokenizer_bos_id(app->model->tokenizer);
-        if (!app->truncation_noted || app->msg_error) /* a good run replaces an error */
+        if (app__encoder(app) && (!app->truncation_noted || app->msg_error))
+            app__say(app, false, "text truncated to %zu tokens: the longer segment lost its "
+                     "last %zu (max_position_embeddings)", r->tokens.n, r->n_dropped);
+        else if (!app->truncation_noted || app->msg_error) /* a good run replaces an error */
             app__say(app, false, "text truncated to %sthe last %zu tokens "
                      "(%zu dropped from the start)", bos ? "BOS + " : "",
                      r->tokens.n - (bos ? 1 : 0), r->n_dropped);
@@ -115,6 +122,7 @@ static void app__take_result(App *app) {
             app->msg_error = false;
         }
     }
+    app__roles_result(app);
     int T = r->tr ? r->tr->n_tokens : 0;
     if (app->pin_q >= T || app->pin_k >= T) app->pin_q = app->pin_k = -1;
     if (app->auto_focus && T > 2) {
@@ -198,7 +206,10 @@ static void app__toggle_ablate(App *app, int layer, int head) {
 static void app__reset_interventions(App *app) {
     memset(app->ro.masked_keys, 0, sizeof app->ro.masked_keys);
     memset(app->ro.ablated, 0, sizeof app->ro.ablated);
-    app__say(app, false, "all keys unmasked, all heads restored");
+    bool words = app->wm.n > 0;
+    app->wm.n = 0;
+    app__say(app, false, "all keys unmasked, all heads restored%s",
+             words ? ", every word runs as typed" : "");
     app_rerun(app);
 }
 
@@ -225,6 +236,7 @@ void app__select(App *app, int layer, int head) {
     const ModelConfig *c = &app->model->config;
     app->layer = layer < 0 ? 0 : layer >= c->n_layer ? c->n_layer - 1 : layer;
     app->head = head < 0 ? 0 : head >= c->n_head ? c->n_head - 1 : head;
+    app->auto_head = false; /* a head chosen (by the user, a spec) wins */
     app->dirty = true;
 }
 
@@ -408,6 +420,9 @@ static void app__act(App *app, const ViewEvent *e) {
     case ACT_EXPORT_DIR:
     case ACT_OPEN_MODEL:
     case ACT_SAVE_SESSION: app__prompt_open(app, e->act); break;
+    case ACT_WORD_MASK: app__word_mask(app, e->a); break;
+    case ACT_SEG_FILTER: app__seg_filter(app, e->a); break;
+    case ACT_ROLE_CYCLE: case ACT_ROLE_SET: case ACT_ROLE_TOGGLE: app__roles_act(app, e); break;
     case ACT_NONE:
     case ACT_COUNT: break;
     }
@@ -429,6 +444,7 @@ ViewData app_view_data(const App *app) {
     ViewData v;
     memset(&v, 0, sizeof v);
     v.q = v.k = -1;
+    v.role = app->role;
     v.layer = app->layer;
     v.head = app->head;
     v.ro = v.ro_next = &app->ro;
@@ -447,6 +463,9 @@ ViewData app_view_data(const App *app) {
     v.help = app->help;
     v.temp_log10 = app->temp_slider;
     v.model_error = app->model ? "" : app->load_error;
+    v.encoder = app__encoder(app);
+    v.mask_id = app->model ? tokenizer_mask_id(app->model->tokenizer) : -1;
+    v.seg_filter = app->seg_filter;
     if (app->model) {
         v.n_layer = app->model->config.n_layer;
         v.n_head = app->model->config.n_head;
@@ -455,6 +474,7 @@ ViewData app_view_data(const App *app) {
     const WorkResult *r = app->res;
     if (r && r->tr) {
         v.tr = r->tr;
+        v.roles = r->roles;
         v.labels = r->labels;
         v.tokens = r->tokens.tokens;
         v.text = r->text;
@@ -513,8 +533,10 @@ static void app__pass(App *app, bool dry) {
     view_text_frame(&cx, lo.text, lo.chips, &app->tv, &out);
     app__apply(app, &out);
     view_grid_frame(&cx, &app->gv);
-    view_pred_frame(&cx, lo.pred);
+    if (app->role >= 0) view_roles_frame(&cx, lo.pred, &app->rv, &out);
+    else view_pred_frame(&cx, lo.pred);
     view_head_frame(&cx, &app->hv);
+    view_segment_bar(&cx, lo.seg, &app->sv, &out);
     app->vv.layout = (VecLayout){{0, 0, 0, 0}, {0, 0, 0, 0}, {0, 0, 0, 0}, false};
     if (lo.vec.w > 0) view_vector_frame(&cx, lo.vec, &app->vv, &out);
     if (lo.vec_tab) view_vector_tab(&cx, lo.tab, app->vec_open, &out);
@@ -681,7 +703,9 @@ App *app_create(const AppArgs *args, SDL_Window *win, int w, int h, EngineError 
     app->hover_q = app->hover_k = app->pin_q = app->pin_k = -1;
     app->hv.cam.zoom = 1.0f;
     app->gv.hover_layer = app->gv.hover_head = -1;
+    app->role = app->role_last = -1;
     app->ro = args->run;
+    app->mask_given = args->mask_mode_given;
     if (app->ro.top_k < 10) app->ro.top_k = 10; /* as many as the panel has room for */
     if (!(app->ro.temperature > 0)) app->ro.temperature = 1.0f;
     if (app->ro.window < 1) app->ro.window = 4;

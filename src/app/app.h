@@ -9,6 +9,7 @@
 #include "engine/error.h"
 #include "engine/forward.h"
 #include "engine/model.h"
+#include "engine/roles.h"
 #include "engine/tokenizer.h"
 
 /* Zero-initialize, then set what you need: every zero field means "default".
@@ -32,6 +33,8 @@ typedef struct {
     bool fresh;               /* start without the autosaved session */
     bool model_given;         /* model_path came from --model: it wins */
     bool run_given;           /* run came from --scale/--mask/--ablate: it wins */
+    bool mask_mode_given;     /* --mask chose the mode (causal, none, window):
+                                 an encoder keeps it, else it gets none */
 } AppArgs;
 
 /* Opens the window and runs until the user quits. Returns the exit code.
@@ -49,11 +52,19 @@ typedef struct {
     bool white_background;    /* for slides */
     int scale;                /* 1 or 2 (2 = default, for slides) */
     const char *colormap;     /* "viridis" (default), ... ; NULL = default */
+    int pair_filter;          /* encoders, sentence pairs: 0 all, 1 A->A, 2 A->B,
+                                 3 B->A, 4 B->B (the head view's cells outside
+                                 it in the filtered colour) */
+    const char *role;         /* grid: colour each head by this role's score
+                                 ("induction", atlas_find); NULL = thumbnails */
+    const Roles *roles;       /* the trace's role scores if already computed
+                                 (the app's worker did); NULL = computed here */
 } ExportOptions;
 
 ExportOptions export_options_default(void);
 
-/* Writes a PNG of one head's attention (or the grid) from a finished trace,
+/* Writes a PNG of one head's attention (or the grid, with each head's role
+ * badge and the legend) from a finished trace,
  * with token labels, a title (model, layer, head, settings) and the masked
  * keys (by token) and ablated heads (L.H), wrapped, never cut; a color bar;
  * the quoted text of exactly the tokens shown; and the text, model and

@@ -36,11 +36,15 @@ static void app__export_stem(const App *app, bool grid, char *buf, size_t cap) {
     for (int i = 0; i < RUN_MAX_KEYS; i++) n_masked += run_options_key_masked(ro, i);
     for (int l = 0; l < MODEL_MAX_LAYERS; l++) n_abl += __builtin_popcountll(ro->ablated[l]);
     char view[32], extra[96] = "";
-    if (grid) snprintf(view, sizeof view, "grid");
+    if (grid && app->role >= 0) snprintf(view, sizeof view, "grid-%s", roles_name((RoleKind)app->role));
+    else if (grid) snprintf(view, sizeof view, "grid");
     else snprintf(view, sizeof view, "L%dH%d", app->layer, app->head);
     size_t o = 0;
     if (n_masked) o += (size_t)snprintf(extra + o, sizeof extra - o, "-masked%d", n_masked);
     if (n_abl) o += (size_t)snprintf(extra + o, sizeof extra - o, "-ablated%d", n_abl);
+    static const char *pairs[] = {"", "-AA", "-AB", "-BA", "-BB"}; /* the pair filter */
+    if (!grid && app->seg_filter > 0 && app->seg_filter < 5)
+        o += (size_t)snprintf(extra + o, sizeof extra - o, "%s", pairs[app->seg_filter]);
     if (app->white) o += (size_t)snprintf(extra + o, sizeof extra - o, "-white");
     if (app->cmap != CMAP_VIRIDIS)
         snprintf(extra + o, sizeof extra - o, "-%s", colormap_name(app->cmap));
@@ -58,8 +62,11 @@ int app_export(App *app, bool grid, const char *path, char *path_out, size_t cap
     eo.layer = app->layer;
     eo.head = app->head;
     eo.grid = grid;
+    eo.roles = app->res->roles;
+    eo.role = grid && app->role >= 0 ? roles_name((RoleKind)app->role) : NULL;
     eo.white_background = app->white;
     eo.colormap = colormap_name(app->cmap);
+    eo.pair_filter = app->seg_filter;
     EngineError err = {{0}};
     char written[1400];
     const char *dir = app_export_dir(app);

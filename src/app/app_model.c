@@ -54,9 +54,14 @@ int app_open_model(App *app, const char *path) {
     }
     app->layer = m->config.n_layer > 1 ? 1 : 0;
     app->head = 0;
+    app->auto_head = true; /* then its teaching head, from the first result */
     app->pin_q = app->pin_k = app->hover_q = app->hover_k = -1;
     app->hv.cam = (HeadCam){.zoom = 1.0f};
     if (app->ro.window > max_tokens) app->ro.window = max_tokens;
+    /* an encoder is bidirectional: mask none (a decoder: causal), unless the
+       command line chose the mask for the first model */
+    if (replacing || !app->mask_given) app->ro.mask = run_options_for_model(m).mask;
+    app->seg_filter = 0;
     draw_heat_invalidate(&app->d); /* heatmap keys restart with the generations */
     if (replacing || app->msg_error) app__say(app, false, "opened %s (%s)", m->name, path);
     app_rerun(app); /* the typed text is kept */

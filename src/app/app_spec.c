@@ -2,6 +2,7 @@
  * view for screenshots and tests (ATTNSCOPE_STATE); see appstate.h. */
 #include "app/appstate.h"
 #include "app/app_internal.h"
+#include "app/atlas.h"
 
 #include <errno.h>
 #include <math.h>
@@ -49,6 +50,15 @@ int app_apply_spec(App *app, const char *spec, EngineError *err) {
         if (!strcmp(k, "layer") && !spec__int(val, &n)) app__select(app, n, app->head);
         else if (!strcmp(k, "head") && !spec__int(val, &n)) app__select(app, app->layer, n);
         else if (!strcmp(k, "focus") && !strcmp(val, "auto")) app->auto_focus = true;
+        else if (!strcmp(k, "role")) {
+            int r = atlas_find(val);
+            if (r < -1) {
+                rc = engine_fail(err, "state: role=%s; HINT: previous_token, first_token, "
+                                 "current_token, delimiter, duplicate_token, induction or off", val);
+                break;
+            }
+            app__act0(app, ACT_ROLE_SET, r, 0);
+        }
         else if (!strcmp(k, "focus")) {
             if (spec__pair(val, 0, APP_MAX_TOKENS - 1, &app->pin_q, &app->pin_k)) {
                 app->pin_q = app->pin_k = -1;
@@ -87,7 +97,8 @@ int app_apply_spec(App *app, const char *spec, EngineError *err) {
             if ((rc = run_options_parse_scale(&app->ro, val, err))) break;
             if (app->ro.scale == SCALE_TEMP) app->temp_slider = log10f(app->ro.temperature);
         } else if (!strcmp(k, "mask")) {
-            if ((rc = run_options_parse_mask(&app->ro, val, err))) break;
+            if ((rc = app->model ? run_options_parse_mask_model(&app->ro, app->model, val, err)
+                                 : run_options_parse_mask(&app->ro, val, err))) break;
         } else if (!strcmp(k, "ablate")) {
             if ((rc = run_options_parse_ablate(&app->ro, val, err))) break;
         } else if (!strcmp(k, "mouse")) {
@@ -102,9 +113,27 @@ int app_apply_spec(App *app, const char *spec, EngineError *err) {
             app->ui.my = (int)lroundf((float)my * app->hidpi);
         } else if (!strcmp(k, "text")) {
             textedit_set(&app->edit, val);
+        } else if (!strcmp(k, "maskword")) { /* encoders: token N runs as [MASK] */
+            if (spec__int_in(val, 0, APP_MAX_TOKENS - 1, '\0', &n, NULL)) {
+                rc = engine_fail(err, "state: maskword=%s; HINT: maskword=TOKEN (a position)", val);
+                break;
+            }
+            if (!app->posted_text || strcmp(app->posted_text, app->edit.buf)) app_rerun(app);
+            app_wait_result(app, 10000); /* its offsets come from the run */
+            app__word_mask(app, n);
+        } else if (!strcmp(k, "pairs")) { /* encoders: the head view's pair filter */
+            int f = 0;
+            while (f < SEG_FILTER_COUNT && strcmp(val, view_segment_filter_name(f)) &&
+                   strcmp(val, (const char *[]){"all", "AA", "AB", "BA", "BB"}[f]))
+                f++;
+            if (f == SEG_FILTER_COUNT) {
+                rc = engine_fail(err, "state: pairs=%s; HINT: pairs=all, AA, AB, BA or BB", val);
+                break;
+            }
+            app__seg_filter(app, f);
         } else {
             rc = engine_fail(err, "state: unknown key \"%s\"; HINT: layer, head, focus, help, "
-                             "white, edit, vec, rope, zoom, cmap, scale, mask, ablate, mouse, text", k);
+                             "white, edit, vec, rope, zoom, cmap, scale, mask, ablate, mouse, text, maskword, pairs, role", k);
             break;
         }
     }

@@ -35,6 +35,8 @@ int appsession_capture(const App *app, Session *s) {
     s->cmap = app->cmap;
     s->white = app->white;
     s->pre_rope = app->pre_rope;
+    s->wm = app->wm;
+    s->seg_filter = app->seg_filter;
     return 0;
 }
 
@@ -47,11 +49,14 @@ void appsession_apply(App *app, const Session *s, bool keep_text, bool keep_run)
     }
     app->layer = s->layer;
     app->head = s->head;
+    app->auto_head = false; /* the session's head wins over the teaching head */
     if (app->model) { /* a session of a bigger model: the nearest head */
         const ModelConfig *c = &app->model->config;
         if (app->layer >= c->n_layer) app->layer = c->n_layer - 1;
         if (app->head >= c->n_head) app->head = c->n_head - 1;
     }
+    if (!keep_text) app->wm = s->wm; /* spans of the session's text */
+    app->seg_filter = s->seg_filter;
     app->pin_q = s->pin_q;
     app->pin_k = s->pin_k;
     app->hv.cam.zoom = s->zoom;

@@ -29,9 +29,12 @@
 #include "app/view_grid.h"
 #include "app/view_head.h"
 #include "app/view_pred.h"
+#include "app/view_segment.h"
+#include "app/view_roles.h"
 #include "app/view_status.h"
 #include "app/view_text.h"
 #include "app/view_vector.h"
+#include "app/wordmask.h"
 #include "app/worker.h"
 
 #define APP_MAX_TOKENS 512 /* the app's cap under n_ctx: trace memory grows as T^2 */
@@ -59,6 +62,11 @@ typedef struct App {
     bool swallow_text;        /* drop the text event of a key chord */
     /* the run options the controls edit; every change re-runs */
     RunOptions ro;
+    bool mask_given;          /* ro.mask came from the command line: an
+                                 encoder keeps it (else it gets none) */
+    WordMask wm;              /* encoders: spans of the text run as [MASK]
+                                 ("mask this word"); the text is untouched */
+    int seg_filter;           /* SegFilter of the head view (sentence pairs) */
     float temp_slider;        /* log10(temperature), slider position */
     uint64_t posted_gen;      /* newest request sent to the worker */
     char *posted_text;        /* the text of the newest request (owned) */
@@ -73,6 +81,12 @@ typedef struct App {
     int pin_q, pin_k;         /* cell clicked in the head view; -1 = none */
     bool auto_focus;          /* pin the strongest long-range cell of the
                                  next result (state spec focus=auto) */
+    bool auto_head;           /* select the teaching head of the next result
+                                 (a new model; cleared by any selection and
+                                 by a restored session) */
+    int role;                 /* the grid is coloured by this role (RoleKind),
+                                 the role list shown; -1 = thumbnails */
+    int role_last;            /* the role "by role" turns on; -1 = none yet */
     /* display */
     int cmap;                 /* CmapId of the heatmaps */
     bool white;               /* light theme (slides) */
@@ -101,6 +115,8 @@ typedef struct App {
     GridView gv;              /* grid (gv.layout, gv.hover_*) */
     HeadView hv;              /* head view (hv.layout, hv.cam: zoom, pan) */
     VecView vv;               /* vector view (vv.layout, vv.rope_button) */
+    SegView sv;               /* pair filter row (encoders, sentence pairs) */
+    RolesView rv;             /* role list (rv.first: scroll, rv.rows) */
     uint64_t label_px_gen;    /* result generation hv.label_px was measured on */
     float label_px_scale;     /* pixel scale it was measured at */
 } App;
@@ -141,7 +157,10 @@ const char *app_export_dir(const App *app);
 int app_save_frame(App *app, const char *path, EngineError *err);
 /* Applies a state spec "layer=1;head=2;focus=5:3;help=1;white=1;vec=1;cmap=magma;
  * edit=1;rope=pre;zoom=3:10:5;scale=none;mask=window:3;ablate=0.1;mouse=X:Y;text=..." (for
- * screenshots and tests); focus=auto pins the strongest long-range cell. */
+ * screenshots and tests); focus=auto pins the strongest long-range cell.
+ * Encoders: maskword=N runs token N as [MASK], pairs=AB (all, AA, AB, BA,
+ * BB) filters the head view of a sentence pair. role=induction colours the
+ * grid by that role's scores. */
 int app_apply_spec(App *app, const char *spec, EngineError *err);
 
 /* Shows msg in the status line (in red when error). */

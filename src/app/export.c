@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "app/atlas.h"
 #include "app/draw.h"
 #include "app/png.h"
 #include "app/view.h"
@@ -42,6 +43,7 @@ static void export__size(Draw *d, const ExportOptions *eo, const Trace *tr,
         *h = 2 * pad + title_h + label_h + tr->n_layer * (cell + gap) + foot_h;
         int min_w = draw_px(d, 640);
         if (*w < min_w) *w = min_w;
+        *h += view_grid_legend_h(d, label_w + (tr->n_head + 1) * (cell + gap) + draw_px(d, 8));
         *map_pt = cell;
         return;
     }
@@ -113,6 +115,10 @@ static int export__write(const Model *m, const char *text, const TokenList *toke
     if (cmap < 0)
         return engine_fail(err, "colormap %s: unknown; HINT: use viridis, magma, "
                            "inferno, cividis or slides", eo->colormap);
+    int role = eo->role ? atlas_find(eo->role) : -1;
+    if (role < -1)
+        return engine_fail(err, "role %s: unknown; HINT: use previous_token, first_token, "
+                           "current_token, delimiter, duplicate_token or induction", eo->role);
     if (!eo->grid && (eo->layer < 0 || eo->layer >= tr->n_layer || eo->head < 0 ||
                       eo->head >= tr->n_head))
         return engine_fail(err, "layer %d head %d: out of range (%d layers, %d "
@@ -127,6 +133,19 @@ static int export__write(const Model *m, const char *text, const TokenList *toke
 
     /* measure with a throwaway 1x1 target, then render at the right size */
     int rc = -1;
+    /* the grid's badges: the caller's scores, else the same computation the
+       app's worker does */
+    Roles *own = NULL;
+    const Roles *roles = eo->roles;
+    if (eo->grid && !roles) {
+        own = roles_create(tr->n_layer, tr->n_head);
+        if (!own || roles_compute_model(m, tr, own, err)) {
+            roles_free(own);
+            free(labels);
+            return engine_fail(err, "%s: out of memory for the role scores; HINT: shorter text", path);
+        }
+        roles = own;
+    }
     SDL_Surface *surf = SDL_CreateRGBSurfaceWithFormat(0, 1, 1, 32, SDL_PIXELFORMAT_ARGB8888);
     SDL_Renderer *r = surf ? SDL_CreateSoftwareRenderer(surf) : NULL;
     Draw d;
@@ -159,7 +178,8 @@ static int export__write(const Model *m, const char *text, const TokenList *toke
                  m->name, tr->n_layer, tr->n_head, kv, desc);
     } else {
         ViewData tv = {.tr = tr, .ro = ro, .model_name = m->name, .layer = eo->layer,
-                       .head = eo->head};
+                       .head = eo->head, .encoder = m->config.encoder,
+                       .seg_filter = eo->pair_filter};
         view_head_title(&tv, title, sizeof title);
     }
     d.dry = true;
@@ -193,6 +213,10 @@ static int export__write(const Model *m, const char *text, const TokenList *toke
         .tokens = tokens->tokens, .text = text, .ro = ro, .tok = m->tokenizer,
         .model_name = m->name, .gen = 1, .layer = eo->layer, .head = eo->head,
         .q = -1, .k = -1,
+        /* encoders: segment colours, words run as [MASK], the pair filter */
+        .encoder = m->config.encoder, .mask_id = tokenizer_mask_id(m->tokenizer),
+        .seg_filter = eo->pair_filter,
+        .roles = roles, .role = role,
     };
     draw_fill(&d, (SDL_Rect){0, 0, W, H}, d.th.bg);
     int pad = draw_px(&d, 20);
@@ -208,6 +232,7 @@ static int export__write(const Model *m, const char *text, const TokenList *toke
         v.layer = v.head = -1;
         GridLayout gl;
         view_grid_layout(&d, pic, tr->n_layer, tr->n_head, tr->n_kv_head, &gl);
+        view_grid_narrow_legend(&d, &gl);
         view_grid_draw(&d, &gl, &v, -1, -1);
         SDL_Rect last = view_grid_cell(&gl, tr->n_layer - 1, tr->n_head);
         int top = gl.y0, bot = last.y + last.h;
@@ -224,6 +249,10 @@ static int export__write(const Model *m, const char *text, const TokenList *toke
     char settings[3000], head[64];
     if (eo->grid) snprintf(head, sizeof head, "grid");
     else snprintf(head, sizeof head, "layer %d head %d", eo->layer, eo->head);
+    if (eo->grid && role >= 0) {
+        size_t o = strlen(head);
+        snprintf(head + o, sizeof head - o, " by %s", roles_name((RoleKind)role));
+    }
     snprintf(settings, sizeof settings, "%s; %s; colormap=%s; background=%s; scale=%dx%s%s",
              head, desc, colormap_name(cmap), eo->white_background ? "white" : "dark",
              eo->scale, inter[0] ? "; " : "", inter);
@@ -249,6 +278,7 @@ done:
     if (r) SDL_DestroyRenderer(r);
     if (surf) SDL_FreeSurface(surf);
     free(labels);
+    roles_free(own);
     return rc;
 }
 

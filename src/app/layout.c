@@ -1,6 +1,7 @@
 /* layout.c — panel rects of the window; see layout.h. */
 #include "app/layout.h"
 
+#include "app/view_segment.h"
 #include "app/view_text.h"
 
 void layout_panels(ViewCtx *cx, int W, int H, ControlsView *cv, GridView *gv,
@@ -80,6 +81,13 @@ void layout_panels(ViewCtx *cx, int W, int H, ControlsView *cv, GridView *gv,
                 lo->vec.w += grow_r;
             }
         }
+    }
+    /* a sentence pair: the pair-filter row tops the head view's column */
+    int seg_h = view_segment_bar_height(d, v);
+    lo->seg = (SDL_Rect){lo->head.x, lo->head.y, lo->head.w, seg_h};
+    if (seg_h > 0) {
+        lo->head.y += seg_h + draw_px(d, 4);
+        lo->head.h -= seg_h + draw_px(d, 4);
     }
     /* the grid is usually width-bound: its spare height goes to the
        predictions panel below */

@@ -1,6 +1,7 @@
 /* layout.h — where each view goes in the window: the button bar and the
- * text on top, then three columns (grid over predictions, head view, vector
- * view) and the status line. Measures the views through their modules; owns
+ * text on top, then three columns (grid over predictions, or over the role
+ * list while the grid is coloured by a role; head view; vector view) and the
+ * status line. Measures the views through their modules; owns
  * no state. */
 #ifndef APP_LAYOUT_H
 #define APP_LAYOUT_H
@@ -12,6 +13,8 @@
 
 typedef struct {
     SDL_Rect bar, text, chips, grid, pred, head, vec, status;
+    SDL_Rect seg;             /* encoders' pair-filter row over the head view
+                                 (h = 0 unless the text is a pair) */
     bool vec_tab;             /* narrow window: the vector view is a tab */
     SDL_Rect tab;             /* that tab (w = 0 in wide windows) */
 } PanelLayout;

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -163,6 +164,10 @@ char *session_to_json(const Session *s) {
             for (int h = 0; h < MODEL_MAX_HEADS; h++)
                 if (run_options_head_ablated(ro, l, h)) cJSON_AddItemToArray(abl, session__pair(l, h));
     }
+    cJSON *words = cJSON_CreateArray(); /* "mask this word": byte spans of the text */
+    for (int i = 0; ok && words && i < s->wm.n; i++)
+        cJSON_AddItemToArray(words, session__pair((int)s->wm.span[i].start, (int)s->wm.span[i].end));
+    if (!ok || !words || !cJSON_AddItemToObject(r, "masked_words", words)) cJSON_Delete(words);
     if (!ok || !cJSON_AddItemToObject(r, "masked_keys", keys)) cJSON_Delete(keys);
     if (!ok || !cJSON_AddItemToObject(r, "ablated_heads", abl)) cJSON_Delete(abl);
     /* the view */
@@ -180,6 +185,7 @@ char *session_to_json(const Session *s) {
         cJSON_AddStringToObject(v, "colormap", colormap_name(s->cmap));
         cJSON_AddStringToObject(v, "theme", s->white ? "light" : "dark");
         cJSON_AddBoolToObject(v, "qk_before_rope", s->pre_rope);
+        cJSON_AddNumberToObject(v, "pair_filter", s->seg_filter);
     }
     if (ok) out = cJSON_Print(root);
     cJSON_Delete(root);
@@ -306,6 +312,21 @@ static void session__read_run(SessionReader *rd, const cJSON *obj) {
                 if (session__int(rd, e, sub, 0, RUN_MAX_KEYS - 1, &i))
                     run_options_set_key_masked(ro, i, true);
             }
+        } else if (!strcmp(f, "masked_words")) {
+            if (!cJSON_IsArray(it)) {
+                session__report(rd, f, "expected an array of [start, end] byte spans; skipped");
+                continue;
+            }
+            WordMask *wm = &rd->s->wm;
+            wm->n = 0;
+            int n = 0;
+            for (const cJSON *e = it->child; e; e = e->next, n++) {
+                char sub[48];
+                snprintf(sub, sizeof sub, "masked_words[%d]", n);
+                if (session__pair_in(rd, e, sub, INT_MAX - 1, INT_MAX, &a, &b) && a < b &&
+                    !wordmask_covers(wm, (size_t)a, (size_t)b))
+                    wordmask_toggle(wm, (size_t)a, (size_t)b);
+            }
         } else if (!strcmp(f, "ablated_heads")) {
             if (!cJSON_IsArray(it)) {
                 session__report(rd, f, "expected an array of [layer, head] pairs; skipped");
@@ -335,6 +356,8 @@ static void session__read_view(SessionReader *rd, const cJSON *obj) {
             if (session__int(rd, it, f, 0, MODEL_MAX_LAYERS - 1, &i)) s->layer = i;
         } else if (!strcmp(f, "head")) {
             if (session__int(rd, it, f, 0, MODEL_MAX_HEADS - 1, &i)) s->head = i;
+        } else if (!strcmp(f, "pair_filter")) {
+            if (session__int(rd, it, f, 0, 4, &i)) s->seg_filter = i;
         } else if (!strcmp(f, "pinned")) {
             if (cJSON_IsNull(it)) s->pin_q = s->pin_k = -1;
             else if (session__pair_in(rd, it, f, RUN_MAX_KEYS - 1, RUN_MAX_KEYS - 1, &a, &b)) {

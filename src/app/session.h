@@ -33,6 +33,7 @@
 
 #include "engine/error.h"
 #include "engine/forward.h"
+#include "app/wordmask.h"
 
 #define SESSION_VERSION 1           /* written in every file as "version" */
 #define SESSION_MAX_BYTES (64u << 20) /* a larger file is refused */
@@ -55,6 +56,8 @@ typedef struct {
     int cmap;                     /* CmapId */
     bool white;                   /* light theme (slides) */
     bool pre_rope;                /* vector view shows q, k before RoPE */
+    WordMask wm;                  /* encoders: byte spans of text run as [MASK] */
+    int seg_filter;               /* encoders: the head view's pair filter */
 } Session;
 
 /* What session_load skipped: one line per problem, naming the field. */

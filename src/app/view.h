@@ -6,6 +6,8 @@
  *     view_head (the (query, key) matrix)  view_vector (inside one weight)
  *     view_pred (next-token predictions)   view_controls (the button bar)
  *     view_status (status line, help)
+ *     view_segment (encoders: sentence-pair colours and filter, masked words)
+ *     view_status (status line, help)   view_roles (heads sorted by a role)
  * and a new mode (cross-attention, an encoder, two texts, arcs) is a new one.
  * A view gets a rect from layout.c, reads ViewData (never App), keeps its own
  * last layout for hit tests in a struct the App owns, and reports input as
@@ -36,10 +38,16 @@
 #include "app/textlines.h"
 #include "app/ui.h"
 #include "engine/forward.h"
+#include "engine/roles.h"
 #include "engine/tokenizer.h"
 
 typedef struct {
     const Trace *tr;          /* NULL: nothing computed yet */
+    const Roles *roles;       /* tr's role scores (badges, the role list);
+                                 NULL: none */
+    int role;                 /* the grid is coloured by this role's score
+                                 and the role list sorts by it (RoleKind of
+                                 a mass role); -1: thumbnails, predictions */
     const char *labels;       /* (T, label_cap) printable token labels */
     size_t label_cap;
     const Token *tokens;      /* (T) ids and byte offsets into text */
@@ -67,6 +75,11 @@ typedef struct {
     int q, k;                 /* focused cell; -1 = none */
     int n_layer, n_head, n_kv_head; /* the model's shape; 0 without a model */
     const char *model_error;  /* why no model is loaded ("" = none tried) */
+    /* encoder mode (view_segment.h) */
+    bool encoder;             /* bidirectional (BERT): fill-in predictions,
+                                 [CLS]/[SEP], masked words, sentence pairs */
+    int mask_id;              /* the [MASK] id; -1 = none */
+    int seg_filter;           /* SegFilter: the pair blocks the head view shows */
 } ViewData;
 
 static inline const char *view_label(const ViewData *v, int i) {
@@ -109,6 +122,14 @@ typedef enum {
     ACT_OPEN_MODEL,    /* ask for a model to open */
     ACT_VEC_TAB,       /* narrow windows: open / close the vector view tab */
     ACT_SAVE_SESSION,  /* ask for a file name, save the session there */
+    /* encoder mode */
+    ACT_WORD_MASK,     /* token a (-1: the focused query) runs as [MASK] /
+                          as typed again */
+    ACT_SEG_FILTER,    /* pair filter a (SegFilter); -1 = the next one */
+    ACT_ROLE_CYCLE,    /* colour the grid by the next role; after the last
+                          one, thumbnails again */
+    ACT_ROLE_SET,      /* a = the role (RoleKind), -1 = thumbnails */
+    ACT_ROLE_TOGGLE,   /* role colours on (the last role) / off */
     ACT_COUNT
 } Act;
 

@@ -18,8 +18,12 @@ static int view__controls(const ViewData *v, ViewControl *c) {
     CTL(ACT_TEMP_SET, ro->scale == SCALE_TEMP, "Temperature T, 0.1 to 10 (log scale); drag it.\nKeys: F5 / F6 (any time) or [ / ]", "T = %.2f", ro->temperature);
     c[n - 1].group_end = true;
     CTL(ACT_NONE, false, NULL, "Mask");
-    CTL(ACT_MASK_CAUSAL, ro->mask == MASK_CAUSAL, "Query i sees keys j \xE2\x89\xA4 i, as trained.\nKeys: F3 (any time) or M cycle masking", "causal");
-    CTL(ACT_MASK_NONE, ro->mask == MASK_NONE, "Every query sees every key (also the future).\nKeys: F3 (any time) or M cycle masking", "none");
+    CTL(ACT_MASK_CAUSAL, ro->mask == MASK_CAUSAL, v->encoder
+        ? "Query i sees keys j \xE2\x89\xA4 i (this encoder was trained with none).\nKeys: F3 (any time) or M cycle masking"
+        : "Query i sees keys j \xE2\x89\xA4 i, as trained.\nKeys: F3 (any time) or M cycle masking", "causal");
+    CTL(ACT_MASK_NONE, ro->mask == MASK_NONE, v->encoder
+        ? "Every query sees every key, as this encoder was trained.\nKeys: F3 (any time) or M cycle masking"
+        : "Every query sees every key (also the future).\nKeys: F3 (any time) or M cycle masking", "none");
     CTL(ACT_MASK_WINDOW, ro->mask == MASK_WINDOW, "Query i sees keys i-w < j \xE2\x89\xA4 i.\nKeys: F3 (any time) or M cycle masking", "window");
     CTL(ACT_WIN_STEP, false, "Narrower window. Keys: F7 (any time) or -", "\xE2\x88\x92");
     c[n - 1].a = -1;

@@ -1,6 +1,8 @@
 /* view_grid.c — the overview grid; see view_grid.h. */
 #include "app/view_grid.h"
 
+#include "app/atlas.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +18,37 @@ int view_grid_label_h(Draw *d, int H, int KV) {
     return view__grouped(H, KV) ? 2 * row : row;
 }
 
+/* What the role colours mean for role k, with the uniform baseline b (the
+ * role list says what the score sums). */
+static void view__role_caption(RoleKind k, float b, char *s, size_t cap) {
+    snprintf(s, cap, "cells: %s score, on the heatmap scale \xC2\xB7 uniform %.2f",
+             atlas_role(k)->label, b);
+}
+
+/* The legend from (x, y) in width w: the badges' (no role chosen), or what
+ * the role colours mean. Returns its height; v NULL measures the taller of
+ * the two (the longest caption). */
+static int view__legend(Draw *d, const ViewData *v, int x, int y, int w) {
+    char s[256];
+    if (!v) {
+        int most = atlas_legend(d, x, y, w);
+        for (int k = 0; k < ROLE_N_ROLES; k++) {
+            view__role_caption((RoleKind)k, 0.0f, s, sizeof s);
+            int hk = view_text_wrapped(d, FONT_SMALL, x, y, w, d->th.text, s);
+            if (hk > most) most = hk;
+        }
+        return most;
+    }
+    if (v->role < 0 || !v->roles) return atlas_legend(d, x, y, w);
+    view__role_caption((RoleKind)v->role, v->roles->baseline[v->role], s, sizeof s);
+    return view_text_wrapped(d, FONT_SMALL, x, y, w, d->th.text_dim, s);
+}
+
+int view_grid_legend_h(Draw *d, int w) {
+    Draw dry = {.r = d->r, .font = d->font, .s = d->s, .dry = true};
+    return view__legend(&dry, NULL, 0, 0, w) + draw_px(d, 6);
+}
+
 void view_grid_layout(Draw *d, SDL_Rect r, int L, int H, int KV, GridLayout *gl) {
     memset(gl, 0, sizeof *gl);
     gl->area = r;
@@ -28,13 +61,23 @@ void view_grid_layout(Draw *d, SDL_Rect r, int L, int H, int KV, GridLayout *gl)
     gl->kv_y = r.y + font_height(d->font, FONT_SMALL) + draw_px(d, 2);
     gl->gap = draw_px(d, 3);
     gl->avg_gap = draw_px(d, 8);
+    gl->legend_w = r.w;
+    gl->legend_h = view_grid_legend_h(d, r.w);
     int cw = (r.w - label_w - gl->avg_gap - H * gl->gap) / (H + 1);
-    int ch = (r.h - label_h - (L - 1) * gl->gap) / L;
+    int ch = (r.h - label_h - gl->legend_h - (L - 1) * gl->gap) / L;
     gl->cell = cw < ch ? cw : ch;
     if (gl->cell > draw_px(d, 96)) gl->cell = draw_px(d, 96);
     if (gl->cell < 2) gl->cell = 2;
     gl->x0 = r.x + label_w;
     gl->y0 = r.y + label_h;
+    gl->legend_y = gl->y0 + L * (gl->cell + gl->gap) + draw_px(d, 4);
+}
+
+void view_grid_narrow_legend(Draw *d, GridLayout *gl) {
+    if (gl->L <= 0) return;
+    SDL_Rect last = view_grid_cell(gl, 0, gl->H);
+    gl->legend_w = last.x + last.w - gl->area.x;
+    gl->legend_h = view_grid_legend_h(d, gl->legend_w);
 }
 
 SDL_Rect view_grid_cell(const GridLayout *gl, int layer, int head) {
@@ -93,6 +136,37 @@ static int view__upload_grid(Draw *d, const ViewData *v) {
     return S;
 }
 
+/* Cell c of head (l, h) coloured by the chosen role's score (h == H: the
+ * layer's mean), with the number when it fits. */
+static void view__role_cell(Draw *d, SDL_Rect c, const ViewData *v, int l, int h) {
+    const Roles *r = v->roles;
+    float s = 0.0f;
+    if (h < r->n_head) {
+        s = roles_score(r, (RoleKind)v->role, l, h);
+    } else {
+        for (int i = 0; i < r->n_head; i++) s += roles_score(r, (RoleKind)v->role, l, i);
+        s /= (float)r->n_head;
+    }
+    if (isnan(s)) {
+        draw_fill(d, c, d->th.control);
+        draw_text_center(d, FONT_SMALL, c, d->th.text_dim, "\xE2\x80\x93");
+        return;
+    }
+    SDL_Color f = atlas_score_color(d, s);
+    draw_fill(d, c, f);
+    char num[16];
+    snprintf(num, sizeof num, "%.2f", s);
+    if (font_width(d->font, FONT_SMALL, num) + draw_px(d, 4) > c.w) {
+        /* ".53", as in papers; no number rather than a cut one */
+        if (s >= 0.995f || font_width(d->font, FONT_SMALL, num + 1) + draw_px(d, 4) > c.w) return;
+        memmove(num, num + 1, strlen(num));
+    }
+    /* dark digits on light colours, light on dark */
+    bool light = 0.299f * f.r + 0.587f * f.g + 0.114f * f.b > 140.0f;
+    draw_text_center(d, FONT_SMALL, c, light ? (SDL_Color){15, 15, 20, 255}
+                                             : (SDL_Color){245, 245, 245, 255}, num);
+}
+
 void view_grid_draw(Draw *d, const GridLayout *gl, const ViewData *v,
                     int hover_layer, int hover_head) {
     const Theme *th = &d->th;
@@ -141,11 +215,14 @@ void view_grid_draw(Draw *d, const GridLayout *gl, const ViewData *v,
                   l == v->layer ? th->accent : th->text_dim, s);
     }
     int S = 0;
-    if (v->tr) S = view__upload_grid(d, v);
+    bool by_role = v->role >= 0 && v->roles;
+    if (v->tr && !by_role) S = view__upload_grid(d, v);
     for (int l = 0; l < gl->L; l++)
         for (int h = 0; h <= gl->H; h++) {
             SDL_Rect c = view_grid_cell(gl, l, h);
-            if (S > 0 && d->grid.tex) {
+            if (by_role) {
+                view__role_cell(d, c, v, l, h);
+            } else if (S > 0 && d->grid.tex) {
                 SDL_FRect dst = {(float)c.x, (float)c.y, (float)c.w, (float)c.h};
                 draw_heat_blit(d, &d->grid, (SDL_Rect){h * S, l * S, S, S}, dst);
             } else {
@@ -161,18 +238,27 @@ void view_grid_draw(Draw *d, const GridLayout *gl, const ViewData *v,
                 draw_line(d, c.x + c.w - 2, c.y, c.x, c.y + c.h - 2, th->error);
                 draw_outline(d, c, th->error, 1);
             }
+            if (v->roles && !by_role && h < gl->H) {
+                int k = roles_dominant(v->roles, l, h);
+                if (k >= 0) atlas_badge(d, c, (RoleKind)k);
+            }
             if (l == v->layer && h == v->head)
                 draw_outline(d, (SDL_Rect){c.x - 1, c.y - 1, c.w + 2, c.h + 2},
                              th->accent, draw_px(d, 2));
             else if (l == hover_layer && h == hover_head)
                 draw_outline(d, c, th->text, 1);
         }
+    view__legend(d, v, gl->area.x, gl->legend_y, gl->legend_w);
 }
 
 /* ------------------------------------------------------------------ */
 /* in the window                                                        */
 
-static const char view__grid_title[] = "Heads  (click: select \xC2\xB7 right-click: ablate)";
+static const char view__grid_title[] = "Heads  (right-click: ablate)",
+    view__role_label[] = "by role",
+    view__role_tip[] = "Colour each head by a role score instead of its thumbnail,\n"
+                       "and list the heads by that role (in place of the predictions).\n"
+                       "Keys: Ctrl+G (any time) or G: the next role, then thumbnails";
 
 int view_grid_place(ViewCtx *cx, SDL_Rect r, GridView *gv) {
     Draw *d = cx->d;
@@ -180,10 +266,14 @@ int view_grid_place(ViewCtx *cx, SDL_Rect r, GridView *gv) {
     gv->panel = r;
     SDL_Rect in = ui_panel(&(Draw){.r = d->r, .font = d->font, .s = d->s, .dry = true},
                            r, view__grid_title);
+    int bw = ui_button_width(d, view__role_label), pad = draw_px(d, 8);
+    int bh = font_height(d->font, FONT_NORMAL) + draw_px(d, 4);
+    gv->role_button = (SDL_Rect){r.x + r.w - pad - bw, r.y + draw_px(d, 3), bw, bh};
+    if (v->n_layer == 0) gv->role_button.w = 0;
     view_grid_layout(d, in, v->n_layer, v->n_head, v->n_kv_head, &gv->layout);
     const GridLayout *gl = &gv->layout;
     if (gl->L <= 0) return r.h;
-    return gl->y0 + gl->L * (gl->cell + gl->gap) + draw_px(d, 8) - r.y;
+    return gl->legend_y + gl->legend_h + draw_px(d, 4) - r.y;
 }
 
 void view_grid_input(ViewCtx *cx, GridView *gv, ViewOut *out) {
@@ -191,6 +281,8 @@ void view_grid_input(ViewCtx *cx, GridView *gv, ViewOut *out) {
     Ui *ui = cx->ui;
     int l, h;
     gv->hover_layer = gv->hover_head = -1;
+    if (cx->input && gv->role_button.w > 0 && ui_clicked(ui, gv->role_button, 0))
+        view_emit(out, ACT_ROLE_TOGGLE, 0, 0, 0);
     if (!cx->input || v->n_layer == 0 || !view_grid_hit(&gv->layout, ui->mx, ui->my, &l, &h))
         return;
     gv->hover_layer = l;
@@ -201,10 +293,32 @@ void view_grid_input(ViewCtx *cx, GridView *gv, ViewOut *out) {
     }
 }
 
+/* "\nprev-token 0.61 (uniform 0.11)" for head (l, h): its dominant role,
+ * or the chosen one when the grid is coloured by a role. */
+static void view__role_tip_line(const ViewData *v, int l, int h, char *s, size_t cap) {
+    int k = v->role >= 0 ? v->role : roles_dominant(v->roles, l, h);
+    if (k < 0) {
+        snprintf(s, cap, "\nno clear role on this text");
+        return;
+    }
+    snprintf(s, cap, "\n%s%s %.2f (uniform %.2f)", v->role >= 0 ? "" : "role: ",
+             atlas_role((RoleKind)k)->label, roles_score(v->roles, (RoleKind)k, l, h),
+             v->roles->baseline[k]);
+}
+
 void view_grid_frame(ViewCtx *cx, GridView *gv) {
     Draw *d = cx->d;
     const ViewData *v = cx->v;
-    ui_panel(d, gv->panel, view__grid_title);
+    ui_panel(d, gv->panel, " ");
+    SDL_Rect rb = gv->role_button;
+    int pad = draw_px(d, 8);
+    draw_text_fit(d, FONT_TITLE, gv->panel.x + pad, gv->panel.y + pad / 2 + 1,
+                  (rb.w > 0 ? rb.x : gv->panel.x + gv->panel.w) - gv->panel.x - 2 * pad,
+                  d->th.text, view__grid_title);
+    if (rb.w > 0) {
+        ui_button(cx->ui, d, rb, view__role_label, v->role >= 0);
+        if (cx->input && ui_inside(cx->ui, rb)) ui_tooltip(cx->ui, rb, view__role_tip);
+    }
     view_grid_draw(d, &gv->layout, v, gv->hover_layer, gv->hover_head);
     int l = gv->hover_layer, h = gv->hover_head;
     if (l < 0 || v->n_layer == 0) return;
@@ -218,8 +332,10 @@ void view_grid_frame(ViewCtx *cx, GridView *gv) {
     }
     if (h < v->n_head) {
         bool abl = run_options_head_ablated(ro, l, h);
-        snprintf(tip, sizeof tip, "layer %d head %d%s%s\nclick: select \xC2\xB7 right-click: %s",
-                 l, h, abl ? " (ablated)" : "", kv, abl ? "restore" : "ablate");
+        char role[200] = "";
+        if (v->roles && v->tr) view__role_tip_line(v, l, h, role, sizeof role);
+        snprintf(tip, sizeof tip, "layer %d head %d%s%s%s\nclick: select \xC2\xB7 right-click: %s",
+                 l, h, abl ? " (ablated)" : "", kv, role, abl ? "restore" : "ablate");
     } else {
         snprintf(tip, sizeof tip, "layer %d: mean of its %d heads", l, v->n_head);
     }

@@ -1,5 +1,6 @@
 /* view_head.c — the head view; see view_head.h. */
 #include "app/view_head.h"
+#include "app/view_segment.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -15,9 +16,12 @@ void view_head_title(const ViewData *v, char *buf, size_t cap) {
     char kv[24] = ""; /* grouped-query attention: the KV head it reads */
     if (v->tr && v->tr->n_kv_head > 0 && v->tr->n_kv_head < v->tr->n_head)
         snprintf(kv, sizeof kv, " (kv %d)", trace_kv_head(v->tr, v->head));
-    snprintf(buf, cap, "%s  \xC2\xB7  layer %d  \xC2\xB7  head %d%s%s  \xC2\xB7  %s",
+    char pairs[40] = ""; /* a sentence pair's filter (view_segment.h) */
+    if (v->seg_filter != SEG_ALL && view_segment_pair(v))
+        snprintf(pairs, sizeof pairs, "  \xC2\xB7  pairs %s", view_segment_filter_name(v->seg_filter));
+    snprintf(buf, cap, "%s  \xC2\xB7  layer %d  \xC2\xB7  head %d%s%s  \xC2\xB7  %s%s",
              v->model_name ? v->model_name : "model", v->layer, v->head, kv,
-             ablated ? " (ablated)" : "", desc);
+             ablated ? " (ablated)" : "", desc, pairs);
 }
 
 void view_head_layout(Draw *d, SDL_Rect r, int T, bool title, int label_px,
@@ -107,14 +111,18 @@ int view_head_hit(const HeadLayout *hl, int x, int y, int *q, int *k) {
 static void view__upload_head(Draw *d, const ViewData *v) {
     int T = v->tr->n_tokens, pitch;
     uint64_t key[4] = {v->gen, (uint64_t)v->layer, (uint64_t)v->head,
-                       (uint64_t)d->cmap + 1};
+                       ((uint64_t)d->cmap + 1) | (uint64_t)v->seg_filter << 8 |
+                       (uint64_t)d->th.panel.r << 16};
     uint32_t *px = draw_heat_begin(d, &d->head, T, T, key, &pitch);
     if (!px) return;
     const float *att = trace_att(v->tr, v->layer, v->head); // (query, key)
     const float *sc = trace_scores(v->tr, v->layer, v->head); // (query, key), -inf masked
+    bool filter = v->seg_filter != SEG_ALL && view_segment_pair(v);
+    uint32_t filtered = view_segment_filtered_argb(d);
     for (int q = 0; q < T; q++)
         for (int k = 0; k < T; k++)
-            px[q * pitch + k] = draw_cell(d, sc[q * T + k], att[q * T + k]);
+            px[q * pitch + k] = filter && !view_segment_shown(v, q, k)
+                                    ? filtered : draw_cell(d, sc[q * T + k], att[q * T + k]);
     draw_heat_unlock(&d->head);
 }
 
@@ -155,15 +163,36 @@ void view_head_draw(Draw *d, const HeadLayout *hl, const ViewData *v) {
         draw_outline(d, (SDL_Rect){hl->map.x - 2, hl->map.y - 2, hl->map.w + 4,
                                    hl->map.h + 4}, th->error, 2);
 
-    /* axis labels of the visible cells: keys rotated above, queries at the left */
+    /* axis labels of the visible cells: keys rotated above, queries at the left;
+       a sentence pair colours them by segment, with a stripe along each axis */
     int fh = font_height(d->font, FONT_SMALL);
+    bool pair = view_segment_pair(v);
+    if (pair) {
+        int sw = draw_px(d, 3);
+        for (int i = hl->off_q; i < hl->off_q + nq; i++) {
+            SDL_Color c = view_segment_color(d, view_segment_of(v, i));
+            int a = hl->map.y + (int)((float)(i - hl->off_q) * hl->cell);
+            int b = hl->map.y + (int)((float)(i + 1 - hl->off_q) * hl->cell);
+            if (b > hl->map.y + hl->map.h) b = hl->map.y + hl->map.h;
+            draw_fill(d, (SDL_Rect){hl->map.x - sw - draw_px(d, 1), a, sw, b - a}, c);
+        }
+        for (int i = hl->off_k; i < hl->off_k + nk; i++) {
+            SDL_Color c = view_segment_color(d, view_segment_of(v, i));
+            int a = hl->map.x + (int)((float)(i - hl->off_k) * hl->cell);
+            int b = hl->map.x + (int)((float)(i + 1 - hl->off_k) * hl->cell);
+            if (b > hl->map.x + hl->map.w) b = hl->map.x + hl->map.w;
+            draw_fill(d, (SDL_Rect){a, hl->map.y + hl->map.h + draw_px(d, 1), b - a, sw}, c);
+        }
+    }
     for (int i = hl->off_k; i < hl->off_k + nk; i++) {
         bool focus_k = i == v->k;
         if (i % hl->step != 0 && !focus_k) continue;
         int cx = hl->map.x + (int)((float)(i - hl->off_k) * hl->cell + hl->cell / 2);
         if (cx >= hl->map.x + hl->map.w) continue;
         bool masked = run_options_key_masked(v->ro, i);
-        SDL_Color kc = masked ? th->warn : focus_k ? th->accent : th->text_dim;
+        SDL_Color kc = masked ? th->warn : focus_k ? th->accent
+                     : view_segment_word_masked(v, i) ? view_segment_mask_color(d)
+                     : pair ? view_segment_color(d, view_segment_of(v, i)) : th->text_dim;
         draw_text_up(d, FONT_SMALL, cx, hl->map.y - draw_px(d, 4),
                      hl->cols.h - draw_px(d, 4), kc, view_label(v, i));
         if (masked)
@@ -178,8 +207,10 @@ void view_head_draw(Draw *d, const HeadLayout *hl, const ViewData *v) {
         char buf[128];
         font_elide(d->font, FONT_SMALL, view_label(v, i), hl->rows.w - draw_px(d, 4), buf, sizeof buf);
         int w = font_width(d->font, FONT_SMALL, buf);
-        draw_text(d, FONT_SMALL, hl->map.x - draw_px(d, 6) - w, cy - fh / 2,
-                  focus_q ? th->accent : th->text_dim, buf);
+        SDL_Color qc = focus_q ? th->accent
+                     : view_segment_word_masked(v, i) ? view_segment_mask_color(d)
+                     : pair ? view_segment_color(d, view_segment_of(v, i)) : th->text_dim;
+        draw_text(d, FONT_SMALL, hl->map.x - draw_px(d, 6) - w, cy - fh / 2, qc, buf);
     }
     static const char axes[] = "query \xE2\x86\x93  key \xE2\x86\x92";
     char under[160];
@@ -259,6 +290,7 @@ void view_head_input(ViewCtx *cx, SDL_Rect r, HeadView *hv, ViewOut *out) {
     view_emit(out, ACT_HOVER, hv->hit == 1 ? q : -1, hv->hit == 1 ? k : -1, 0);
     if (hv->hit == 1 && ui->pressed[0]) view_emit(out, ACT_PIN, q, k, 0);
     if (hv->hit == 2 && ui->pressed[0]) view_emit(out, ACT_MASK_KEY, k, 0, 0);
+    if (hv->hit == 3 && ui->pressed[0] && v->encoder) view_emit(out, ACT_WORD_MASK, q, 0, 0);
 }
 
 void view_head_frame(ViewCtx *cx, HeadView *hv) {
@@ -275,8 +307,8 @@ void view_head_frame(ViewCtx *cx, HeadView *hv) {
             y += view_text_wrapped(d, FONT_NORMAL, in.x, y, in.w, th->error, v->model_error) +
                  draw_px(d, 8);
         view_text_wrapped(d, FONT_NORMAL, in.x, y, in.w, th->text,
-                          "To fix it: press Ctrl+O and type a model folder (Hugging Face GPT-2 "
-                          "or Llama) or a llama2.c .bin, or drop one on this window. The text "
+                          "To fix it: press Ctrl+O and type a model folder (Hugging Face GPT-2, "
+                          "Llama or BERT) or a llama2.c .bin, or drop one on this window. The text "
                           "you typed is kept.");
         return;
     } else if (!v->tr) {
@@ -303,5 +335,11 @@ void view_head_frame(ViewCtx *cx, HeadView *hv) {
         snprintf(tip, sizeof tip, "key %d \"%s\"\nclick to %s it for every query", hk,
                  view_label(v, hk), run_options_key_masked(v->ro, hk) ? "unmask" : "mask");
         ui_tooltip(cx->ui, hv->layout.cols, tip);
+    } else if (hv->hit == 3 && v->encoder) {
+        char tip[256];
+        bool wm = view_segment_word_masked(v, hq);
+        snprintf(tip, sizeof tip, "query %d \"%s\"\nclick to %s", hq, view_label(v, hq),
+                 wm ? "run the typed word again" : "run it as [MASK] (fill-in predictions)");
+        ui_tooltip(cx->ui, hv->layout.rows, tip);
     }
 }

@@ -55,9 +55,15 @@ void view_help_frame(ViewCtx *cx, int W, int H) {
     const Theme *th = &d->th;
     static const char *mouse[] = {
         "Mouse: click the text box to type \xC2\xB7 click a grid head to select it, right-click to ablate it",
-        "hover a head-view cell for its numbers, click to pin it \xC2\xB7 click a key label or token chip to mask it",
-        "wheel zooms around the cursor, right-drag pans \xC2\xB7 every control re-runs the real forward pass",
+        "hover a cell for its numbers, click to pin it \xC2\xB7 click a key label or chip: hide it from attention",
+        "encoders: right-click a chip for [MASK] \xC2\xB7 wheel zooms, right-drag pans \xC2\xB7 controls re-run the model",
     };
+    static const char *look[] = {
+        "What to look at first: the app opens on the model's best teaching head on its starter text (one sentence, said twice).",
+        "Badges on the grid mark heads with a clear role: P attends to the previous token, I (induction) to the token after the",
+        "earlier copy of the current one, S to the first token. Ctrl+G colours the grid by a role and lists the heads by it.",
+    };
+    enum { N_LOOK = sizeof look / sizeof *look };
     KeyRow rows[64];
     int n = keymap_rows(rows, 64);
     int fs = font_height(d->font, FONT_SMALL), fn = font_height(d->font, FONT_NORMAL);
@@ -72,13 +78,14 @@ void view_help_frame(ViewCtx *cx, int W, int H) {
         if (w3 > c3) c3 = w3;
     }
     int wm = 0;
-    for (int i = 0; i < 3; i++) {
-        int w = font_width(d->font, FONT_SMALL, mouse[i]);
+    for (int i = 0; i < 3 + N_LOOK; i++) {
+        int w = font_width(d->font, FONT_SMALL, i < 3 ? mouse[i] : look[i - 3]);
         if (w > wm) wm = w;
     }
     int tw = c1 + c2 + c3 + 2 * gap;
     if (tw < wm) tw = wm;
-    SDL_Rect box = {0, 0, tw + 2 * pad, 2 * pad + fn + draw_px(d, 6) + (n + 1) * row_h + draw_px(d, 8) + 3 * row_h};
+    SDL_Rect box = {0, 0, tw + 2 * pad, 2 * pad + fn + draw_px(d, 6) + (n + 1) * row_h + draw_px(d, 8) + 3 * row_h +
+                   N_LOOK * row_h + draw_px(d, 8)};
     if (box.w > W) box.w = W;
     if (box.h > H) box.h = H;
     box.x = (W - box.w) / 2;
@@ -89,6 +96,9 @@ void view_help_frame(ViewCtx *cx, int W, int H) {
     int x = box.x + pad, y = box.y + pad, wmax = box.w - 2 * pad;
     draw_text_fit(d, FONT_TITLE, x, y, wmax, th->text, "attnscope \xE2\x80\x94 keys (F1 or Esc closes)");
     y += fn + draw_px(d, 6);
+    for (int i = 0; i < N_LOOK; i++, y += row_h)
+        draw_text_fit(d, FONT_SMALL, x, y, wmax, th->text, look[i]);
+    y += draw_px(d, 8);
     draw_text(d, FONT_SMALL, x, y, th->accent, "any time");
     draw_text(d, FONT_SMALL, x + c1 + gap, y, th->accent, "outside the box");
     draw_text(d, FONT_SMALL, x + c1 + c2 + 2 * gap, y, th->accent, "does");

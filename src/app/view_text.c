@@ -1,5 +1,6 @@
 /* view_text.c — the text box and the token chips; see view_text.h. */
 #include "app/view_text.h"
+#include "app/view_segment.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,7 +64,7 @@ static void view__split_note(const ViewData *v, int i, char *out, size_t cap) {
  * *row2 the first chip of the second row (-1: one row). Returns the height
  * used. Draws nothing when d->dry. */
 static int view__chips_run(Draw *d, Ui *ui, SDL_Rect r, const ViewData *v, int first,
-                           int *hover, int *clicked, int *end, int *row2) {
+                           int *hover, int *clicked, int *end, int *row2, int *rclicked) {
     const Theme *th = &d->th;
     int T = v->tr->n_tokens;
     int fh = font_height(d->font, FONT_SMALL);
@@ -71,6 +72,7 @@ static int view__chips_run(Draw *d, Ui *ui, SDL_Rect r, const ViewData *v, int f
     int x = r.x, y = r.y;
     *end = T;
     *row2 = -1;
+    bool pair = view_segment_pair(v);
     if (first > 0) {
         char before[32];
         snprintf(before, sizeof before, "%d before \xE2\x80\xA6", first);
@@ -111,13 +113,24 @@ static int view__chips_run(Draw *d, Ui *ui, SDL_Rect r, const ViewData *v, int f
             float lum = 0.299f * fill.r + 0.587f * fill.g + 0.114f * fill.b;
             fg = lum > 140 ? (SDL_Color){0, 0, 0, 255} : (SDL_Color){255, 255, 255, 255};
         }
+        bool word = view_segment_word_masked(v, i); /* runs as [MASK] */
+        if (word) {
+            fill = view_segment_mask_color(d);
+            fg = (SDL_Color){255, 255, 255, 255};
+        }
         draw_fill(d, c, fill);
+        if (pair) /* the segment, A or B, as a stripe under the chip */
+            draw_fill(d, (SDL_Rect){x, y + ch - draw_px(d, 3), w, draw_px(d, 3)},
+                      view_segment_color(d, view_segment_of(v, i)));
         if (ui_inside(ui, c)) {
             *hover = i;
             if (ui_clicked(ui, c, 0)) *clicked = i;
+            if (ui_clicked(ui, c, 2) && rclicked) *rclicked = i;
             draw_outline(d, c, th->text, 1);
         } else if (i == v->q) {
             draw_outline(d, c, th->accent, 2);
+        } else if (word) {
+            draw_outline(d, c, th->text, 1);
         } else {
             draw_outline(d, c, masked ? th->warn : th->border, 1);
         }
@@ -134,9 +147,10 @@ static int view__chips_run(Draw *d, Ui *ui, SDL_Rect r, const ViewData *v, int f
 }
 
 int view_chips(Draw *d, Ui *ui, SDL_Rect r, const ViewData *v, int *hover,
-               int *clicked) {
+               int *clicked, int *rclicked) {
     *hover = -1;
     *clicked = -1;
+    if (rclicked) *rclicked = -1;
     if (!v->tr) return 0;
     int first = 0, end, row2;
     if (v->q >= 0 && v->q < v->tr->n_tokens) {
@@ -149,12 +163,12 @@ int view_chips(Draw *d, Ui *ui, SDL_Rect r, const ViewData *v, int *hover,
         dm.dry = true;
         int h, c;
         for (;;) {
-            view__chips_run(&dm, &um, r, v, first, &h, &c, &end, &row2);
+            view__chips_run(&dm, &um, r, v, first, &h, &c, &end, &row2, NULL);
             if (v->q < end || row2 <= first) break;
             first = row2;
         }
     }
-    return view__chips_run(d, ui, r, v, first, hover, clicked, &end, &row2);
+    return view__chips_run(d, ui, r, v, first, hover, clicked, &end, &row2, rclicked);
 }
 
 /* ------------------------------------------------------------------ */
@@ -312,7 +326,7 @@ int view_text_chips_height(ViewCtx *cx, SDL_Rect r) {
     um.mx = um.my = -1;
     dm.dry = true;
     int hv, ck;
-    return view_chips(&dm, &um, r, cx->v, &hv, &ck);
+    return view_chips(&dm, &um, r, cx->v, &hv, &ck, NULL);
 }
 
 static const char view__badge[2][2][32] = {
@@ -365,22 +379,37 @@ void view_text_frame(ViewCtx *cx, SDL_Rect box, SDL_Rect chips, TextView *tv,
                !ui_inside(ui, tv->badge)) {
         view_emit(out, ACT_EDIT, 0, 0, 0);
     }
-    int hover, click;
-    view_chips(d, ui, chips, v, &hover, &click);
+    int hover, click, rclick;
+    view_chips(d, ui, chips, v, &hover, &click, &rclick);
     if (click >= 0) view_emit(out, ACT_MASK_KEY, click, 0, 0);
+    if (rclick >= 0 && v->encoder) view_emit(out, ACT_WORD_MASK, rclick, 0, 0);
     if (hover >= 0 && v->tokens) {
         const Token *t = &v->tokens[hover];
-        char tip[512], hex[200];
+        char tip[1024], hex[200];
         size_t o = 0;
         hex[0] = '\0';
         for (size_t b = t->start; b < t->end && o + 4 < sizeof hex; b++)
             o += (size_t)snprintf(hex + o, sizeof hex - o, "%02x ", (unsigned char)v->text[b]);
         char part[160];
         view__split_note(v, hover, part, sizeof part);
-        snprintf(tip, sizeof tip, "token %d: \"%s\"\nid %d \xC2\xB7 bytes %zu..%zu: %s\n%s%sclick to %s this key",
+        char seg[320] = "";
+        if (v->encoder) {
+            bool word = view_segment_word_masked(v, hover);
+            char typed[64];
+            tokenizer_token_label(v->tok, t->id, typed, sizeof typed);
+            snprintf(seg, sizeof seg, "%s%s%s\nright-click to %s", word ? "typed \"" : "",
+                     word ? typed : "", word ? "\", the model sees [MASK]" : "",
+                     word ? "run the typed word again" : "run it as [MASK] (fill in)");
+            if (view_segment_pair(v)) {
+                size_t o2 = strlen(seg);
+                snprintf(seg + o2, sizeof seg - o2, "\nsegment %s",
+                         view_segment_of(v, hover) ? "B" : "A");
+            }
+        }
+        snprintf(tip, sizeof tip, "token %d: \"%s\"\nid %d \xC2\xB7 bytes %zu..%zu: %s\n%s%sclick to %s this key for every query%s",
                  hover, view_label(v, hover), t->id, t->start, t->end,
                  hex[0] ? hex : "(none)", part, part[0] ? "\n" : "",
-                 run_options_key_masked(v->ro, hover) ? "unmask" : "mask");
+                 run_options_key_masked(v->ro, hover) ? "show" : "hide", seg);
         ui_tooltip(ui, chips, tip);
     }
 }

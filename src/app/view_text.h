@@ -17,9 +17,11 @@ typedef struct {
 
 /* ---- token chips ----
  * Returns the height used. *hover gets the chip under the mouse (-1 none),
- * *clicked the chip clicked (-1 none). */
+ * *clicked the chip clicked (-1 none), *rclicked (may be NULL) the chip
+ * right-clicked. Encoders: a word run as [MASK] is a filled chip in the mask
+ * colour, a pair's chips carry their segment's colour as a stripe. */
 int view_chips(Draw *d, Ui *ui, SDL_Rect r, const ViewData *v, int *hover,
-               int *clicked);
+               int *clicked, int *rclicked);
 
 /* ---- text box, wrapped onto lines at word boundaries ----
  * Draws te with caret and selection when focused, as many lines as fit in r;
@@ -41,7 +43,8 @@ int view_text_badge_w(Draw *d);
 /* Window: the height the chips of cx->v need in r (r.h caps the rows). */
 int view_text_chips_height(ViewCtx *cx, SDL_Rect r);
 /* Window: the text box (cx->v->edit) in box and the chips in chips. Emits
- * ACT_CARET and ACT_EDIT (click in / press outside), ACT_MASK_KEY (chip). */
+ * ACT_CARET and ACT_EDIT (click in / press outside), ACT_MASK_KEY (chip),
+ * ACT_WORD_MASK (right-click on a chip, encoders). */
 void view_text_frame(ViewCtx *cx, SDL_Rect box, SDL_Rect chips, TextView *tv,
                      ViewOut *out);
 

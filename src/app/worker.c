@@ -16,6 +16,7 @@ struct Worker {
     /* guarded by mu: */
     char *req_text;        /* queued request (owned), NULL = none */
     RunOptions req_ro;
+    WordMask req_wm;       /* its "mask this word" spans */
     uint64_t req_gen;      /* generation of the queued request */
     uint64_t next_gen;     /* last generation handed out */
     uint64_t done_gen;     /* generation of the newest published result */
@@ -29,6 +30,7 @@ void work_result_free(WorkResult *r) {
     token_list_free(&r->tokens);
     free(r->labels);
     trace_free(r->tr);
+    roles_free(r->roles);
     free(r);
 }
 
@@ -75,8 +77,25 @@ static double worker__now_ms(void) {
            (double)SDL_GetPerformanceFrequency();
 }
 
+/* The role scores of r->tr into r->roles (kept across runs: the model's
+ * shape does not change). Without memory for them the result has none: the
+ * views then show no badges, the run itself still counts. */
+static void worker__roles(const Model *m, WorkResult *r) {
+    const Trace *tr = r->tr;
+    if (r->roles && (r->roles->n_layer != tr->n_layer || r->roles->n_head != tr->n_head)) {
+        roles_free(r->roles);
+        r->roles = NULL;
+    }
+    if (!r->roles) r->roles = roles_create(tr->n_layer, tr->n_head);
+    EngineError err;
+    if (r->roles && roles_compute_model(m, tr, r->roles, &err)) {
+        roles_free(r->roles);
+        r->roles = NULL;
+    }
+}
+
 int worker_run(const Model *m, int max_tokens, const char *text,
-               const RunOptions *ro, WorkResult *r) {
+               const RunOptions *ro, const WordMask *wm, WorkResult *r) {
     double t0 = worker__now_ms();
     EngineError err = {{0}};
     /* the previous trace is only a buffer to reuse: r->tr is set again only
@@ -87,30 +106,29 @@ int worker_run(const Model *m, int max_tokens, const char *text,
     r->err[0] = '\0';
     r->n_dropped = 0;
     r->ro = *ro;
+    r->wm = wm ? *wm : (WordMask){0};
     token_list_free(&r->tokens);
     char *copy = strdup(text ? text : "");
     if (!copy) goto oom;
     free(r->text);
     r->text = copy;
-    /* llama2.c models were trained with BOS at position 0: prepend it as
-       llama2.c's run.c does, so the trace (and every view) includes it */
-    bool bos = m->config.arch == ARCH_LLAMA && tokenizer_bos_id(m->tokenizer) >= 0;
-    if (tokenizer_encode(m->tokenizer, r->text, strlen(r->text), bos,
-                         &r->tokens, &err) != 0) {
+    /* encoders: [CLS] A [SEP] (B [SEP]) and token types (wordmask.c) */
+    if (wordmask_encode(m, r->text, max_tokens, &r->tokens, &r->n_dropped, &err) != 0) {
         r->status = -1;
         snprintf(r->err, sizeof r->err, "%s", err.msg);
-        r->tokens.n = 0;
         trace_free(keep);
         return -1;
     }
-    r->n_dropped = token_list_keep_last(&r->tokens, (size_t)max_tokens, bos);
     size_t n = r->tokens.n;
     char *labels = realloc(r->labels, (n ? n : 1) * WORKER_LABEL_CAP);
     if (!labels) goto oom;
     r->labels = labels;
     for (size_t i = 0; i < n; i++) {
         char *lab = r->labels + i * WORKER_LABEL_CAP;
-        worker_token_label(m->tokenizer, r->tokens.tokens[i].id, lab, WORKER_LABEL_CAP);
+        const Token *t = &r->tokens.tokens[i];
+        int mask_id = tokenizer_mask_id(m->tokenizer); /* a masked word shows as [MASK] */
+        bool masked = mask_id >= 0 && wordmask_covers(&r->wm, t->start, t->end);
+        worker_token_label(m->tokenizer, masked ? mask_id : t->id, lab, WORKER_LABEL_CAP);
     }
     if (n == 0) {
         trace_free(keep);
@@ -129,10 +147,12 @@ int worker_run(const Model *m, int max_tokens, const char *text,
         r->tr = trace_create(m, cap);
         if (!r->tr) goto oom;
     }
-    int *ids = malloc(n * sizeof *ids);
+    int *ids = malloc(2 * n * sizeof *ids), *types = ids + n;
     if (!ids) goto oom;
-    for (size_t i = 0; i < n; i++) ids[i] = r->tokens.tokens[i].id;
-    int rc = forward_run(m, ids, (int)n, ro, r->tr, &err);
+    /* "mask this word": those tokens run as [MASK]; r->tokens keeps the typed ids */
+    wordmask_ids(&r->wm, r->tokens.tokens, n, tokenizer_mask_id(m->tokenizer), ids);
+    for (size_t i = 0; i < n; i++) types[i] = r->tokens.tokens[i].type;
+    int rc = forward_run_typed(m, ids, m->config.encoder ? types : NULL, (int)n, ro, r->tr, &err);
     free(ids);
     r->run_ms = worker__now_ms() - t0;
     if (rc != 0) {
@@ -142,6 +162,8 @@ int worker_run(const Model *m, int max_tokens, const char *text,
         r->tr = NULL;
         return -1;
     }
+    worker__roles(m, r);
+    r->run_ms = worker__now_ms() - t0;
     return 0;
 oom:
     trace_free(keep);
@@ -162,6 +184,7 @@ static int worker__main(void *arg) {
         if (w->quit) break;
         char *text = w->req_text;
         RunOptions ro = w->req_ro;
+        WordMask wm = w->req_wm;
         uint64_t gen = w->req_gen;
         w->req_text = NULL;
         WorkResult *r = w->spare ? w->spare : calloc(1, sizeof *r);
@@ -169,7 +192,7 @@ static int worker__main(void *arg) {
         SDL_UnlockMutex(w->mu);
 
         if (r) {
-            worker_run(w->m, w->max_tokens, text, &ro, r);
+            worker_run(w->m, w->max_tokens, text, &ro, &wm, r);
             r->gen = gen;
         }
         free(text);
@@ -238,7 +261,7 @@ void worker_destroy(Worker *w) {
     free(w);
 }
 
-uint64_t worker_post(Worker *w, const char *text, const RunOptions *ro) {
+uint64_t worker_post(Worker *w, const char *text, const RunOptions *ro, const WordMask *wm) {
     char *copy = strdup(text ? text : "");
     SDL_LockMutex(w->mu);
     uint64_t gen = ++w->next_gen;
@@ -246,6 +269,7 @@ uint64_t worker_post(Worker *w, const char *text, const RunOptions *ro) {
         free(w->req_text);
         w->req_text = copy;
         w->req_ro = *ro;
+        w->req_wm = wm ? *wm : (WordMask){0};
         w->req_gen = gen;
         SDL_CondSignal(w->wake);
     }

@@ -9,6 +9,7 @@
  *   attnscope generate --model DIR --text TEXT -n N
  *   attnscope bench    --model DIR --tokens N
  *   attnscope export   --model DIR --text TEXT --layer L --head H [--grid] --out FILE.png
+ *   attnscope roles    --model DIR --text TEXT [--bos] [--out FILE]
  *   attnscope fill     --model BERT_DIR --text "The [MASK] sat." [--top K]
  *
  * BERT folders: the text gets [CLS] ... [SEP]; "A ||| B" is a sentence pair
@@ -27,10 +28,14 @@
 #include <cjson/cJSON.h>
 
 #include "app/app.h"
+#include "cli/roles_json.h"
 #include "app/keymap.h"
 #include "engine/forward.h"
 #include "engine/model.h"
+#include "engine/roles.h"
 #include "engine/tokenizer.h"
+#include "jsonout.h"
+#include "marian_cli.h"
 
 typedef struct {
     const char *cmd;
@@ -41,12 +46,16 @@ typedef struct {
     bool bos, vectors, grid, white;
     int n_generate, bench_tokens, layer, head;
     const char *colormap;
+    const char *role;         /* export --grid --role NAME */
     const char *mask_spec;  /* --mask as given; re-read once the model is known */
     const char *export_dir; /* app: where exports go */
     RunOptions run;
     bool run_given;         /* --scale, --mask or --ablate */
     const char *session;    /* app: open this session file */
     bool fresh;             /* app: without the autosaved session */
+    const char *kind, *scale_spec, *ablate_spec; /* Marian: per-kind options (with mask_spec) */
+    int beam;
+    bool n_given;
 } CliArgs;
 
 static void cli_die_usage(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
@@ -76,10 +85,14 @@ static void cli_usage(void) {
            "                     [--mask causal|none|window:W|keys:a,b] [--ablate L.H,...]\n"
            "                     [--vectors] [--out FILE] [--bos]\n"
            "  attnscope generate --model DIR --text TEXT -n N\n"
+           "  attnscope translate --model DIR --text TEXT [-n N]     (Marian encoder-decoder)\n"
+           "  attnscope dump ... [--kind cross|encoder|decoder]      on a Marian model\n"
            "  attnscope bench    --model DIR --tokens N\n"
            "  attnscope export   --model DIR --text TEXT --layer L --head H [--grid]\n"
-           "                     [--white] [--colormap NAME] [--scale ..] [--mask ..] [--ablate ..]\n"
-           "                     --out FILE.png\n"
+           "                     [--white] [--colormap NAME] [--role NAME] [--scale ..] [--mask ..]\n"
+           "                     [--ablate ..] --out FILE.png\n"
+           "  attnscope roles    --model DIR --text TEXT [--bos] [--out FILE]\n"
+           "                     [--scale ..] [--mask ..] [--ablate ..]   role scores per head (JSON)\n"
            "  attnscope fill     --model BERT_DIR --text \"The [MASK] sat.\" [--top K]\n\n"
            "--model accepts a Hugging Face GPT-2, Llama or BERT folder, or a llama2.c .bin\n"
            "(its tokenizer beside it, or --tokenizer FILE). Default: the shipped model.\n"
@@ -134,17 +147,20 @@ static CliArgs cli_parse(int argc, char **argv) {
         else if (!strcmp(f, "--grid")) a.grid = true;
         else if (!strcmp(f, "--white")) a.white = true;
         else if (!strcmp(f, "--colormap")) { NEEDV(); a.colormap = v; }
+        else if (!strcmp(f, "--role")) { NEEDV(); a.role = v; }
         else if (!strcmp(f, "--export-dir")) { NEEDV(); a.export_dir = v; }
-        else if (!strcmp(f, "-n")) { NEEDV(); a.n_generate = cli_parse_int(f, v, 0, 100000); }
+        else if (!strcmp(f, "-n")) { NEEDV(); a.n_generate = cli_parse_int(f, v, 0, 100000); a.n_given = true; }
+        else if (!strcmp(f, "--kind")) { NEEDV(); a.kind = v; }
+        else if (!strcmp(f, "--beam")) { NEEDV(); a.beam = cli_parse_int(f, v, 1, 64); }
         else if (!strcmp(f, "--tokens")) { NEEDV(); a.bench_tokens = cli_parse_int(f, v, 1, RUN_MAX_KEYS); }
         else if (!strcmp(f, "--layer")) { NEEDV(); a.layer = cli_parse_int(f, v, 0, MODEL_MAX_LAYERS - 1); }
         else if (!strcmp(f, "--head")) { NEEDV(); a.head = cli_parse_int(f, v, 0, MODEL_MAX_HEADS - 1); }
         else if (!strcmp(f, "--session")) { NEEDV(); a.session = v; }
         else if (!strcmp(f, "--fresh")) a.fresh = true;
-        else if (!strcmp(f, "--scale")) { NEEDV(); a.run_given = true; if (run_options_parse_scale(&a.run, v, &err)) exit(cli_error(&err)); }
+        else if (!strcmp(f, "--scale")) { NEEDV(); a.run_given = true; a.scale_spec = v; if (run_options_parse_scale(&a.run, v, &err)) exit(cli_error(&err)); }
         else if (!strcmp(f, "--mask")) { NEEDV(); a.run_given = true; if (run_options_parse_mask(&a.run, v, &err)) exit(cli_error(&err)); a.mask_spec = v; }
         else if (!strcmp(f, "--top")) { NEEDV(); a.run.top_k = cli_parse_int(f, v, 1, TRACE_MAX_TOP_K); }
-        else if (!strcmp(f, "--ablate")) { NEEDV(); a.run_given = true; if (run_options_parse_ablate(&a.run, v, &err)) exit(cli_error(&err)); }
+        else if (!strcmp(f, "--ablate")) { NEEDV(); a.run_given = true; a.ablate_spec = v; if (run_options_parse_ablate(&a.run, v, &err)) exit(cli_error(&err)); }
         else cli_die_usage("unknown option %s", f);
 #undef NEEDV
     }
@@ -261,63 +277,6 @@ static void cli_input_free(CliInput *in) {
     token_list_free(&in->tokens);
 }
 
-/* --------------------------------------------------------------------- */
-/* JSON output, streamed: a trace can hold millions of numbers. cJSON does
- * the string escaping. */
-
-static void json_string(FILE *f, const char *s) {
-    cJSON *str = cJSON_CreateString(s);
-    char *p = str ? cJSON_PrintUnformatted(str) : NULL;
-    fputs(p ? p : "\"\"", f);
-    free(p);
-    cJSON_Delete(str);
-}
-
-/* A token's text as valid UTF-8 (partial characters become U+FFFD). */
-static void json_token_text(FILE *f, const Tokenizer *tok, int id) {
-    char buf[512];
-    int n = tokenizer_decode_token(tok, id, buf, sizeof buf);
-    if (n < 0) { fputs("null", f); return; }
-    size_t len = (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1;
-    size_t clean_len;
-    char *clean = utf8_sanitize(buf, len, &clean_len);
-    json_string(f, clean ? clean : "");
-    free(clean);
-}
-
-static void json_float(FILE *f, float v) {
-    if (isfinite(v)) fprintf(f, "%.7g", v);
-    else fputs("null", f);
-}
-
-/* [rows][cols] nested arrays of a row-major block. */
-static void json_matrix(FILE *f, const float *x, int rows, int cols) {
-    fputc('[', f);
-    for (int r = 0; r < rows; r++) {
-        fputs(r ? ",[" : "[", f);
-        for (int c = 0; c < cols; c++) {
-            if (c) fputc(',', f);
-            json_float(f, x[(size_t)r * cols + c]);
-        }
-        fputc(']', f);
-    }
-    fputc(']', f);
-}
-
-/* [a][b][c][d] nested arrays of a row-major block. */
-static void json_tensor4(FILE *f, const float *x, int a, int b, int c, int d) {
-    fputc('[', f);
-    for (int i = 0; i < a; i++) {
-        fputs(i ? ",[" : "[", f);
-        for (int j = 0; j < b; j++) {
-            if (j) fputc(',', f);
-            json_matrix(f, x + ((size_t)i * b + j) * c * d, c, d);
-        }
-        fputc(']', f);
-    }
-    fputc(']', f);
-}
-
 /* q, k or v for every query head: [layer][head][token][d_head]; k and v
  * repeat a shared KV head for each query head that reads it. */
 static void json_vectors(FILE *f, const Trace *tr, float *(*get)(const Trace *, int, int)) {
@@ -334,6 +293,23 @@ static void json_vectors(FILE *f, const Trace *tr, float *(*get)(const Trace *, 
 }
 
 /* --------------------------------------------------------------------- */
+
+/* --out FILE, or stdout; NULL (after printing why) if it cannot be opened. */
+static FILE *cli_open_out(const CliArgs *a) {
+    FILE *f = a->out ? fopen(a->out, "w") : stdout;
+    if (!f)
+        fprintf(stderr, "attnscope: %s: cannot write: %s; HINT: choose a writable path for --out\n", a->out, strerror(errno));
+    return f;
+}
+
+/* Closes what cli_open_out opened; 1 (after printing why) if writing failed. */
+static int cli_close_out(const CliArgs *a, FILE *f) {
+    if (ferror(f) || (f != stdout && fclose(f) != 0)) {
+        fprintf(stderr, "attnscope: %s: write failed; HINT: check free disk space\n", a->out ? a->out : "stdout");
+        return 1;
+    }
+    return 0;
+}
 
 static int cmd_info(CliArgs *a) {
     Model *m;
@@ -397,12 +373,7 @@ static int cmd_dump(CliArgs *a) {
     tr = trace_create(m, T);
     if (!tr) { fprintf(stderr, "attnscope: out of memory for the trace of %d tokens\n", T); rc = 1; goto done; }
     if (forward_run_typed(m, in.ids, in.types, T, &a->run, tr, &err)) { rc = cli_error(&err); goto done; }
-    f = a->out ? fopen(a->out, "w") : stdout;
-    if (!f) {
-        fprintf(stderr, "attnscope: %s: cannot write: %s; HINT: choose a writable path for --out\n", a->out, strerror(errno));
-        rc = 1;
-        goto done;
-    }
+    if (!(f = cli_open_out(a))) { rc = 1; goto done; }
     char desc[128];
     run_options_describe(&a->run, desc, sizeof desc);
     fprintf(f, "{\"model\":");
@@ -443,12 +414,55 @@ static int cmd_dump(CliArgs *a) {
         json_vectors(f, tr, trace_v);
     }
     fprintf(f, "}\n");
-    if (ferror(f) || (f != stdout && fclose(f) != 0)) {
-        fprintf(stderr, "attnscope: %s: write failed; HINT: check free disk space\n", a->out ? a->out : "stdout");
-        rc = 1;
-    }
+    rc = cli_close_out(a, f);
     f = NULL;
 done:
+    trace_free(tr);
+    cli_input_free(&in);
+    model_free(m);
+    return rc;
+}
+
+/* Role scores of every head on the text (engine/roles.h), as JSON: the
+ * tokens with the loss on each next token, the mean loss, then the roles. */
+static int cmd_roles(CliArgs *a) {
+    Model *m;
+    if (cli_load_model(a, &m)) return 1;
+    CliInput in;
+    int rc = cli_input(a, m, false, &in);
+    Trace *tr = NULL;
+    Roles *r = NULL;
+    FILE *f = NULL;
+    EngineError err;
+    if (rc) goto done;
+    int T = (int)in.tokens.n;
+    tr = trace_create(m, T);
+    r = roles_create(m->config.n_layer, m->config.n_head);
+    if (!tr || !r) { fprintf(stderr, "attnscope: out of memory for the trace of %d tokens\n", T); rc = 1; goto done; }
+    if (forward_run_typed(m, in.ids, in.types, T, &a->run, tr, &err) || roles_compute_model(m, tr, r, &err)) {
+        rc = cli_error(&err);
+        goto done;
+    }
+    if (!(f = cli_open_out(a))) { rc = 1; goto done; }
+    fprintf(f, "{\"model\":");
+    json_string(f, m->name);
+    fprintf(f, ",\"n_layer\":%d,\"n_head\":%d,\n\"tokens\":[", tr->n_layer, tr->n_head);
+    for (int i = 0; i < T; i++) {
+        fprintf(f, "%s{\"id\":%d,\"text\":", i ? "," : "", in.ids[i]);
+        json_token_text(f, m->tokenizer, in.ids[i]);
+        fputs(",\"next_loss\":", f);
+        if (i + 1 < T) json_float(f, tr->token_loss[i]);
+        else fputs("null", f);
+        fputc('}', f);
+    }
+    fputs("],\n\"loss\":", f);
+    json_float(f, tr->loss);
+    fprintf(f, ",\"truncated\":%s,\n\"roles\":", in.truncated ? "true" : "false");
+    roles_json_write(f, r);
+    fputs("}\n", f);
+    rc = cli_close_out(a, f);
+done:
+    roles_free(r);
     trace_free(tr);
     cli_input_free(&in);
     model_free(m);
@@ -484,8 +498,10 @@ static int cmd_generate(CliArgs *a) {
         int len = tokenizer_decode_token(m->tokenizer, next, piece, sizeof piece);
         if (len > (int)sizeof piece - 1) len = (int)sizeof piece - 1;
         const char *p = piece;
-        /* llama2.c: the piece right after BOS drops its leading space */
-        if (ids[n - 1] == bos && bos >= 0 && m->config.arch == ARCH_LLAMA && len > 0 && piece[0] == ' ') { p++; len--; }
+        /* SentencePiece (llama2.c): the piece right after BOS drops its leading
+         * space, which only marks a word start; byte-level BPE spaces are text. */
+        if (ids[n - 1] == bos && bos >= 0 && tokenizer_kind(m->tokenizer) == TOKENIZER_SENTENCEPIECE && len > 0 &&
+            piece[0] == ' ') { p++; len--; }
         if (len > 0) fwrite(p, 1, (size_t)len, stdout);
         fflush(stdout);
         ids[n++] = next;
@@ -560,6 +576,7 @@ static int cmd_export(CliArgs *a) {
     eo.grid = a->grid;
     eo.white_background = a->white;
     if (a->colormap) eo.colormap = a->colormap;
+    eo.role = a->role;
     eo.layer = a->layer < 0 ? 0 : a->layer;
     eo.head = a->head < 0 ? 0 : a->head;
     if (eo.layer >= m->config.n_layer || eo.head >= m->config.n_head) {
@@ -634,6 +651,8 @@ static int cmd_app(const CliArgs *a) {
     args.export_dir = a->export_dir;
     args.run_given = a->run_given;
     args.model_given = a->model != NULL;
+    /* "--mask keys:a,b" hides keys on top of the model's own mode (none for an encoder) */
+    args.mask_mode_given = a->mask_spec && strncmp(a->mask_spec, "keys:", 5) != 0;
     args.session = a->session;
     args.fresh = a->fresh;
     return app_main(&args);
@@ -641,12 +660,21 @@ static int cmd_app(const CliArgs *a) {
 
 int main(int argc, char **argv) {
     CliArgs a = cli_parse(argc, argv);
+    char def[1024];
+    const char *path = a.model ? a.model : model_default_path(def, sizeof def);
+    if (marian_cli_handles(a.cmd, path)) {
+        MarianCliArgs ma = {.cmd = a.cmd, .model = path, .text = a.text, .out = a.out, .kind = a.kind,
+                            .scale = a.scale_spec, .mask = a.mask_spec, .ablate = a.ablate_spec,
+                            .n = a.n_given ? a.n_generate : 0, .beam = a.beam, .vectors = a.vectors};
+        return marian_cli_run(&ma);
+    }
     if (!strcmp(a.cmd, "info")) return cmd_info(&a);
     if (!strcmp(a.cmd, "tokenize")) return cmd_tokenize(&a);
     if (!strcmp(a.cmd, "dump")) return cmd_dump(&a);
     if (!strcmp(a.cmd, "generate")) return cmd_generate(&a);
     if (!strcmp(a.cmd, "bench")) return cmd_bench(&a);
     if (!strcmp(a.cmd, "export")) return cmd_export(&a);
+    if (!strcmp(a.cmd, "roles")) return cmd_roles(&a);
     if (!strcmp(a.cmd, "fill")) return cmd_fill(&a);
     if (!strcmp(a.cmd, "app")) return cmd_app(&a);
     if (!strcmp(a.cmd, "help")) { cli_usage(); return 0; }

@@ -10,6 +10,7 @@
  * where attn applies RunOptions: scale, mask, masked keys, ablated heads.
  */
 #include "forward.h"
+#include "forward_internal.h"
 
 #include <cblas.h>
 #include <math.h>
@@ -126,7 +127,7 @@ void forward_set_threads(int n) {
 /* Layers. Each takes row-major activations of T tokens. */
 
 /* y (T, n_out) (+)= x (T, n_in) @ W + b.   PyTorch: y = F.linear(x, W, b) */
-static void linear_forward(float *y, const float *x, int T, const Linear *lin, bool accumulate) {
+void linear_forward(float *y, const float *x, int T, const Linear *lin, bool accumulate) {
     const int n_in = lin->n_in, n_out = lin->n_out;
     if (lin->out_major)
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, n_out, n_in, 1.0f, x, n_in,
@@ -140,7 +141,7 @@ static void linear_forward(float *y, const float *x, int T, const Linear *lin, b
 }
 
 /* out (T, D) = LayerNorm(x) * w + b, or RMSNorm(x) * w when b is NULL. */
-static void norm_forward(float *out, const float *x, int T, int D, const float *w,
+void norm_forward(float *out, const float *x, int T, int D, const float *w,
                          const float *b, float eps) {
     for (int t = 0; t < T; t++) {
         const float *xt = x + (size_t)t * D;
@@ -174,7 +175,7 @@ static void gelu_new_inplace(float *x, size_t n) {
 }
 
 /* BERT's GELU, exact: 0.5 x (1 + erf(x / sqrt(2))).  PyTorch: F.gelu(x) */
-static void gelu_erf_inplace(float *x, size_t n) {
+void gelu_erf_inplace(float *x, size_t n) {
     for (size_t i = 0; i < n; i++) x[i] = 0.5f * x[i] * (1.0f + erff(x[i] * 0.70710678118654752f));
 }
 
@@ -206,7 +207,8 @@ static float attn_scale(const RunOptions *ro, int d_head) {
     }
 }
 
-/* One head: q (T, dh), k (T, dh), v (T, dh) already in the trace.
+/* One head: q (Tq, dh), k (Tk, dh), v (Tk, dh) already in the trace
+ * (Tq == Tk for self-attention; cross-attention has Tq targets, Tk sources).
  * raw = q k^T; scores = raw * scale where visible else -inf;
  * att = softmax(scores) per row (all-zero if nothing visible);
  * head_out = att v. PyTorch: F.scaled_dot_product_attention with a mask. */
@@ -226,22 +228,21 @@ static float dot(const float *a, const float *b, int n) {
     return s;
 }
 
-static void attention_head(const float *q, const float *k, const float *v, float *raw,
-                           float *scores, float *att, float *out, int T, int dh,
-                           const RunOptions *ro) {
-    const bool small = (size_t)T * (size_t)T * (size_t)dh <= ATTN_LOOP_MAX_MACS;
+void attention_head(const float *q, const float *k, const float *v, float *raw, float *scores,
+                    float *att, float *out, int Tq, int T, int dh, const RunOptions *ro) {
+    const bool small = (size_t)Tq * (size_t)T * (size_t)dh <= ATTN_LOOP_MAX_MACS;
     if (small) {
-        for (int i = 0; i < T; i++)
+        for (int i = 0; i < Tq; i++)
             for (int j = 0; j < T; j++)
                 raw[(size_t)i * T + j] = dot(q + (size_t)i * dh, k + (size_t)j * dh, dh);
     } else {
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, T, dh, 1.0f, q, dh, k, dh,
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Tq, T, dh, 1.0f, q, dh, k, dh,
                     0.0f, raw, T);
     }
     const float scale = attn_scale(ro, dh);
     bool any_masked_key = false;
     for (int j = 0; j < T && !any_masked_key; j++) any_masked_key = run_options_key_masked(ro, j);
-    for (int i = 0; i < T; i++) {
+    for (int i = 0; i < Tq; i++) {
         float *s = scores + (size_t)i * T, *a = att + (size_t)i * T;
         const float *r = raw + (size_t)i * T;
         int lo, hi;
@@ -265,8 +266,8 @@ static void attention_head(const float *q, const float *k, const float *v, float
         for (int j = 0; j < T; j++) a[j] *= inv;
     }
     if (small) { /* out (T, dh) = att (T, T) v (T, dh), skipping zero weights */
-        memset(out, 0, (size_t)T * dh * sizeof *out);
-        for (int i = 0; i < T; i++) {
+        memset(out, 0, (size_t)Tq * dh * sizeof *out);
+        for (int i = 0; i < Tq; i++) {
             float *o = out + (size_t)i * dh;
             const float *a = att + (size_t)i * T;
             for (int j = 0; j < T; j++) {
@@ -276,7 +277,7 @@ static void attention_head(const float *q, const float *k, const float *v, float
             }
         }
     } else {
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, T, dh, T, 1.0f, att, T, v, dh,
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Tq, dh, T, 1.0f, att, T, v, dh,
                     0.0f, out, dh);
     }
 }
@@ -400,7 +401,7 @@ static void attention_block(const Model *m, int l, const float *in, float *x, Wo
     for (int h = 0; h < H; h++) {
         float *out = trace_head_out(tr, l, h);
         attention_head(trace_q(tr, l, h), trace_k(tr, l, h), trace_v(tr, l, h), trace_raw(tr, l, h),
-                       trace_scores(tr, l, h), trace_att(tr, l, h), out, T, dh, ro);
+                       trace_scores(tr, l, h), trace_att(tr, l, h), out, T, T, dh, ro);
         bool ablated = run_options_head_ablated(ro, l, h);
         if (ablated) memset(out, 0, (size_t)T * dh * sizeof(float));
         for (int t = 0; t < T; t++) {

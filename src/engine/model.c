@@ -213,6 +213,10 @@ int model_load(Model **out, const char *path, const ModelLoadOptions *opts, Engi
             rc = model_llama_load_hf(m, path, config, err);
         } else if (!strcmp(type->valuestring, "bert")) {
             rc = model_bert_load_hf(m, path, config, err);
+        } else if (!strcmp(type->valuestring, "marian")) {
+            rc = engine_fail(err, "%s: model_type \"marian\" is an encoder-decoder (translation) model; HINT: "
+                             "use attnscope translate, dump, info or tokenize on it; generate, bench, export and "
+                             "the window show decoder-only models", cfg_path);
         } else {
             rc = engine_fail(err, "%s: model_type \"%.40s\" is not supported; HINT: attnscope reads model_type \"gpt2\", \"llama\" and \"bert\"", cfg_path, type->valuestring);
         }

@@ -31,7 +31,8 @@
 typedef enum {
     TOKENIZER_BYTE_BPE,    /* GPT-2 byte-level BPE */
     TOKENIZER_SENTENCEPIECE, /* llama2.c / SentencePiece-style BPE */
-    TOKENIZER_WORDPIECE      /* BERT WordPiece */
+    TOKENIZER_WORDPIECE,     /* BERT WordPiece */
+    TOKENIZER_MARIAN         /* a SentencePiece .spm (unigram or BPE) + Marian vocab.json */
 } TokenizerKind;
 
 typedef struct {
@@ -82,6 +83,19 @@ size_t token_list_truncate_pair(TokenList *list, size_t max);
 int tokenizer_load_llama2c(Tokenizer **out, const char *tokenizer_bin_path,
                            int vocab_size, EngineError *err);
 
+/* Loads a Marian folder's tokenizer (tokenizer_marian.c): a SentencePiece
+ * unigram .spm (source.spm to encode, target.spm to decode) whose pieces are
+ * numbered by vocab.json, as transformers' MarianTokenizer. add_bos adds
+ * nothing (Marian has no BOS; its models append tokenizer_eos_id). */
+int tokenizer_load_marian(Tokenizer **out, const char *spm_path, const char *vocab_json_path,
+                          EngineError *err);
+
+/* Marian only: ids -> text as MarianTokenizer.decode(ids,
+ * skip_special_tokens=True). *out is a NUL-terminated heap string (free())
+ * of *out_len bytes (out_len may be NULL). */
+int tokenizer_marian_decode(const Tokenizer *tok, const int *ids, size_t n, char **out, size_t *out_len,
+                            EngineError *err);
+
 void tokenizer_free(Tokenizer *tok);
 
 /* Encodes len bytes of text. Text must be valid UTF-8: otherwise returns -1
@@ -118,6 +132,7 @@ void tokenizer_token_label(const Tokenizer *tok, int id, char *buf, size_t cap);
 int tokenizer_vocab_size(const Tokenizer *tok);
 int tokenizer_bos_id(const Tokenizer *tok); /* -1 if none */
 int tokenizer_eos_id(const Tokenizer *tok); /* -1 if none */
+int tokenizer_pad_id(const Tokenizer *tok); /* Marian's <pad>; -1 if none */
 TokenizerKind tokenizer_kind(const Tokenizer *tok);
 
 /* UTF-8 helpers shared by the engine, the CLI and the app. */

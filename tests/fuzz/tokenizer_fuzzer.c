@@ -15,7 +15,7 @@
  *
  *   clang -g -O1 -std=c11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
  *       -Isrc tests/fuzz/tokenizer_fuzzer.c src/engine/tokenizer.c \
- *       src/engine/tokenizer_bpe.c src/engine/tokenizer_sp.c src/engine/utf8.c \
+ *       src/engine/tokenizer_bpe.c src/engine/tokenizer_sp.c src/engine/minheap.c src/engine/utf8.c \
  *       src/engine/tokenizer_wordpiece.c src/engine/unicode.c \
  *       src/engine/error.c -lcjson -lpcre2-8 -lm -o build/tokenizer_fuzzer
  *   mkdir -p build/fuzz-tok && node -e 'for (const c of require("./tests/tokenizer/gpt2_cases.json"))
