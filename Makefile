@@ -13,10 +13,11 @@ BUILD   ?= build
 PKGS_ENGINE = libopenblas-dev libcjson-dev libpcre2-dev
 PKGS_APP    = libsdl2-dev libsdl2-ttf-dev libpng-dev libfontconfig-dev fonts-dejavu-core \
               fonts-wqy-microhei fonts-noto-color-emoji fonts-symbola
-PKGS_TEST   = python3-numpy xvfb xauth
+PKGS_TEST   = python3-numpy python3-regex xvfb xauth xdotool
 PKGS_BENCH  = python3-torch time nodejs npm
 PKGS_MODEL  = python3-torch python3-numpy python3-regex python3-matplotlib python3-sentencepiece sentencepiece
 PKGS_BUILD  = gcc make pkg-config
+PKGS_CHECK  = valgrind
 DEPS_STAMP  = $(BUILD)/.deps-ok
 
 ENGINE_CFLAGS = $(shell pkg-config --cflags libcjson libpcre2-8 2>/dev/null) -I/usr/include/x86_64-linux-gnu/openblas-pthread -I/usr/include/openblas
@@ -36,12 +37,13 @@ TEST_BIN   = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 
 BIN = $(BUILD)/attnscope
 
-.PHONY: all run test asan bench deps deps-bench deps-model screenshots model model-gpt2 model-bert model-translate clean
+.PHONY: all run test asan bench deps deps-bench deps-model screenshots model model-gpt2 model-bert \
+        model-translate clean fresh-check tsan valgrind deps-check
 
 all: $(BIN) $(TEST_BIN)
 
 deps: $(DEPS_STAMP)
-$(DEPS_STAMP): tools/deps.sh
+$(DEPS_STAMP): tools/deps.sh Makefile
 	@sh tools/deps.sh $(PKGS_BUILD) $(PKGS_ENGINE) $(PKGS_APP) $(PKGS_TEST)
 	@mkdir -p $(BUILD) && touch $@
 
@@ -88,7 +90,31 @@ asan: deps
 	@$(MAKE) --no-print-directory BUILD=build-asan OPT=-O1 \
 	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
 	  LDFLAGS="-fsanitize=address,undefined" all
-	@BUILD=build-asan ASAN_OPTIONS=detect_leaks=1 sh tests/run_all.sh
+	@BUILD=build-asan ASAN_OPTIONS=detect_leaks=1 STORM_EVENTS=$${STORM_EVENTS:-100000} sh tests/run_all.sh
+
+# The app tests and a 100,000-event storm under ThreadSanitizer, OpenBLAS on
+# one thread (tools/sanitize.sh).
+APP_TESTS = $(patsubst tests/%.c,%,$(wildcard tests/test_app_*.c))
+tsan: deps
+	@$(MAKE) --no-print-directory BUILD=build-tsan OPT=-O1 \
+	  CFLAGS="-O1 -g -fsanitize=thread -fno-omit-frame-pointer" \
+	  LDFLAGS="-fsanitize=thread" $(APP_TESTS:%=build-tsan/tests/%)
+	@BUILD=build-tsan sh tools/sanitize.sh tsan
+
+# The CLI and the headless app under valgrind's memcheck: 0 errors, 0 bytes
+# definitely lost (tools/sanitize.sh).
+valgrind: deps-check
+	@$(MAKE) --no-print-directory all
+	@BUILD=$(BUILD) sh tools/sanitize.sh valgrind
+
+deps-check: deps
+	@sh tools/deps.sh $(PKGS_CHECK)
+
+# Does `make test` pass on a fresh Debian 12 root? debootstrap (minbase), a
+# clone of HEAD, ../shared beside it, `make test` inside (tools/fresh_check.sh).
+# Needs root; reads the mirror from the host's apt sources.
+fresh-check:
+	@bash tools/fresh_check.sh
 
 deps-bench: deps
 	@sh tools/deps.sh $(PKGS_BENCH)
@@ -126,6 +152,6 @@ model-bert: deps-model
 	sh tools/train_bert/build_model.sh
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-tsan
 
 -include $(ENGINE_OBJ:.o=.d) $(APP_OBJ:.o=.d) $(CLI_OBJ:.o=.d)

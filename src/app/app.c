@@ -651,6 +651,11 @@ void app_handle_event(App *app, const SDL_Event *e) {
         }
         app->swallow_text = false;
         break;
+    case SDL_KEYUP:
+        /* a chord's own text, if any, comes before its key-up; text after
+           it (an input method's commit) is typing again */
+        app->swallow_text = false;
+        break;
     case SDL_KEYDOWN:
         app__key(app, &e->key.keysym);
         break;
