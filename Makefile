@@ -14,7 +14,7 @@ PKGS_ENGINE = libopenblas-dev libcjson-dev libpcre2-dev
 PKGS_APP    = libsdl2-dev libsdl2-ttf-dev libpng-dev libfontconfig-dev fonts-dejavu-core \
               fonts-wqy-microhei fonts-noto-color-emoji fonts-symbola
 PKGS_TEST   = python3-numpy python3-regex xvfb xauth xdotool
-PKGS_BENCH  = python3-torch time
+PKGS_BENCH  = python3-torch time nodejs npm
 PKGS_MODEL  = python3-torch python3-numpy python3-regex python3-matplotlib python3-sentencepiece sentencepiece
 PKGS_BUILD  = gcc make pkg-config
 PKGS_CHECK  = valgrind
@@ -122,7 +122,7 @@ deps-bench: deps
 deps-model: deps
 	@sh tools/deps.sh $(PKGS_MODEL)
 
-# Speed against PyTorch on a GPT-2-small-shaped random checkpoint, and app
+# Speed against PyTorch and ONNX Runtime on a GPT-2-small-shaped random checkpoint, and app
 # frame timings. Prints milliseconds and ratios.
 bench: deps-bench
 	@$(MAKE) --no-print-directory all

@@ -117,8 +117,9 @@ static int view__upload_grid(Draw *d, const ViewData *v, int *sk) {
         if (avg) memset(avg, 0, (size_t)T * K * sizeof *avg);
         for (int h = 0; h <= H; h++) {
             const float *att = h < H ? trace_att(tr, l, h) : avg;
-            /* the mask is the same for every head of a layer */
-            const float *sc = trace_scores(tr, l, h < H ? h : 0); // (query, key)
+            /* the mask is the same for every head of a layer; trace_visible
+               reads it without recomputing each head's scores */
+            const int hv = h < H ? h : 0;
             if (!att) continue;
             if (h < H && avg)
                 for (size_t i = 0; i < (size_t)T * K; i++) avg[i] += att[i] / (float)H;
@@ -128,7 +129,7 @@ static int view__upload_grid(Draw *d, const ViewData *v, int *sk) {
                     bool seen = false; /* a visible cell in the block */
                     for (int q = sy * bq; q < (sy + 1) * bq && q < T; q++)
                         for (int k = sx * bk; k < (sx + 1) * bk && k < K; k++) {
-                            if (sc[q * K + k] != -INFINITY) seen = true;
+                            if (!seen && trace_visible(tr, l, hv, q, k)) seen = true;
                             if (att[q * K + k] > m) m = att[q * K + k];
                         }
                     px[(l * Sq + sy) * pitch + h * Sk + sx] = seen ? draw_lut(d, m) : d->masked;

@@ -4,10 +4,13 @@
 #include <SDL.h>
 #include <string.h>
 
+#include "engine/session.h"
+
 struct Worker {
     const Model *m;
     const MarianModel *mm; /* an encoder-decoder: requests translate */
     int max_tokens;
+    ForwardSession *session; /* the last run, reused by the next (worker thread only) */
     uint32_t event_type;
     SDL_Thread *thread;
     SDL_mutex *mu;
@@ -98,8 +101,10 @@ static void worker__roles(const Model *m, WorkResult *r) {
     }
 }
 
-int worker_run(const Model *m, int max_tokens, const char *text,
-               const RunOptions *ro, const WordMask *wm, WorkResult *r) {
+/* worker_run; with a session, only what changed since its last run is
+ * recomputed. */
+static int worker__run(const Model *m, ForwardSession *s, int max_tokens, const char *text,
+                       const RunOptions *ro, const WordMask *wm, WorkResult *r) {
     double t0 = worker__now_ms();
     EngineError err = {{0}};
     /* the previous trace is only a buffer to reuse: r->tr is set again only
@@ -156,7 +161,11 @@ int worker_run(const Model *m, int max_tokens, const char *text,
     /* "mask this word": those tokens run as [MASK]; r->tokens keeps the typed ids */
     wordmask_ids(&r->wm, r->tokens.tokens, n, tokenizer_mask_id(m->tokenizer), ids);
     for (size_t i = 0; i < n; i++) types[i] = r->tokens.tokens[i].type;
-    int rc = forward_run_typed(m, ids, m->config.encoder ? types : NULL, (int)n, ro, r->tr, &err);
+    /* with a session the attention and the last token's predictions come
+       first; worker__main publishes them, then the other rows' */
+    const int *ty = m->config.encoder ? types : NULL;
+    int rc = s ? forward_session_run_view(s, ids, ty, (int)n, ro, -1, r->tr, &err)
+               : forward_run_typed(m, ids, ty, (int)n, ro, r->tr, &err);
     free(ids);
     r->run_ms = worker__now_ms() - t0;
     if (rc != 0) {
@@ -178,6 +187,89 @@ oom:
     trace_free(r->tr);
     r->tr = NULL;
     return -1;
+}
+
+int worker_run(const Model *m, int max_tokens, const char *text,
+               const RunOptions *ro, const WordMask *wm, WorkResult *r) {
+    return worker__run(m, NULL, max_tokens, text, ro, wm, r);
+}
+
+/* r's role scores into d (they read the attention only, which the complete
+ * result shares with r); none when r has none or out of memory. */
+static void worker__copy_roles(const WorkResult *r, WorkResult *d) {
+    const Roles *a = r->roles;
+    if (d->roles && (!a || d->roles->n_layer != a->n_layer || d->roles->n_head != a->n_head)) {
+        roles_free(d->roles);
+        d->roles = NULL;
+    }
+    if (!a) return;
+    if (!d->roles) d->roles = roles_create(a->n_layer, a->n_head);
+    if (!d->roles) return;
+    memcpy(d->roles->score, a->score,
+           (size_t)ROLE_N_METRICS * a->n_layer * a->n_head * sizeof *a->score);
+    memcpy(d->roles->baseline, a->baseline, sizeof a->baseline);
+    memcpy(d->roles->n_queries, a->n_queries, sizeof a->n_queries);
+}
+
+/* r's request with every row's predictions, from the session, into d
+ * (reusing its buffers). r stays as published: this only reads it. */
+static int worker__complete(Worker *w, const WorkResult *r, WorkResult *d) {
+    size_t n = r->tokens.n;
+    char *text = strdup(r->text);
+    Token *tokens = malloc(n * sizeof *tokens);
+    char *labels = realloc(d->labels, n * WORKER_LABEL_CAP);
+    if (labels) d->labels = labels;
+    if (d->tr && d->tr->capacity < r->tr->capacity) {
+        trace_free(d->tr);
+        d->tr = NULL;
+    }
+    if (!d->tr) d->tr = trace_create(w->m, r->tr->capacity);
+    if (!text || !tokens || !labels || !d->tr) {
+        free(text);
+        free(tokens);
+        return -1;
+    }
+    free(d->text);
+    d->text = text;
+    token_list_free(&d->tokens);
+    memcpy(tokens, r->tokens.tokens, n * sizeof *tokens);
+    d->tokens.tokens = tokens;
+    d->tokens.n = n;
+    memcpy(d->labels, r->labels, n * WORKER_LABEL_CAP);
+    d->n_dropped = r->n_dropped;
+    d->ro = r->ro;
+    d->wm = r->wm;
+    worker__copy_roles(r, d);
+    d->status = r->status;
+    memcpy(d->err, r->err, sizeof d->err);
+    d->gen = r->gen;
+    double t0 = worker__now_ms();
+    forward_session_complete(w->session, NULL);
+    forward_session_publish(w->session, d->tr);
+    d->run_ms = r->run_ms + worker__now_ms() - t0;
+    return 0;
+}
+
+/* Hands r (may be NULL) to the UI; `final`: the request gen is done. Called
+ * with mu held. */
+static void worker__publish(Worker *w, WorkResult *r, uint64_t gen, bool final) {
+    if (r) {
+        if (w->ready) { /* the UI never took it: recycle */
+            if (!w->spare) w->spare = w->ready;
+            else work_result_free(w->ready);
+        }
+        w->ready = r;
+    }
+    if (final) {
+        w->done_gen = gen;
+        SDL_CondBroadcast(w->done);
+    }
+    if (r && w->event_type) {
+        SDL_Event ev;
+        memset(&ev, 0, sizeof ev);
+        ev.type = w->event_type;
+        SDL_PushEvent(&ev);
+    }
 }
 
 static int worker__main(void *arg) {
@@ -204,7 +296,7 @@ static int worker__main(void *arg) {
             r->run_ms = r->mt->run_ms;
             r->gen = gen;
         } else if (r && !w->mm) {
-            worker_run(w->m, w->max_tokens, text, &ro, &wm, r);
+            worker__run(w->m, w->session, w->max_tokens, text, &ro, &wm, r);
             r->gen = gen;
         } else if (r) {
             r->status = -1;
@@ -212,22 +304,25 @@ static int worker__main(void *arg) {
             r->gen = gen;
         }
         free(text);
+        bool pending = r && r->tr && !w->mm && w->session && forward_session_pending(w->session);
 
         SDL_LockMutex(w->mu);
-        if (r) {
-            if (w->ready) { /* the UI never took it: recycle */
-                if (!w->spare) w->spare = w->ready;
-                else work_result_free(w->ready);
+        worker__publish(w, r, gen, !pending);
+        /* then every row's predictions, unless a newer request waits (its
+           run fills them: the session remembers) */
+        if (pending && !w->req_text && !w->quit) {
+            WorkResult *d = w->spare ? w->spare : calloc(1, sizeof *d);
+            w->spare = NULL;
+            SDL_UnlockMutex(w->mu);
+            bool ok = d && worker__complete(w, r, d) == 0;
+            SDL_LockMutex(w->mu);
+            if (!ok && d) {
+                if (!w->spare) w->spare = d;
+                else work_result_free(d);
             }
-            w->ready = r;
-        }
-        w->done_gen = gen;
-        SDL_CondBroadcast(w->done);
-        if (w->event_type) {
-            SDL_Event ev;
-            memset(&ev, 0, sizeof ev);
-            ev.type = w->event_type;
-            SDL_PushEvent(&ev);
+            worker__publish(w, ok ? d : NULL, gen, true);
+        } else if (pending) {
+            worker__publish(w, NULL, gen, true);
         }
     }
     SDL_UnlockMutex(w->mu);
@@ -244,6 +339,7 @@ Worker *worker_create(const Model *m, int max_tokens, uint32_t event_type,
     w->m = m;
     w->max_tokens = max_tokens;
     w->event_type = event_type;
+    w->session = forward_session_create(m, max_tokens, NULL); /* NULL: full passes */
     w->mu = SDL_CreateMutex();
     w->wake = SDL_CreateCond();
     w->done = SDL_CreateCond();
@@ -255,6 +351,7 @@ Worker *worker_create(const Model *m, int max_tokens, uint32_t event_type,
         if (w->mu) SDL_DestroyMutex(w->mu);
         if (w->wake) SDL_DestroyCond(w->wake);
         if (w->done) SDL_DestroyCond(w->done);
+        forward_session_free(w->session);
         free(w);
         return NULL;
     }
@@ -274,6 +371,7 @@ void worker_destroy(Worker *w) {
     SDL_DestroyMutex(w->mu);
     SDL_DestroyCond(w->wake);
     SDL_DestroyCond(w->done);
+    forward_session_free(w->session);
     free(w);
 }
 

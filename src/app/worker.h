@@ -2,12 +2,16 @@
  *
  * The UI posts (text, RunOptions, WordMask); the worker encodes the text
  * (wordmask_encode: BOS first for Llama models as llama2.c does, [CLS] A
- * [SEP] (B [SEP]) for encoders), cuts it to max_tokens, runs forward_run_typed
+ * [SEP] (B [SEP]) for encoders), cuts it to max_tokens, runs it through its
+ * ForwardSession (only what changed since its previous run is recomputed)
  * into a spare Trace, scores every head's roles on it (roles_compute_model),
- * publishes the result and pushes an SDL user
- * event so a sleeping UI wakes up. Requests that arrive while a run is in
- * progress replace each other: only the newest one runs next. The UI never
- * blocks on the model.
+ * publishes the result and pushes an SDL user event so a sleeping UI wakes
+ * up. With a session the first result carries the attention, the roles and
+ * the last token's predictions (tr->partial); a second result of the same
+ * generation follows with every row's predictions, unless a newer request
+ * is already waiting (worker_wait waits for that). Requests that arrive
+ * while a run is in progress replace each other: only the newest one runs
+ * next. The UI never blocks on the model.
  *
  * Usage:
  *     Worker *w = worker_create(model, 512, SDL_RegisterEvents(1), &err);

@@ -7,7 +7,7 @@
  *   attnscope dump     --model DIR --text TEXT [--scale S] [--mask M] [--ablate L.H,..]
  *                      [--vectors] [--out FILE]
  *   attnscope generate --model DIR --text TEXT -n N
- *   attnscope bench    --model DIR --tokens N
+ *   attnscope bench    --model DIR --tokens N [--append] [--option-change]
  *   attnscope export   --model DIR --text TEXT --layer L --head H [--grid] --out FILE.png
  *   attnscope roles    --model DIR --text TEXT [--bos] [--out FILE]
  *   attnscope fill     --model BERT_DIR --text "The [MASK] sat." [--top K]
@@ -31,6 +31,7 @@
 #include "cli/roles_json.h"
 #include "app/keymap.h"
 #include "engine/forward.h"
+#include "engine/session.h"
 #include "engine/model.h"
 #include "engine/roles.h"
 #include "engine/tokenizer.h"
@@ -44,6 +45,7 @@ typedef struct {
     const char *text;       /* NULL if not given */
     const char *out;
     bool bos, vectors, grid, white;
+    bool bench_append, bench_option; /* bench --append, --option-change */
     int n_generate, bench_tokens, layer, head;
     const char *colormap;
     const char *role;         /* export --grid --role NAME */
@@ -88,7 +90,7 @@ static void cli_usage(void) {
            "  attnscope translate --model DIR --text TEXT [-n N]     (Marian encoder-decoder)\n"
            "  attnscope dump ... [--kind cross|encoder|decoder]      on a Marian model\n"
            "  attnscope export ... [--kind cross|encoder|decoder]    on a Marian model\n"
-           "  attnscope bench    --model DIR --tokens N\n"
+           "  attnscope bench    --model DIR --tokens N [--append] [--option-change]\n"
            "  attnscope export   --model DIR --text TEXT --layer L --head H [--grid]\n"
            "                     [--white] [--colormap NAME] [--role NAME] [--scale ..] [--mask ..]\n"
            "                     [--ablate ..] --out FILE.png\n"
@@ -145,6 +147,8 @@ static CliArgs cli_parse(int argc, char **argv) {
         else if (!strcmp(f, "--out")) { NEEDV(); a.out = v; }
         else if (!strcmp(f, "--bos")) a.bos = true;
         else if (!strcmp(f, "--vectors")) a.vectors = true;
+        else if (!strcmp(f, "--append")) a.bench_append = true;
+        else if (!strcmp(f, "--option-change")) a.bench_option = true;
         else if (!strcmp(f, "--grid")) a.grid = true;
         else if (!strcmp(f, "--white")) a.white = true;
         else if (!strcmp(f, "--colormap")) { NEEDV(); a.colormap = v; }
@@ -527,18 +531,72 @@ static int cli_cmp_double(const void *x, const void *y) {
     return (a > b) - (a < b);
 }
 
+/* The median of `runs` timings (sorts them). */
+static double cli_median(double *times, int runs) {
+    qsort(times, (size_t)runs, sizeof *times, cli_cmp_double);
+    return times[runs / 2];
+}
+
+/* Times incremental passes of a session: --append runs T tokens then times
+ * T + 1 (one token typed at the end; at the context limit T - 1, then T);
+ * --option-change toggles ablation of head 0 in the middle layer and times
+ * each rerun. */
+static int cli_bench_session(const Model *m, const RunOptions *ro, int *ids, int T, bool append,
+                             double *median_ms, double *all_ms) {
+    EngineError err;
+    if (append && T + 1 > m->config.n_ctx) T--;
+    ForwardSession *s = forward_session_create(m, T + (append ? 1 : 0), &err);
+    Trace *tr = s ? trace_create(m, T + (append ? 1 : 0)) : NULL;
+    if (!s || !tr) {
+        forward_session_free(s);
+        if (!tr && s) fprintf(stderr, "attnscope: out of memory for the trace\n");
+        return s ? 1 : cli_error(&err);
+    }
+    RunOptions opt = *ro;
+    const int mid = m->config.n_layer / 2;
+    double times[64], all[64];
+    int runs = 0, rc = 0;
+    double start = cli_now_ms();
+    if (forward_session_run(s, ids, NULL, T, &opt, tr, &err)) rc = cli_error(&err);
+    while (!rc && runs < 64 && (runs < 5 || cli_now_ms() - start < 3000)) {
+        if (append && runs > 0 && forward_session_run(s, ids, NULL, T, &opt, tr, &err)) {
+            rc = cli_error(&err);
+            break;
+        }
+        if (!append) run_options_set_head_ablated(&opt, mid, 0, !run_options_head_ablated(&opt, mid, 0));
+        /* as the app's worker: the attention and the last row's predictions
+           first (published), then the other rows' predictions */
+        double t0 = cli_now_ms();
+        if (forward_session_run_view(s, ids, NULL, append ? T + 1 : T, &opt, -1, tr, &err)) {
+            rc = cli_error(&err);
+            break;
+        }
+        times[runs] = cli_now_ms() - t0;
+        forward_session_complete(s, tr);
+        all[runs++] = cli_now_ms() - t0;
+    }
+    if (!rc) {
+        *median_ms = cli_median(times, runs);
+        *all_ms = cli_median(all, runs);
+    }
+    trace_free(tr);
+    forward_session_free(s);
+    return rc;
+}
+
 static int cmd_bench(CliArgs *a) {
     Model *m;
     if (cli_load_model(a, &m)) return 1;
     int T = a->bench_tokens;
-    if (T > m->config.n_ctx) {
-        fprintf(stderr, "attnscope: --tokens %d exceeds the context of %d; HINT: use a smaller --tokens\n", T, m->config.n_ctx);
+    if (T > m->config.n_ctx || (a->bench_append && T < 2)) {
+        fprintf(stderr, "attnscope: --tokens %d: want 1..%d (2.. with --append); HINT: use a smaller --tokens\n", T,
+                m->config.n_ctx);
         model_free(m);
         return 1;
     }
-    int *ids = malloc(sizeof(int) * (size_t)T);
+    int *ids = malloc(sizeof(int) * (size_t)(T + 1));
     unsigned s = 12345;
-    for (int i = 0; i < T; i++) { s = s * 1103515245u + 12345u; ids[i] = (int)((s >> 8) % (unsigned)m->config.vocab_size); }
+    for (int i = 0; i <= T; i++) { s = s * 1103515245u + 12345u; ids[i] = (int)((s >> 8) % (unsigned)m->config.vocab_size); }
     Trace *tr = trace_create(m, T);
     EngineError err;
     double times[64];
@@ -552,13 +610,23 @@ static int cmd_bench(CliArgs *a) {
         if (forward_run(m, ids, T, &a->run, tr, &err)) { rc = cli_error(&err); break; }
         times[runs++] = cli_now_ms() - t0;
     }
-    if (!rc) {
-        qsort(times, (size_t)runs, sizeof *times, cli_cmp_double);
-        printf("model=%s tokens=%d runs=%d trace_mb=%.1f\n", m->name, T, runs, trace_bytes(m, T) / 1048576.0);
-        printf("min_ms=%.3f max_ms=%.3f\n", times[0], times[runs - 1]);
-        printf("forward_ms=%.3f\n", times[runs / 2]);
-    }
     trace_free(tr);
+    double append_ms = 0, option_ms = 0, append_all = 0, option_all = 0;
+    if (!rc && a->bench_append) rc = cli_bench_session(m, &a->run, ids, T, true, &append_ms, &append_all);
+    if (!rc && a->bench_option) rc = cli_bench_session(m, &a->run, ids, T, false, &option_ms, &option_all);
+    if (!rc) {
+        double med = cli_median(times, runs);
+        printf("model=%s tokens=%d runs=%d trace_mb=%.1f blas=%s\n", m->name, T, runs,
+               trace_bytes(m, T) / 1048576.0, forward_blas_kernel());
+        printf("min_ms=%.3f max_ms=%.3f\n", times[0], times[runs - 1]);
+        /* to the published view (attention + the last row's predictions);
+           then with every row's predictions */
+        if (a->bench_append) printf("append_ms=%.3f append_all_ms=%.3f\n", append_ms, append_all);
+        if (a->bench_option)
+            printf("option_ms=%.3f option_all_ms=%.3f (%.0f%% and %.0f%% of a full pass)\n", option_ms, option_all,
+                   100.0 * option_ms / med, 100.0 * option_all / med);
+        printf("forward_ms=%.3f\n", med);
+    }
     free(ids);
     model_free(m);
     return rc;

@@ -10,7 +10,8 @@
  *     trace_free(tr);
  *
  * RunOptions apply inside the forward pass: every later layer, the
- * predictions and the loss reflect them.
+ * predictions and the loss reflect them. To rerun after an edit or an
+ * option change, a ForwardSession (session.h) recomputes only what changed.
  */
 #ifndef ENGINE_FORWARD_H
 #define ENGINE_FORWARD_H
@@ -100,8 +101,10 @@ typedef struct {
     float *v;             /* (layer, kv_head, token, d_head) */
     float *q_pre_rope;    /* (layer, head, token, d_head); NULL for GPT-2 */
     float *k_pre_rope;    /* (layer, kv_head, token, d_head); NULL for GPT-2 */
-    float *raw;           /* (layer, head, query, key) q.k */
-    float *scores;        /* (layer, head, query, key) scaled + masked */
+    float *raw, *scores;  /* (layer, head, query, key) q.k and the scaled,
+                             masked scores when stored (a marian_trace_kind
+                             view); NULL after forward_run: trace_raw /
+                             trace_scores recompute them */
     float *att;           /* (layer, head, query, key) softmax probabilities */
     float *head_out;      /* (layer, head, token, d_head) sum_k att * v;
                              zero for an ablated head */
@@ -117,6 +120,18 @@ typedef struct {
     int *ids;             /* (token) the input ids */
     int *types;           /* (token) the token types (segments); 0 if none given */
     double forward_ms;    /* wall time of the forward + trace */
+    RunOptions ro;        /* the options it was run with */
+    /* trace_raw / trace_scores: one head's (query, key) matrix at a time,
+       recomputed from q and k when another head is asked for (a lean trace:
+       the T x T score arrays of every head were most of its memory) */
+    float *raw_buf, *scores_buf;      /* (capacity, capacity) scratch */
+    int raw_head, scores_head;        /* layer * n_head + head held, -1 none */
+    bool partial;         /* predictions (logits, top-k, token_loss) are only
+                             current at `focus` and the last token, loss is
+                             NAN: forward_session_run_view published the
+                             attention first; forward_session_complete fills
+                             the rest (session.h) */
+    int focus;            /* the row on view when partial */
 } Trace;
 
 /* Allocates a trace for up to capacity tokens of model m (capacity <= n_ctx).
@@ -131,10 +146,19 @@ size_t trace_bytes(const Model *m, int capacity);
 static inline int trace_n_keys(const Trace *tr) { return tr->n_keys > 0 ? tr->n_keys : tr->n_tokens; }
 
 /* Row-major (query, key) matrices of n_tokens x trace_n_keys for one head
- * (T x T after forward_run). */
+ * (T x T after forward_run): the softmax probabilities (stored), q.k and the
+ * scaled + masked scores (stored when tr->raw / tr->scores are set, as in a
+ * marian_trace_kind view; otherwise recomputed on demand from q and k: valid
+ * until trace_raw / trace_scores is asked for another head of the same
+ * trace; the trace is read by one thread). */
 float *trace_att(const Trace *tr, int layer, int head);
 float *trace_raw(const Trace *tr, int layer, int head);
 float *trace_scores(const Trace *tr, int layer, int head);
+/* Whether query q sees key k in head (layer, head) of tr, i.e. whether
+ * trace_scores(tr, layer, head)[q * trace_n_keys(tr) + k] is finite, without
+ * recomputing any scores: read from the stored scores when tr has them,
+ * else from the options it was run with (the same for every head). */
+bool trace_visible(const Trace *tr, int layer, int head, int q, int k);
 /* (token, d_head) vectors; k and v follow the head's shared KV head and
  * have trace_n_keys rows. */
 float *trace_q(const Trace *tr, int layer, int head);
@@ -151,6 +175,9 @@ int trace_kv_head(const Trace *tr, int head);
  * pass (process-wide). n <= 0 leaves its default (all cores). An interactive
  * app may want 1, so BLAS helper threads do not spin on the UI's core. */
 void forward_set_threads(int n);
+
+/* The OpenBLAS kernel in use (openblas_get_corename()), for benchmarks. */
+const char *forward_blas_kernel(void);
 
 /* Runs the forward pass over ids[0..n) (1 <= n <= tr->capacity) under ro,
  * filling tr. Thread-safe for distinct traces over one model. */
