@@ -37,9 +37,8 @@ if [ ! -f "$CORPUS/austen_emma.txt" ]; then
 fi
 mkdir -p "$WORK" "$OUT"
 
-if [ -n "${POST:-}" ]; then
-    echo "== 1-4/7 skipped (POST=1)"
-elif [ -z "${RESUME:-}" ]; then
+# Steps 1-3 are deterministic, so a resumed run on a new machine makes them again.
+prepare_data() {
     echo "== 1/7 data mix (text)"
     rm -rf "$WORK/text"
     $PY tools/train/prepare.py text --corpus "$CORPUS" --work "$WORK"
@@ -48,10 +47,25 @@ elif [ -z "${RESUME:-}" ]; then
     if [ "$ARCH" = llama ]; then $PY tools/train/hf_tokenizer.py "$OUT"; fi
     echo "== 3/7 encode"
     $PY tools/train/prepare.py encode --work "$WORK" --tokenizer "$OUT"
+}
+# A run stopped by the end of a session leaves its checkpoint and logs in
+# tools/train/resume/$MODEL/ (committed); RESUME=1 starts from there when the
+# work folder has none.
+SAVED=tools/train/resume/$MODEL
+
+if [ -n "${POST:-}" ]; then
+    echo "== 1-4/7 skipped (POST=1)"
+elif [ -z "${RESUME:-}" ]; then
+    prepare_data
     echo "== 4/7 train + export (one to two hours)"
     rm -f "$WORK/ckpt.pt"
     $PY tools/train/train.py --arch "$ARCH" --work "$WORK" --out "$OUT"
 else
+    if [ ! -f "$WORK/ckpt.pt" ] && [ -f "$SAVED/ckpt.pt" ]; then
+        echo "== resuming from the committed checkpoint in $SAVED"
+        cp "$SAVED"/* "$WORK"/
+    fi
+    [ -f "$WORK/train.bin" ] || prepare_data
     echo "== 4/7 resume training + export"
     $PY tools/train/train.py --arch "$ARCH" --work "$WORK" --out "$OUT" --resume
 fi
