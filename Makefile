@@ -13,7 +13,7 @@ BUILD   ?= build
 PKGS_ENGINE = libopenblas-dev libcjson-dev libpcre2-dev
 PKGS_APP    = libsdl2-dev libsdl2-ttf-dev libpng-dev libfontconfig-dev fonts-dejavu-core \
               fonts-wqy-microhei fonts-noto-color-emoji fonts-symbola
-PKGS_TEST   = python3-numpy python3-regex xvfb xauth xdotool
+PKGS_TEST   = python3-numpy python3-regex python3-sentencepiece xvfb xauth xdotool
 PKGS_BENCH  = python3-torch time nodejs npm
 PKGS_MODEL  = python3-torch python3-numpy python3-regex python3-matplotlib python3-sentencepiece sentencepiece
 PKGS_BUILD  = gcc make pkg-config
