@@ -23,30 +23,21 @@
 #include <cjson/cJSON.h>
 
 #include "app/app.h"
+#include "cli/args.h"
+#include "engine/atomicfile.h"
 #include "engine/forward.h"
 #include "engine/model.h"
 #include "engine/tokenizer.h"
 
-typedef struct {
-    const char *cmd;
-    const char *model;      /* NULL = the shipped default */
-    const char *tokenizer;
-    const char *text;       /* NULL if not given */
-    const char *out;
-    bool bos, vectors, grid, white;
-    int n_generate, bench_tokens, layer, head;
-    const char *colormap;
-    RunOptions run;
-} CliArgs;
-
 static void cli_die_usage(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 static void cli_die_usage(const char *fmt, ...) {
+    char raw[CLI_MSG_SIZE], line[CLI_MSG_SIZE];
     va_list ap;
     va_start(ap, fmt);
-    fprintf(stderr, "attnscope: ");
-    vfprintf(stderr, fmt, ap);
-    fprintf(stderr, "; HINT: run attnscope --help\n");
+    int n = vsnprintf(raw, sizeof raw, fmt, ap);
     va_end(ap);
+    engine_escape(line, sizeof line, raw, n < 0 ? 0 : (size_t)n < sizeof raw ? (size_t)n : sizeof raw - 1);
+    fprintf(stderr, "attnscope: %s; HINT: run attnscope --help\n", line);
     exit(2);
 }
 
@@ -73,52 +64,12 @@ static void cli_usage(void) {
            "--text - reads standard input.\n");
 }
 
-static int cli_parse_int(const char *flag, const char *s, int lo, int hi) {
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (!*s || *end || errno || v < lo || v > hi)
-        cli_die_usage("%s %s: expected a whole number from %d to %d", flag, s, lo, hi);
-    return (int)v;
-}
-
-static CliArgs cli_parse(int argc, char **argv) {
-    CliArgs a;
-    memset(&a, 0, sizeof a);
-    a.run = run_options_default();
-    a.n_generate = 32;
-    a.bench_tokens = 64;
-    a.layer = -1;
-    a.head = -1;
-    int i = 1;
-    if (i < argc && argv[i][0] != '-') a.cmd = argv[i++];
-    else a.cmd = "app";
-    EngineError err;
-    for (; i < argc; i++) {
-        const char *f = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-#define NEEDV() do { if (!v) cli_die_usage("%s needs a value", f); i++; } while (0)
-        if (!strcmp(f, "--help") || !strcmp(f, "-h")) { cli_usage(); exit(0); }
-        else if (!strcmp(f, "--model")) { NEEDV(); a.model = v; }
-        else if (!strcmp(f, "--tokenizer")) { NEEDV(); a.tokenizer = v; }
-        else if (!strcmp(f, "--text")) { NEEDV(); a.text = v; }
-        else if (!strcmp(f, "--out")) { NEEDV(); a.out = v; }
-        else if (!strcmp(f, "--bos")) a.bos = true;
-        else if (!strcmp(f, "--vectors")) a.vectors = true;
-        else if (!strcmp(f, "--grid")) a.grid = true;
-        else if (!strcmp(f, "--white")) a.white = true;
-        else if (!strcmp(f, "--colormap")) { NEEDV(); a.colormap = v; }
-        else if (!strcmp(f, "-n")) { NEEDV(); a.n_generate = cli_parse_int(f, v, 0, 100000); }
-        else if (!strcmp(f, "--tokens")) { NEEDV(); a.bench_tokens = cli_parse_int(f, v, 1, RUN_MAX_KEYS); }
-        else if (!strcmp(f, "--layer")) { NEEDV(); a.layer = cli_parse_int(f, v, 0, MODEL_MAX_LAYERS - 1); }
-        else if (!strcmp(f, "--head")) { NEEDV(); a.head = cli_parse_int(f, v, 0, MODEL_MAX_HEADS - 1); }
-        else if (!strcmp(f, "--scale")) { NEEDV(); if (run_options_parse_scale(&a.run, v, &err)) exit(cli_error(&err)); }
-        else if (!strcmp(f, "--mask")) { NEEDV(); if (run_options_parse_mask(&a.run, v, &err)) exit(cli_error(&err)); }
-        else if (!strcmp(f, "--ablate")) { NEEDV(); if (run_options_parse_ablate(&a.run, v, &err)) exit(cli_error(&err)); }
-        else cli_die_usage("unknown option %s", f);
-#undef NEEDV
-    }
-    return a;
+/* Checks the model-dependent ranges (args.h); prints the line on failure. */
+static int cli_check(const CliArgs *a, const Model *m, int n_tokens) {
+    char msg[CLI_MSG_SIZE];
+    if (cli_args_check(a, &m->config, n_tokens, msg, sizeof msg) == 0) return 0;
+    fprintf(stderr, "attnscope: %s\n", msg);
+    return 1;
 }
 
 /* Reads all of stdin for --text -. */
@@ -210,10 +161,16 @@ static void cli_input_free(CliInput *in) {
 
 /* --------------------------------------------------------------------- */
 /* JSON output, streamed: a trace can hold millions of numbers. cJSON does
- * the string escaping. */
+ * the string escaping; every number goes through json_float, which writes
+ * null for NaN or Inf, so the output is always valid JSON. */
 
+/* s as a JSON string: invalid UTF-8 becomes U+FFFD, cJSON escapes control
+ * characters (\n, \u001b), so file or user bytes cannot break the JSON. */
 static void json_string(FILE *f, const char *s) {
-    cJSON *str = cJSON_CreateString(s);
+    size_t clean_len;
+    char *clean = utf8_sanitize(s, strlen(s), &clean_len);
+    cJSON *str = cJSON_CreateString(clean ? clean : "");
+    free(clean);
     char *p = str ? cJSON_PrintUnformatted(str) : NULL;
     fputs(p ? p : "\"\"", f);
     free(p);
@@ -232,10 +189,12 @@ static void json_token_text(FILE *f, const Tokenizer *tok, int id) {
     free(clean);
 }
 
-static void json_float(FILE *f, float v) {
-    if (isfinite(v)) fprintf(f, "%.7g", v);
+static void json_number(FILE *f, const char *fmt, double v) {
+    if (isfinite(v)) fprintf(f, fmt, v);
     else fputs("null", f);
 }
+
+static void json_float(FILE *f, float v) { json_number(f, "%.7g", v); }
 
 /* [rows][cols] nested arrays of a row-major block. */
 static void json_matrix(FILE *f, const float *x, int rows, int cols) {
@@ -332,18 +291,16 @@ static int cmd_dump(const CliArgs *a) {
     int rc = cli_input(a, m, false, &in);
     Trace *tr = NULL;
     FILE *f = NULL;
+    AtomicFile af = {0};
     EngineError err;
     if (rc) goto done;
     int T = (int)in.tokens.n;
+    if ((rc = cli_check(a, m, T))) goto done;
     tr = trace_create(m, T);
     if (!tr) { fprintf(stderr, "attnscope: out of memory for the trace of %d tokens\n", T); rc = 1; goto done; }
     if (forward_run(m, in.ids, T, &a->run, tr, &err)) { rc = cli_error(&err); goto done; }
-    f = a->out ? fopen(a->out, "w") : stdout;
-    if (!f) {
-        fprintf(stderr, "attnscope: %s: cannot write: %s; HINT: choose a writable path for --out\n", a->out, strerror(errno));
-        rc = 1;
-        goto done;
-    }
+    if (atomicfile_open(&af, a->out, &err)) { rc = cli_error(&err); goto done; }
+    f = af.f;
     char desc[128];
     run_options_describe(&a->run, desc, sizeof desc);
     fprintf(f, "{\"model\":");
@@ -366,14 +323,16 @@ static int cmd_dump(const CliArgs *a) {
             int id = tr->top_ids[(size_t)t * tr->top_k + j];
             fprintf(f, "%s{\"id\":%d,\"text\":", j ? "," : "", id);
             json_token_text(f, m->tokenizer, id);
-            fprintf(f, ",\"p\":%.6g}", tr->top_p[(size_t)t * tr->top_k + j]);
+            fputs(",\"p\":", f);
+            json_number(f, "%.6g", tr->top_p[(size_t)t * tr->top_k + j]);
+            fputc('}', f);
         }
         fputc(']', f);
     }
     fprintf(f, "],\n\"loss\":");
-    if (isfinite(tr->loss)) fprintf(f, "%.9g", tr->loss);
-    else fputs("null", f);
-    fprintf(f, ",\"truncated\":%s,\"forward_ms\":%.3f", in.truncated ? "true" : "false", tr->forward_ms);
+    json_number(f, "%.9g", tr->loss);
+    fprintf(f, ",\"truncated\":%s,\"forward_ms\":", in.truncated ? "true" : "false");
+    json_number(f, "%.3f", tr->forward_ms);
     if (a->vectors) {
         fprintf(f, ",\n\"q\":");
         json_vectors(f, tr, trace_q);
@@ -383,12 +342,10 @@ static int cmd_dump(const CliArgs *a) {
         json_vectors(f, tr, trace_v);
     }
     fprintf(f, "}\n");
-    if (ferror(f) || (f != stdout && fclose(f) != 0)) {
-        fprintf(stderr, "attnscope: %s: write failed; HINT: check free disk space\n", a->out ? a->out : "stdout");
-        rc = 1;
-    }
+    if (atomicfile_commit(&af, &err)) rc = cli_error(&err);
     f = NULL;
 done:
+    if (f) atomicfile_abort(&af);
     trace_free(tr);
     cli_input_free(&in);
     model_free(m);
@@ -400,9 +357,11 @@ static int cmd_generate(const CliArgs *a) {
     if (cli_load_model(a, &m)) return 1;
     CliInput in;
     int rc = cli_input(a, m, true, &in);
-    if (rc) { cli_input_free(&in); model_free(m); return rc; }
     const int ctx = m->config.n_ctx;
     int n = (int)in.tokens.n;
+    /* masked keys may name tokens still to come, up to the context */
+    if (!rc) rc = cli_check(a, m, n + a->n_generate < ctx ? n + a->n_generate : ctx);
+    if (rc) { cli_input_free(&in); model_free(m); return rc; }
     int *ids = malloc(sizeof(int) * (size_t)(n + a->n_generate + 1));
     memcpy(ids, in.ids, sizeof(int) * (size_t)n);
     Trace *tr = trace_create(m, ctx);
@@ -455,6 +414,10 @@ static int cmd_bench(const CliArgs *a) {
         model_free(m);
         return 1;
     }
+    if (cli_check(a, m, T)) {
+        model_free(m);
+        return 1;
+    }
     int *ids = malloc(sizeof(int) * (size_t)T);
     unsigned s = 12345;
     for (int i = 0; i < T; i++) { s = s * 1103515245u + 12345u; ids[i] = (int)((s >> 8) % (unsigned)m->config.vocab_size); }
@@ -498,16 +461,26 @@ static int cmd_export(const CliArgs *a) {
     if (a->colormap) eo.colormap = a->colormap;
     eo.layer = a->layer < 0 ? 0 : a->layer;
     eo.head = a->head < 0 ? 0 : a->head;
-    if (eo.layer >= m->config.n_layer || eo.head >= m->config.n_head) {
-        fprintf(stderr, "attnscope: --layer %d --head %d: the model has %d layers of %d heads; HINT: both are zero-based\n",
-                eo.layer, eo.head, m->config.n_layer, m->config.n_head);
-        rc = 1;
-        goto done;
-    }
+    if ((rc = cli_check(a, m, (int)in.tokens.n))) goto done;
     tr = trace_create(m, (int)in.tokens.n);
     if (!tr) { fprintf(stderr, "attnscope: out of memory for the trace\n"); rc = 1; goto done; }
     if (forward_run(m, in.ids, (int)in.tokens.n, &a->run, tr, &err)) { rc = cli_error(&err); goto done; }
-    if (export_png(m, in.text, &in.tokens, tr, &a->run, &eo, a->out, &err)) { rc = cli_error(&err); goto done; }
+    /* export_png writes by name: give it the temporary file, then commit. */
+    AtomicFile af;
+    if (atomicfile_open(&af, a->out, &err)) { rc = cli_error(&err); goto done; }
+    if (export_png(m, in.text, &in.tokens, tr, &a->run, &eo, af.tmp, &err)) {
+        /* its message names the temporary file: name the target instead */
+        char *at = strstr(err.msg, af.tmp);
+        if (at) {
+            char rest[ENGINE_ERROR_SIZE];
+            snprintf(rest, sizeof rest, "%s", at + strlen(af.tmp));
+            engine_fail(&err, "%s%s", a->out, rest);
+        }
+        atomicfile_abort(&af);
+        rc = cli_error(&err);
+        goto done;
+    }
+    if (atomicfile_commit(&af, &err)) { rc = cli_error(&err); goto done; }
     fprintf(stderr, "attnscope: wrote %s\n", a->out);
 done:
     trace_free(tr);
@@ -516,25 +489,56 @@ done:
     return rc;
 }
 
+/* Everything printed on stdout is checked once at the end: a full disk or a
+ * closed pipe is an error, never a silent exit 0. */
+static int cli_finish(int rc) {
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        if (rc == 0) fprintf(stderr, "attnscope: stdout: write failed: %s; HINT: check free disk space\n", strerror(errno ? errno : EIO));
+        return rc ? rc : 1;
+    }
+    return rc;
+}
+
 static int cmd_app(const CliArgs *a) {
     char def[1024];
     AppArgs args;
     memset(&args, 0, sizeof args);
     args.model_path = a->model ? a->model : model_default_path(def, sizeof def);
+    if (a->run_set) {
+        /* Check ablations against the model now; a model that does not load
+           is the window's to report. Masked keys depend on text the user may
+           still edit, so they are not checked here. */
+        Model *m = NULL;
+        EngineError err;
+        ModelLoadOptions lo = model_load_options_default();
+        lo.tokenizer_path = a->tokenizer;
+        if (model_load(&m, args.model_path, &lo, &err) == 0) {
+            int rc = cli_check(a, m, 0);
+            model_free(m);
+            if (rc) return rc;
+        }
+    }
     args.text = a->text;
     args.run = a->run;
     return app_main(&args);
 }
 
 int main(int argc, char **argv) {
-    CliArgs a = cli_parse(argc, argv);
-    if (!strcmp(a.cmd, "info")) return cmd_info(&a);
-    if (!strcmp(a.cmd, "tokenize")) return cmd_tokenize(&a);
-    if (!strcmp(a.cmd, "dump")) return cmd_dump(&a);
-    if (!strcmp(a.cmd, "generate")) return cmd_generate(&a);
-    if (!strcmp(a.cmd, "bench")) return cmd_bench(&a);
-    if (!strcmp(a.cmd, "export")) return cmd_export(&a);
-    if (!strcmp(a.cmd, "app")) return cmd_app(&a);
-    if (!strcmp(a.cmd, "help")) { cli_usage(); return 0; }
-    cli_die_usage("unknown command %s", a.cmd);
+    CliArgs a;
+    char msg[CLI_MSG_SIZE];
+    int parsed = cli_args_parse(&a, argc, argv, msg, sizeof msg);
+    if (parsed > 0 || (parsed == 0 && !strcmp(a.cmd, "help"))) { cli_usage(); return cli_finish(0); }
+    if (parsed < 0) {
+        fprintf(stderr, "attnscope: %s\n", msg);
+        return 2;
+    }
+    int rc = 1;
+    if (!strcmp(a.cmd, "info")) rc = cmd_info(&a);
+    else if (!strcmp(a.cmd, "tokenize")) rc = cmd_tokenize(&a);
+    else if (!strcmp(a.cmd, "dump")) rc = cmd_dump(&a);
+    else if (!strcmp(a.cmd, "generate")) rc = cmd_generate(&a);
+    else if (!strcmp(a.cmd, "bench")) rc = cmd_bench(&a);
+    else if (!strcmp(a.cmd, "export")) rc = cmd_export(&a);
+    else if (!strcmp(a.cmd, "app")) rc = cmd_app(&a);
+    return cli_finish(rc);
 }

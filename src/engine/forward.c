@@ -8,6 +8,7 @@
  * where attn applies RunOptions: scale, mask, masked keys, ablated heads.
  */
 #include "forward.h"
+#include "mapguard.h"
 
 #include <cblas.h>
 #include <math.h>
@@ -324,8 +325,8 @@ static void predictions(Trace *tr, const int *ids, int T, int V, int top_k) {
     tr->loss = T >= 2 ? (float)(total / (T - 1)) : NAN;
 }
 
-int forward_run(const Model *m, const int *ids, int T, const RunOptions *ro, Trace *tr,
-                EngineError *err) {
+static int forward__run(const Model *m, const int *ids, int T, const RunOptions *ro, Trace *tr,
+                        EngineError *err) {
     const ModelConfig *c = &m->config;
     const ModelWeights *w = &m->weights;
     if (T < 1) return engine_fail(err, "text is empty; HINT: type some text to analyse");
@@ -334,8 +335,8 @@ int forward_run(const Model *m, const int *ids, int T, const RunOptions *ro, Tra
     for (int t = 0; t < T; t++)
         if (ids[t] < 0 || ids[t] >= c->vocab_size)
             return engine_fail(err, "token id %d at position %d is outside the vocabulary (%d); HINT: the tokenizer does not match the model", ids[t], t, c->vocab_size);
-    if (ro->scale == SCALE_TEMP && !(ro->temperature > 0))
-        return engine_fail(err, "temperature %g must be > 0; HINT: e.g. temp:0.5", ro->temperature);
+    if (ro->scale == SCALE_TEMP && !(ro->temperature >= RUN_TEMP_MIN && ro->temperature <= RUN_TEMP_MAX))
+        return engine_fail(err, "temperature %g is outside %g to %g; HINT: e.g. temp:0.5", ro->temperature, RUN_TEMP_MIN, RUN_TEMP_MAX);
     if (ro->mask == MASK_WINDOW && ro->window < 1)
         return engine_fail(err, "window %d must be >= 1; HINT: e.g. window:4", ro->window);
     double t0 = now_ms();
@@ -442,4 +443,15 @@ int forward_run(const Model *m, const int *ids, int T, const RunOptions *ro, Tra
     free(block);
     tr->forward_ms = now_ms() - t0;
     return 0;
+}
+
+/* The files behind the mapped weights are checked first (size, mtime), and a
+ * truncation racing the run ends in an error naming the file instead of a
+ * silent SIGBUS (mapguard.h). */
+int forward_run(const Model *m, const int *ids, int T, const RunOptions *ro, Trace *tr,
+                EngineError *err) {
+    if (model_check_files(m, err)) return -1;
+    int rc;
+    MAPGUARD_RUN(rc, err, forward__run(m, ids, T, ro, tr, err));
+    return rc;
 }
