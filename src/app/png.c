@@ -8,6 +8,13 @@
 #include <stdio.h>
 #include <string.h>
 
+/* libpng's default error handler prints to stderr before it jumps; ours
+ * only jumps, so the caller's one line is the only one. */
+static void png__silent_error(png_structp png, png_const_charp msg) {
+    (void)msg;
+    png_longjmp(png, 1);
+}
+
 int png_write_argb(const char *path, const uint32_t *px, int w, int h,
                    int pitch, const PngText *texts, size_t n_texts,
                    EngineError *err) {
@@ -17,7 +24,7 @@ int png_write_argb(const char *path, const uint32_t *px, int w, int h,
     if (!f)
         return engine_fail(err, "%s: cannot write: %s; HINT: choose a folder "
                            "that exists and is writable", path, strerror(errno));
-    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
+    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, png__silent_error, NULL);
     png_infop info = png ? png_create_info_struct(png) : NULL;
     uint8_t *row = malloc((size_t)w * 3);
     png_textp tx = calloc(n_texts ? n_texts : 1, sizeof *tx);

@@ -19,12 +19,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
 #include "app/app.h"
 #include "cli/args.h"
 #include "engine/atomicfile.h"
+#include "engine/mapguard.h"
 #include "engine/forward.h"
 #include "engine/model.h"
 #include "engine/tokenizer.h"
@@ -494,8 +496,11 @@ done:
 static int cli_finish(int rc) {
     if (fflush(stdout) != 0 || ferror(stdout)) {
         if (rc == 0) fprintf(stderr, "attnscope: stdout: write failed: %s; HINT: check free disk space\n", strerror(errno ? errno : EIO));
-        return rc ? rc : 1;
+        if (rc == 0) rc = 1;
     }
+    /* A model file shrank mid-run (mapguard.h): BLAS helpers may still wait
+       for the abandoned job and exit() would join them forever. */
+    if (mapguard_fault_caught()) _exit(rc);
     return rc;
 }
 

@@ -335,7 +335,7 @@ static int forward__run(const Model *m, const int *ids, int T, const RunOptions 
     for (int t = 0; t < T; t++)
         if (ids[t] < 0 || ids[t] >= c->vocab_size)
             return engine_fail(err, "token id %d at position %d is outside the vocabulary (%d); HINT: the tokenizer does not match the model", ids[t], t, c->vocab_size);
-    if (ro->scale == SCALE_TEMP && !(ro->temperature >= RUN_TEMP_MIN && ro->temperature <= RUN_TEMP_MAX))
+    if (ro->scale == SCALE_TEMP && !(ro->temperature >= (float)RUN_TEMP_MIN && ro->temperature <= (float)RUN_TEMP_MAX))
         return engine_fail(err, "temperature %g is outside %g to %g; HINT: e.g. temp:0.5", ro->temperature, RUN_TEMP_MIN, RUN_TEMP_MAX);
     if (ro->mask == MASK_WINDOW && ro->window < 1)
         return engine_fail(err, "window %d must be >= 1; HINT: e.g. window:4", ro->window);

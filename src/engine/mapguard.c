@@ -101,6 +101,10 @@ void mapguard_set_fatal_hook(MapguardFatalHook hook, void *ctx) {
     mapguard__hook = hook;
 }
 
+int mapguard_fault_caught(void) {
+    return atomic_load(&mapguard__caught_once);
+}
+
 void mapguard__enter(MapGuard *g) {
     g->slot = -1;
     g->prev = mapguard__current;

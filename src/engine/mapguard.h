@@ -18,6 +18,9 @@
  *     threads fault too they take the fatal path (or, when the guard already
  *     caught the fault, wait a moment and exit 1 quietly, so the caller's
  *     one line is the only one);
+ *   - after a caught fault, BLAS helper threads may wait forever for the
+ *     abandoned job, and OpenBLAS's exit handler joins them: a process that
+ *     saw mapguard_fault_caught() should end with _exit, not exit;
  *   - the fatal hook runs inside a signal handler: only async-signal-safe
  *     work (write(2) of an already serialised session, for instance);
  *   - model_check_files (size and mtime before each run) catches almost all
@@ -42,6 +45,9 @@ void mapguard_unregister(const void *base);
  * thread. msg is the one line, without a newline. NULL clears it. */
 typedef void (*MapguardFatalHook)(const char *msg, void *ctx);
 void mapguard_set_fatal_hook(MapguardFatalHook hook, void *ctx);
+
+/* Whether any guard has caught a fault in this process (see the limits). */
+int mapguard_fault_caught(void);
 
 /* A guard frame on the calling thread. Use through MAPGUARD_RUN. */
 typedef struct MapGuard {

@@ -44,11 +44,7 @@ static int st__parse_entry(const SafeTensors *st, const cJSON *item, StTensor *t
     const char *name = item->string;
     if (strlen(name) >= sizeof t->name)
         return engine_fail(err, "%s: a tensor name is over %zu bytes; HINT: not a model file attnscope can read", st->path, sizeof t->name - 1);
-    /* Names go into one-line errors: control characters become '?'. */
-    size_t c = 0;
-    for (; name[c]; c++) t->name[c] = (unsigned char)name[c] < 0x20 || name[c] == 0x7f ? '?' : name[c];
-    t->name[c] = 0;
-    name = t->name;
+    snprintf(t->name, sizeof t->name, "%s", name); /* engine_fail escapes it in errors */
     const cJSON *dtype = cJSON_GetObjectItemCaseSensitive(item, "dtype");
     const cJSON *shape = cJSON_GetObjectItemCaseSensitive(item, "shape");
     const cJSON *offs = cJSON_GetObjectItemCaseSensitive(item, "data_offsets");
@@ -138,12 +134,7 @@ int st_open(SafeTensors *st, const char *path, EngineError *err) {
     for (const cJSON *it = root->child; it; it = it->next) {
         if (!strcmp(it->string, "__metadata__")) continue;
         if (!cJSON_IsObject(it)) {
-            char shown[64];
-            size_t i = 0;
-            for (; it->string[i] && i + 1 < sizeof shown; i++)
-                shown[i] = (unsigned char)it->string[i] < 0x20 ? '?' : it->string[i];
-            shown[i] = 0;
-            engine_fail(err, "%s: header entry %s is not an object; HINT: the file is corrupt", path, shown);
+            engine_fail(err, "%s: header entry %.64s is not an object; HINT: the file is corrupt", path, it->string);
             goto fail;
         }
         if (st__parse_entry(st, it, &st->tensors[st->n_tensors], err)) goto fail;
