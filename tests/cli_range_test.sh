@@ -10,17 +10,8 @@
 BUILD=${BUILD:-build}
 BIN=${ATTNSCOPE_BIN:-$BUILD/attnscope}
 M=$BUILD/oracle/gpt2_f32
-TMP=${TMPDIR:-/tmp}/attnscope-cli-range.$$
-mkdir -p "$TMP" || exit 1
-trap 'rm -rf "$TMP"' EXIT INT TERM
 . "$(dirname "$0")/errline.sh"
-if [ ! -x "$BIN" ] || [ ! -d "$M" ]; then
-    echo "FAIL $BIN or $M is missing; HINT: make all, then /usr/bin/python3 tests/oracle/gpt2_oracle.py $BUILD/oracle"
-    echo "0 passed, 1 failed"
-    exit 1
-fi
-E=$TMP/empty
-: > "$E"
+errline_setup cli-range "$M"
 
 # control: in-range values in every subcommand that takes them
 control() {

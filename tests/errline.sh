@@ -12,6 +12,22 @@
 passed=0
 failed=0
 
+# errline_setup NAME DIR: a scratch folder $TMP (removed on exit) with an
+# empty file $E for stdin; fails the test at once if $BIN or DIR (the oracle
+# data it needs) is missing.
+errline_setup() {
+    TMP=${TMPDIR:-/tmp}/attnscope-$1.$$
+    mkdir -p "$TMP" || exit 1
+    trap 'rm -rf "$TMP"' EXIT INT TERM
+    E=$TMP/empty
+    : > "$E"
+    if [ ! -x "$BIN" ] || [ ! -d "$2" ]; then
+        echo "FAIL $BIN or $2 is missing; HINT: make all, then /usr/bin/python3 tests/oracle/gpt2_oracle.py $BUILD/oracle"
+        echo "0 passed, 1 failed"
+        exit 1
+    fi
+}
+
 # Output from the CLI is shown with bytes outside printable ASCII as '?', so
 # the log stays text for run_all.sh's grep whatever the CLI wrote.
 clean() { printf '%s\n' "$*" | LC_ALL=C tr -c '\11\12\40-\176' '?'; }

@@ -16,17 +16,8 @@
 BUILD=${BUILD:-build}
 BIN=${ATTNSCOPE_BIN:-$BUILD/attnscope}
 GOOD=$BUILD/oracle/gpt2_f32
-TMP=${TMPDIR:-/tmp}/attnscope-harden.$$
-mkdir -p "$TMP" || exit 1
-trap 'rm -rf "$TMP"' EXIT INT TERM
 . "$(dirname "$0")/errline.sh"
-if [ ! -x "$BIN" ] || [ ! -d "$GOOD" ]; then
-    echo "FAIL $BIN or $GOOD is missing; HINT: make all, then /usr/bin/python3 tests/oracle/gpt2_oracle.py $BUILD/oracle"
-    echo "0 passed, 1 failed"
-    exit 1
-fi
-E=$TMP/empty
-: > "$E"
+errline_setup harden "$GOOD"
 GOOD=$(cd "$GOOD" && pwd)
 
 # model_dir NAME: a copy of the good checkpoint (weights linked) to break.

@@ -47,13 +47,12 @@ bool cli_args_known_command(const char *cmd) {
 /* One escaped line into msg; returns -1. */
 static int cli__fail(char *msg, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int cli__fail(char *msg, size_t cap, const char *fmt, ...) {
-    char raw[CLI_MSG_SIZE];
+    EngineError e;
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(raw, sizeof raw, fmt, ap);
+    engine_vfail(&e, fmt, ap);
     va_end(ap);
-    size_t len = n < 0 ? 0 : (size_t)n < sizeof raw ? (size_t)n : sizeof raw - 1;
-    if (msg && cap) engine_escape(msg, cap, raw, len);
+    if (msg && cap) snprintf(msg, cap, "%s", e.msg);
     return -1;
 }
 
@@ -138,6 +137,8 @@ int cli_args_parse(CliArgs *a, int argc, char **argv, char *msg, size_t cap) {
             a->run_set = true;
         }
     }
+    if (!strcmp(a->cmd, "export") && !a->out)
+        return cli__fail(msg, cap, "export needs --out FILE.png; HINT: e.g. attnscope export --text hi --out head.png");
     return 0;
 }
 

@@ -30,7 +30,7 @@ typedef struct {
     bool run_set;           /* --scale, --mask or --ablate given */
 } CliArgs;
 
-#define CLI_MSG_SIZE 640
+#define CLI_MSG_SIZE ENGINE_ERROR_SIZE
 
 /* Parses argv into a. Returns 0 on success, 1 when --help was asked for, and
  * -1 with one line in msg (no "attnscope: " prefix, escaped, with a HINT)

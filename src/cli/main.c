@@ -14,7 +14,6 @@
  */
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,18 +29,6 @@
 #include "engine/forward.h"
 #include "engine/model.h"
 #include "engine/tokenizer.h"
-
-static void cli_die_usage(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
-static void cli_die_usage(const char *fmt, ...) {
-    char raw[CLI_MSG_SIZE], line[CLI_MSG_SIZE];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(raw, sizeof raw, fmt, ap);
-    va_end(ap);
-    engine_escape(line, sizeof line, raw, n < 0 ? 0 : (size_t)n < sizeof raw ? (size_t)n : sizeof raw - 1);
-    fprintf(stderr, "attnscope: %s; HINT: run attnscope --help\n", line);
-    exit(2);
-}
 
 static int cli_error(const EngineError *err) {
     fprintf(stderr, "attnscope: %s\n", err->msg);
@@ -63,7 +50,7 @@ static void cli_usage(void) {
            "                     --out FILE.png\n\n"
            "--model accepts a Hugging Face GPT-2 or Llama folder, or a llama2.c .bin\n"
            "(its tokenizer beside it, or --tokenizer FILE). Default: the shipped model.\n"
-           "--text - reads standard input.\n");
+           "--text - reads standard input. temp:T takes T from 0.01 to 100.\n");
 }
 
 /* Checks the model-dependent ranges (args.h); prints the line on failure. */
@@ -449,7 +436,6 @@ static int cmd_bench(const CliArgs *a) {
 }
 
 static int cmd_export(const CliArgs *a) {
-    if (!a->out) cli_die_usage("export needs --out FILE.png");
     Model *m;
     if (cli_load_model(a, &m)) return 1;
     CliInput in;

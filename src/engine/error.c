@@ -59,15 +59,20 @@ size_t engine_escape(char *dst, size_t cap, const char *src, size_t len) {
     return o;
 }
 
-int engine_fail(EngineError *err, const char *fmt, ...) {
+int engine_vfail(EngineError *err, const char *fmt, va_list ap) {
     if (err) {
         char raw[ENGINE_ERROR_SIZE];
-        va_list ap;
-        va_start(ap, fmt);
         int n = vsnprintf(raw, sizeof raw, fmt, ap);
-        va_end(ap);
         size_t len = n < 0 ? 0 : (size_t)n < sizeof raw ? (size_t)n : sizeof raw - 1;
         engine_escape(err->msg, sizeof err->msg, raw, len);
     }
+    return -1;
+}
+
+int engine_fail(EngineError *err, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    engine_vfail(err, fmt, ap);
+    va_end(ap);
     return -1;
 }

@@ -12,6 +12,7 @@
 #ifndef ENGINE_ERROR_H
 #define ENGINE_ERROR_H
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -27,6 +28,9 @@ typedef struct {
  * never split the line or reach a terminal as a control sequence. */
 int engine_fail(EngineError *err, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+
+/* engine_fail with a va_list, for callers that format their own lines. */
+int engine_vfail(EngineError *err, const char *fmt, va_list ap);
 
 /* Copies src[0..len) into dst (NUL-terminated, at most cap - 1 bytes) as one
  * printable line: newline, CR and tab become \n, \r, \t; other control
