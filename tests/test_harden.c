@@ -60,6 +60,12 @@ static void test_escape(void) {
     big[sizeof big - 1] = 0;
     engine_fail(&err, "%s", big);
     CHECK(one_line(err.msg) && strlen(err.msg) < ENGINE_ERROR_SIZE, "a long message stays one line");
+    /* A long quoted value (each byte escaped to 4) never pushes the HINT out:
+       the fuzzers' first find (tests/fuzz/crashes/cli/). */
+    memset(big, '\xff', sizeof big - 1);
+    engine_fail(&err, "--mask %s: '%s' is bad; HINT: e.g. --mask keys:0,3", big, big);
+    CHECK(one_line(err.msg) && strstr(err.msg, "...; HINT: e.g. --mask keys:0,3") && !strncmp(err.msg, "--mask \\xFF", 11),
+          "the hint survives a long quote: %s", err.msg);
 }
 
 static void test_fileio(const char *dir) {

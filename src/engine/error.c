@@ -2,6 +2,7 @@
 #include "error.h"
 
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Length of the well-formed UTF-8 sequence at s[0..n) (2..4), or 0. Same
@@ -59,13 +60,44 @@ size_t engine_escape(char *dst, size_t cap, const char *src, size_t len) {
     return o;
 }
 
-int engine_vfail(EngineError *err, const char *fmt, va_list ap) {
-    if (err) {
-        char raw[ENGINE_ERROR_SIZE];
-        int n = vsnprintf(raw, sizeof raw, fmt, ap);
-        size_t len = n < 0 ? 0 : (size_t)n < sizeof raw ? (size_t)n : sizeof raw - 1;
-        engine_escape(err->msg, sizeof err->msg, raw, len);
+/* Escapes raw[0..len) into msg (ENGINE_ERROR_SIZE). When it does not fit,
+ * the part before "; HINT: " is cut (ending "...") so the hint survives. */
+static void engine__fit(char *msg, const char *raw, size_t len) {
+    size_t cap = len * 4 + 1; /* an escape is at most 4 bytes per byte */
+    char *full = malloc(cap);
+    if (full && engine_escape(full, cap, raw, len) < ENGINE_ERROR_SIZE) {
+        snprintf(msg, ENGINE_ERROR_SIZE, "%s", full);
+        free(full);
+        return;
     }
+    free(full);
+    const char *hint = NULL;
+    for (const char *p = raw; (p = strstr(p, "; HINT: ")) != NULL; p++) hint = p;
+    if (!hint) {
+        engine_escape(msg, ENGINE_ERROR_SIZE, raw, len);
+        return;
+    }
+    char tail[ENGINE_ERROR_SIZE / 2];
+    size_t tail_n = engine_escape(tail, sizeof tail, hint, len - (size_t)(hint - raw));
+    size_t n = engine_escape(msg, ENGINE_ERROR_SIZE - tail_n - 3, raw, (size_t)(hint - raw));
+    memcpy(msg + n, "...", 3);
+    memcpy(msg + n + 3, tail, tail_n + 1);
+}
+
+int engine_vfail(EngineError *err, const char *fmt, va_list ap) {
+    if (!err) return -1;
+    /* Format whole first: a long quoted value must not push the hint out. */
+    char small[ENGINE_ERROR_SIZE], *raw = small;
+    va_list ap2;
+    va_copy(ap2, ap);
+    int n = vsnprintf(small, sizeof small, fmt, ap);
+    if (n >= (int)sizeof small && (raw = malloc((size_t)n + 1)) != NULL)
+        vsnprintf(raw, (size_t)n + 1, fmt, ap2);
+    va_end(ap2);
+    if (!raw) raw = small;
+    size_t len = n < 0 ? 0 : raw != small ? (size_t)n : (size_t)n < sizeof small ? (size_t)n : sizeof small - 1;
+    engine__fit(err->msg, raw, len);
+    if (raw != small) free(raw);
     return -1;
 }
 
