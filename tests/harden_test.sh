@@ -69,6 +69,8 @@ else
     echo "SKIP $L is absent (tests/oracle/llama_oracle.py makes it)"
 fi
 
+expect_error "--text - from /dev/zero (limit 16 MiB)" "standard input 16 MiB" /dev/zero dump --model "$GOOD" --text -
+
 # --- no NaN or Inf in JSON ---------------------------------------------------
 json_ok() { # FILE: strict JSON (no NaN/Infinity), else prints why
     /usr/bin/python3 -c '

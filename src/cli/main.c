@@ -61,14 +61,25 @@ static int cli_check(const CliArgs *a, const Model *m, int n_tokens) {
     return 1;
 }
 
-/* Reads all of stdin for --text -. */
+/* Text read from stdin is capped: tokens past the context are dropped
+ * anyway, and /dev/zero must not eat the memory. */
+#define CLI_MAX_STDIN (16u << 20)
+
+/* Reads all of stdin for --text -; NULL when out of memory or over
+ * CLI_MAX_STDIN (*len is then CLI_MAX_STDIN + 1). */
 static char *cli_read_stdin(size_t *len) {
     size_t cap = 4096, n = 0;
     char *buf = malloc(cap);
     if (!buf) return NULL;
     size_t got;
+    *len = 0;
     while ((got = fread(buf + n, 1, cap - n - 1, stdin)) > 0) {
         n += got;
+        if (n > CLI_MAX_STDIN) {
+            free(buf);
+            *len = CLI_MAX_STDIN + 1;
+            return NULL;
+        }
         if (cap - n - 1 == 0) {
             char *nb = realloc(buf, cap * 2);
             if (!nb) { free(buf); return NULL; }
@@ -111,7 +122,12 @@ static int cli_input(const CliArgs *a, const Model *m, bool allow_empty, CliInpu
     }
     if (!strcmp(a->text, "-")) {
         in->text = cli_read_stdin(&in->len);
-        if (!in->text) { fprintf(stderr, "attnscope: stdin: out of memory\n"); return 1; }
+        if (!in->text && in->len > CLI_MAX_STDIN) {
+            fprintf(stderr, "attnscope: --text -: standard input is over %u MiB; HINT: pass a shorter text (only the last "
+                    "%d tokens are used)\n", CLI_MAX_STDIN >> 20, m->config.n_ctx);
+            return 1;
+        }
+        if (!in->text) { fprintf(stderr, "attnscope: stdin: out of memory; HINT: pass a shorter text\n"); return 1; }
     } else {
         in->text = strdup(a->text);
         in->len = strlen(a->text);
@@ -234,8 +250,11 @@ static int cmd_info(const CliArgs *a) {
     Model *m;
     if (cli_load_model(a, &m)) return 1;
     const ModelConfig *c = &m->config;
-    printf("model:        %s\n", m->name);
-    printf("path:         %s\n", m->path);
+    char name[512], path[4096]; /* from the user: escaped like an error line */
+    engine_escape(name, sizeof name, m->name, strlen(m->name));
+    engine_escape(path, sizeof path, m->path, strlen(m->path));
+    printf("model:        %s\n", name);
+    printf("path:         %s\n", path);
     printf("architecture: %s\n", model_arch_name(c->arch));
     printf("parameters:   %zu (%.2f M)\n", m->n_params, m->n_params / 1e6);
     printf("dtype:        %s\n", c->dtype);

@@ -9,10 +9,12 @@
 #ifndef FUZZ_COMMON_H
 #define FUZZ_COMMON_H
 
+#include <ftw.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "engine/error.h"
@@ -28,14 +30,28 @@
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* A private folder for this fuzzing process, made on first use. */
+static char fuzz_dir_path[64];
+
+static int fuzz_rm(const char *path, const struct stat *sb, int flag, struct FTW *ftw) {
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+static void fuzz_dir_remove(void) {
+    if (fuzz_dir_path[0]) nftw(fuzz_dir_path, fuzz_rm, 8, FTW_DEPTH | FTW_PHYS);
+}
+
+/* A private folder for this fuzzing process, made on first use and removed
+ * at exit. */
 static inline const char *fuzz_dir(void) {
-    static char dir[64];
-    if (!dir[0]) {
-        snprintf(dir, sizeof dir, "/tmp/attnscope-fuzz-XXXXXX");
-        if (!mkdtemp(dir)) abort();
+    if (!fuzz_dir_path[0]) {
+        snprintf(fuzz_dir_path, sizeof fuzz_dir_path, "/tmp/attnscope-fuzz-XXXXXX");
+        if (!mkdtemp(fuzz_dir_path)) abort();
+        atexit(fuzz_dir_remove);
     }
-    return dir;
+    return fuzz_dir_path;
 }
 
 /* Writes data into fuzz_dir()/name; returns the path (static buffer per
