@@ -4,23 +4,27 @@
 CC      ?= cc
 OPT     ?= -O2
 CFLAGS  ?= $(OPT) -g
-CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wstrict-prototypes \
+# override: `make asan` sets CFLAGS on the command line, which would drop these
+# (and -MMD: no header dependencies, so stale objects)
+override CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wstrict-prototypes \
            -Wno-unused-parameter -MMD -MP
 BUILD   ?= build
 
 PKGS_ENGINE = libopenblas-dev libcjson-dev libpcre2-dev
-PKGS_APP    = libsdl2-dev libsdl2-ttf-dev libpng-dev fonts-dejavu-core
-PKGS_TEST   = python3-numpy xvfb xauth
+PKGS_APP    = libsdl2-dev libsdl2-ttf-dev libpng-dev libfontconfig-dev fonts-dejavu-core \
+              fonts-wqy-microhei fonts-noto-color-emoji fonts-symbola
+PKGS_TEST   = python3-numpy python3-regex xvfb xauth xdotool
 PKGS_BENCH  = python3-torch time
-PKGS_MODEL  = python3-torch python3-numpy python3-regex python3-matplotlib
+PKGS_MODEL  = python3-torch python3-numpy python3-regex python3-matplotlib python3-sentencepiece sentencepiece
 PKGS_BUILD  = gcc make pkg-config
 PKGS_FUZZ   = clang libclang-rt-dev
+PKGS_CHECK  = valgrind
 DEPS_STAMP  = $(BUILD)/.deps-ok
 
 ENGINE_CFLAGS = $(shell pkg-config --cflags libcjson libpcre2-8 2>/dev/null) -I/usr/include/x86_64-linux-gnu/openblas-pthread -I/usr/include/openblas
-APP_CFLAGS    = $(shell pkg-config --cflags sdl2 SDL2_ttf libpng 2>/dev/null)
+APP_CFLAGS    = $(shell pkg-config --cflags sdl2 SDL2_ttf libpng fontconfig 2>/dev/null)
 LIBS_ENGINE   = -lopenblas -lcjson $(shell pkg-config --libs libpcre2-8 2>/dev/null || echo -lpcre2-8) -lm -lpthread
-LIBS_APP      = $(shell pkg-config --libs sdl2 SDL2_ttf libpng 2>/dev/null || echo -lSDL2 -lSDL2_ttf -lpng)
+LIBS_APP      = $(shell pkg-config --libs sdl2 SDL2_ttf libpng fontconfig 2>/dev/null || echo -lSDL2 -lSDL2_ttf -lpng -lfontconfig)
 
 ENGINE_SRC = $(wildcard src/engine/*.c)
 APP_SRC    = $(wildcard src/app/*.c)
@@ -34,12 +38,13 @@ TEST_BIN   = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 
 BIN = $(BUILD)/attnscope
 
-.PHONY: all run test asan bench deps deps-bench deps-model screenshots model clean fuzz fuzz-build deps-fuzz
+.PHONY: all run test asan bench deps deps-bench deps-model screenshots model model-gpt2 model-bert \
+        model-translate clean fresh-check tsan valgrind deps-check fuzz fuzz-build deps-fuzz
 
 all: $(BIN) $(TEST_BIN)
 
 deps: $(DEPS_STAMP)
-$(DEPS_STAMP): tools/deps.sh
+$(DEPS_STAMP): tools/deps.sh Makefile
 	@sh tools/deps.sh $(PKGS_BUILD) $(PKGS_ENGINE) $(PKGS_APP) $(PKGS_TEST)
 	@mkdir -p $(BUILD) && touch $@
 
@@ -86,7 +91,31 @@ asan: deps
 	@$(MAKE) --no-print-directory BUILD=build-asan OPT=-O1 \
 	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
 	  LDFLAGS="-fsanitize=address,undefined" all
-	@BUILD=build-asan ASAN_OPTIONS=detect_leaks=1 sh tests/run_all.sh
+	@BUILD=build-asan ASAN_OPTIONS=detect_leaks=1 STORM_EVENTS=$${STORM_EVENTS:-100000} sh tests/run_all.sh
+
+# The app tests and a 100,000-event storm under ThreadSanitizer, OpenBLAS on
+# one thread (tools/sanitize.sh).
+APP_TESTS = $(patsubst tests/%.c,%,$(wildcard tests/test_app_*.c))
+tsan: deps
+	@$(MAKE) --no-print-directory BUILD=build-tsan OPT=-O1 \
+	  CFLAGS="-O1 -g -fsanitize=thread -fno-omit-frame-pointer" \
+	  LDFLAGS="-fsanitize=thread" $(APP_TESTS:%=build-tsan/tests/%)
+	@BUILD=build-tsan sh tools/sanitize.sh tsan
+
+# The CLI and the headless app under valgrind's memcheck: 0 errors, 0 bytes
+# definitely lost (tools/sanitize.sh).
+valgrind: deps-check
+	@$(MAKE) --no-print-directory all
+	@BUILD=$(BUILD) sh tools/sanitize.sh valgrind
+
+deps-check: deps
+	@sh tools/deps.sh $(PKGS_CHECK)
+
+# Does `make test` pass on a fresh Debian 12 root? debootstrap (minbase), a
+# clone of HEAD, ../shared beside it, `make test` inside (tools/fresh_check.sh).
+# Needs root; reads the mirror from the host's apt sources.
+fresh-check:
+	@bash tools/fresh_check.sh
 
 # libFuzzer targets, one per input format (tests/fuzz/*_fuzzer.c), built
 # with clang against the engine sources under ASan + UBSan. `make fuzz` runs
@@ -129,11 +158,26 @@ screenshots: deps
 	@$(MAKE) --no-print-directory all
 	@BUILD=$(BUILD) sh tools/screenshots.sh
 
-# Rebuilds the default model's tokenizer and weights from ../shared/corpus.
+# Rebuilds the default model (models/pd-llama) from ../shared/corpus, end to
+# end; model-gpt2 rebuilds the previous default, models/pd-gpt2.
 model: deps-model
+	@$(MAKE) --no-print-directory $(BIN)
 	sh tools/train/build_model.sh
 
+# Trains the Spanish->English Marian model (models/bible-es-en) from
+# ../shared/corpus/parallel; see tools/train_mt/README.md.
+model-translate: deps-model
+	@$(MAKE) --no-print-directory all
+	sh tools/train_mt/build_model.sh
+model-gpt2: deps-model
+	MODEL=pd-gpt2 sh tools/train/build_model.sh
+
+# Trains models/pd-bert (masked-language modelling; ~2 hours on 2 cores).
+model-bert: deps-model
+	@$(MAKE) --no-print-directory all
+	sh tools/train_bert/build_model.sh
+
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-tsan
 
 -include $(ENGINE_OBJ:.o=.d) $(APP_OBJ:.o=.d) $(CLI_OBJ:.o=.d)

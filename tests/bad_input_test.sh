@@ -75,6 +75,7 @@ expect_error "empty text"                text                    "$TMP/empty" du
 expect_error "empty text on stdin"       text                    "$TMP/empty" dump --model "$GOOD" --text -
 expect_error "invalid UTF-8 text"        text                    "$TMP/bad_utf8" dump --model "$GOOD" --text -
 expect_error "invalid UTF-8 (tokenize)"  text                    "$TMP/bad_utf8" tokenize --model "$GOOD" --text -
+expect_error "unknown role (export)"     "role bogus"            "$TMP/empty" export --model "$GOOD" --text 'a b' --grid --role bogus --out "$TMP/r.png"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

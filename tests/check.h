@@ -81,6 +81,21 @@ static inline char *check_read_file(const char *path, size_t *len) {
     return buf;
 }
 
+/* Hex digits to bytes: a NUL-terminated heap buffer, its length in *len. */
+static inline char *check_from_hex(const char *hex, size_t *len) {
+    size_t n = strlen(hex) / 2;
+    char *out = malloc(n + 1);
+    if (!out) abort();
+    for (size_t i = 0; i < n; i++) {
+        unsigned v;
+        sscanf(hex + 2 * i, "%2x", &v);
+        out[i] = (char)v;
+    }
+    out[n] = '\0';
+    *len = n;
+    return out;
+}
+
 /* ../shared beside the repo, or $ATTNSCOPE_SHARED. */
 static inline const char *check_shared_dir(void) {
     const char *env = getenv("ATTNSCOPE_SHARED");

@@ -6,7 +6,8 @@ Python BPE encoder, and PyTorch's mean next-token loss. Here `attnscope
 tokenize` must give the same ids (the C tokenizer loads the trained BPE
 unchanged) and `attnscope dump` the same loss within 1e-3 nats.
 
-usage: /usr/bin/python3 tests/default_model_check.py ATTNSCOPE_BIN
+usage: /usr/bin/python3 tests/default_model_check.py ATTNSCOPE_BIN [MODEL REFERENCE]
+       (default: models/pd-gpt2 tests/data/pd_gpt2_reference.json)
 """
 import json
 import os
@@ -18,8 +19,8 @@ TOL = 1e-3
 
 def main():
     binary = sys.argv[1]
-    model = "models/pd-gpt2"
-    ref_path = "tests/data/pd_gpt2_reference.json"
+    model = sys.argv[2] if len(sys.argv) > 2 else "models/pd-gpt2"
+    ref_path = sys.argv[3] if len(sys.argv) > 3 else "tests/data/pd_gpt2_reference.json"
     passed = failed = 0
     if not os.path.exists(os.path.join(model, "model.safetensors")):
         print(f"FAIL: {model}/model.safetensors is missing: the shipped model must be in the repo")

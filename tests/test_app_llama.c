@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "app/appstate.h"
+#include "app_drive.h"
 #include "check.h"
 
 static App *app;
@@ -25,41 +26,16 @@ static void key(SDL_Keycode sym) {
     app_handle_event(app, &e);
 }
 
-static void mouse(int type_, int x, int y) {
-    SDL_Event e;
-    memset(&e, 0, sizeof e);
-    e.type = (Uint32)type_;
-    if (type_ == SDL_MOUSEMOTION) {
-        e.motion.x = x;
-        e.motion.y = y;
-    } else {
-        e.button.x = x;
-        e.button.y = y;
-        e.button.button = SDL_BUTTON_LEFT;
-    }
-    app_handle_event(app, &e);
-}
+static void mouse(int type_, int x, int y) { drive_mouse(app, type_, x, y, SDL_BUTTON_LEFT); }
 
-static void click(int x, int y) {
-    mouse(SDL_MOUSEMOTION, x, y);
-    mouse(SDL_MOUSEBUTTONDOWN, x, y);
-    mouse(SDL_MOUSEBUTTONUP, x, y);
-}
+static void click(int x, int y) { drive_click(app, x, y, SDL_BUTTON_LEFT); }
 
-static bool settle(void) {
-    bool ok = app_wait_result(app, 10000);
-    app_frame(app, true);
-    return ok;
-}
+static bool settle(void) { return drive_settle(app); }
 
 static const Trace *tr(void) { return app->res ? app->res->tr : NULL; }
 
 /* Pixel (x, y) of the last frame, 0xRRGGBB. */
-static uint32_t frame_px(int x, int y) {
-    SDL_Surface *s = app->surface;
-    const uint32_t *row = (const uint32_t *)((const uint8_t *)s->pixels + (size_t)y * s->pitch);
-    return row[x] & 0xFFFFFF;
-}
+static uint32_t frame_px(int x, int y) { return drive_px(app, x, y); }
 
 static uint32_t rgb24(Rgb c) { return ((uint32_t)c.r << 16) | ((uint32_t)c.g << 8) | c.b; }
 static uint32_t col24(SDL_Color c) { return ((uint32_t)c.r << 16) | ((uint32_t)c.g << 8) | c.b; }
@@ -95,10 +71,8 @@ int main(void) {
         SKIP("%s absent: the shared stories260K model is needed for the Llama app test", model);
         return check_summary();
     }
-    setenv("SDL_VIDEODRIVER", "dummy", 1);
-    setenv("SDL_RENDER_DRIVER", "software", 1);
-    if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_EVENTS) != 0) {
-        CHECK(0, "SDL_Init: %s", SDL_GetError());
+    if (!drive_headless()) {
+        CHECK(0, "SDL starts headless");
         return check_summary();
     }
     AppArgs args;
@@ -141,7 +115,7 @@ int main(void) {
     int T = tr()->n_tokens;
 
     /* --- hover and key masking count BOS as position 0 --- */
-    HeadLayout *hl = &app->head_layout;
+    HeadLayout *hl = &app->hv.layout;
     mouse(SDL_MOUSEMOTION, hl->map.x + (int)(hl->cell / 2),
           hl->map.y + (int)(((float)T - 0.5f) * hl->cell));
     app_frame(app, false);
@@ -149,8 +123,8 @@ int main(void) {
           app->hover_q, app->hover_k);
     CHECK(strstr(app->ui.tip, "key 0 \"<s>\"") != NULL, "tooltip names key 0 <s>: %s", app->ui.tip);
     int fs = font_height(app->d.font, FONT_SMALL);
-    int chip_y = app->text_box.y + app->text_box.h + draw_px(&app->d, 6) + fs / 2;
-    click(app->text_box.x + draw_px(&app->d, 4), chip_y); /* the first chip */
+    int chip_y = app->tv.box.y + app->tv.box.h + draw_px(&app->d, 6) + fs / 2;
+    click(app->tv.box.x + draw_px(&app->d, 4), chip_y); /* the first chip */
     CHECK(run_options_key_masked(&app->ro, 0) && strstr(app->msg, "key 0 \"<s>\""),
           "clicking the first chip masks key 0, BOS: %s", app->msg);
     settle();
@@ -178,7 +152,7 @@ int main(void) {
                     um.mx = x;
                     um.my = y;
                     int hv, ck;
-                    view_chips(&dm, &um, box, &cv, &hv, &ck);
+                    view_chips(&dm, &um, box, &cv, &hv, &ck, NULL);
                     seen_first[pass] |= hv == 0;
                     seen_last[pass] |= hv == T - 1;
                 }
@@ -191,7 +165,7 @@ int main(void) {
     {
         WorkResult *r = calloc(1, sizeof *r);
         RunOptions ro = run_options_default();
-        CHECK(r && worker_run(m, 6, "Once upon a time, there was a big dog.", &ro, r) == 0,
+        CHECK(r && worker_run(m, 6, "Once upon a time, there was a big dog.", &ro, NULL, r) == 0,
               "worker_run 6 tokens");
         if (r && r->tr) {
             CHECK(r->tr->n_tokens == 6 && r->tokens.tokens[0].id == bos && r->n_dropped > 0,
@@ -203,7 +177,7 @@ int main(void) {
 
     /* --- grouped-query attention in the grid and vector view --- */
     int H = m->config.n_head, KV = m->config.n_kv_head, gs = H / KV;
-    CHECK(app->grid_layout.KV == KV, "grid layout knows %d KV heads", app->grid_layout.KV);
+    CHECK(app->gv.layout.KV == KV, "grid layout knows %d KV heads", app->gv.layout.KV);
     {
         char g[128];
         view_kv_group(tr(), 1, g, sizeof g);
@@ -216,7 +190,7 @@ int main(void) {
     app_frame(app, true);
     {
         /* bracket lines: the selected head's group in the accent color, others dim */
-        GridLayout *gl = &app->grid_layout;
+        GridLayout *gl = &app->gv.layout;
         int ym = gl->kv_y + fs / 2;
         SDL_Rect g0 = view_grid_cell(gl, 0, 0), g1 = view_grid_cell(gl, 0, gs);
         int x0 = g0.x + draw_px(&app->d, 1), x1 = g1.x + draw_px(&app->d, 1);
@@ -233,24 +207,24 @@ int main(void) {
           hl->map.y + (int)(((float)fq + 0.5f) * hl->cell));
     app_frame(app, true);
     CHECK(app->hover_q == fq && app->hover_k == fk, "hover (%d,%d)", app->hover_q, app->hover_k);
-    CHECK(app->rope_button.w > 0, "the before-RoPE button is shown for Llama");
-    CHECK(app->vec_layout.q.w > 0 && !app->vec_layout.pre_rope, "vector view shows post-RoPE q, k");
+    CHECK(app->vv.rope_button.w > 0, "the before-RoPE button is shown for Llama");
+    CHECK(app->vv.layout.q.w > 0 && !app->vv.layout.pre_rope, "vector view shows post-RoPE q, k");
     ViewData v = app_view_data(app);
     const float *qpost = trace_q(tr(), v.layer, v.head) + (size_t)fq * D;
     const float *kpost = trace_k(tr(), v.layer, v.head) + (size_t)fk * D;
-    CHECK(strip_cells_match(app->vec_layout.q, qpost, D, maxabs2(qpost, kpost, D)) == D,
+    CHECK(strip_cells_match(app->vv.layout.q, qpost, D, maxabs2(qpost, kpost, D)) == D,
           "q strip shows the trace's post-RoPE q");
     key(SDLK_r);
     CHECK(app->pre_rope, "R turns on before-RoPE");
     app_frame(app, true);
     v = app_view_data(app);
     const float *qpre, *kpre;
-    CHECK(view_vectors_qk(&v, &qpre, &kpre) && app->vec_layout.pre_rope, "pre-RoPE vectors chosen");
+    CHECK(view_vectors_qk(&v, &qpre, &kpre) && app->vv.layout.pre_rope, "pre-RoPE vectors chosen");
     const float *qpre_trace = tr()->q_pre_rope +
         (((size_t)v.layer * tr()->n_head + v.head) * T + fq) * D;
     CHECK(qpre == qpre_trace, "q is the trace's q_pre_rope");
-    CHECK(strip_cells_match(app->vec_layout.q, qpre, D, maxabs2(qpre, kpre, D)) == D &&
-          strip_cells_match(app->vec_layout.k, kpre, D, maxabs2(qpre, kpre, D)) == D,
+    CHECK(strip_cells_match(app->vv.layout.q, qpre, D, maxabs2(qpre, kpre, D)) == D &&
+          strip_cells_match(app->vv.layout.k, kpre, D, maxabs2(qpre, kpre, D)) == D,
           "q and k strips show the pre-RoPE vectors");
     CHECK(memcmp(qpre, qpost, (size_t)D * sizeof *qpre) != 0, "RoPE rotated q at position %d", fq);
     CHECK_CLOSE(norm(qpre, D), norm(qpost, D), 1e-5, "RoPE is a rotation: |q| kept");
@@ -262,9 +236,14 @@ int main(void) {
         for (int i = 0; i < D; i++) dmax = fmaxf(dmax, fabsf(q0[i] - q0pre[i]));
         CHECK(dmax < 1e-6f, "position 0: pre- and post-RoPE q equal (max diff %g)", dmax);
     }
-    SDL_Rect b = app->rope_button;
+    SDL_Rect b = app->vv.rope_button;
     click(b.x + b.w / 2, b.y + b.h / 2);
-    CHECK(!app->pre_rope, "the button turns it off again");
+    CHECK(app->pre_rope, "clicking the chosen \"before RoPE\" keeps it (a choice, not a switch)");
+    b = app->vv.rope_after;
+    CHECK(b.w > 0 && b.x + b.w <= app->vv.rope_button.x,
+          "an \"after RoPE\" choice sits beside it, so the off state is named");
+    click(b.x + b.w / 2, b.y + b.h / 2);
+    CHECK(!app->pre_rope, "clicking \"after RoPE\" turns it off again");
     key(SDLK_F1);
     app_frame(app, true);
     CHECK(app->help, "help overlay with the R line drawn");

@@ -36,20 +36,6 @@ static void write_file(const char *path, const char *text, size_t len) {
 
 static void write_str(const char *path, const char *text) { write_file(path, text, strlen(text)); }
 
-/* Hex digits to bytes; returns a heap buffer and its length. */
-static char *from_hex(const char *hex, size_t *len) {
-    size_t n = strlen(hex) / 2;
-    char *out = malloc(n + 1);
-    for (size_t i = 0; i < n; i++) {
-        unsigned v;
-        sscanf(hex + 2 * i, "%2x", &v);
-        out[i] = (char)v;
-    }
-    out[n] = '\0';
-    *len = n;
-    return out;
-}
-
 /* Every token's bytes are exactly its slice of the text, and the slices tile
  * the text from 0 to len. Returns the number of problems. */
 static int check_tiling(const Tokenizer *tok, const TokenList *list, const char *text, size_t len,
@@ -370,7 +356,7 @@ static void check_case(const Tokenizer *tok, const cJSON *c, size_t idx) {
     size_t len;
     char *text;
     if (hex) {
-        text = from_hex(hex, &len);
+        text = check_from_hex(hex, &len);
     } else {
         text = strdup(cJSON_GetStringValue(cJSON_GetObjectItem(c, "text")));
         len = strlen(text);
@@ -392,7 +378,7 @@ static void check_case(const Tokenizer *tok, const cJSON *c, size_t idx) {
     } else {
         size_t first_bad = (size_t)cJSON_GetObjectItem(c, "first_invalid")->valuedouble;
         size_t want_len;
-        char *want_clean = from_hex(cJSON_GetStringValue(cJSON_GetObjectItem(c, "sanitized_hex")), &want_len);
+        char *want_clean = check_from_hex(cJSON_GetStringValue(cJSON_GetObjectItem(c, "sanitized_hex")), &want_len);
         int rc = tokenizer_encode(tok, text, len, false, &list, &err);
         char offset[64];
         snprintf(offset, sizeof offset, "offset %zu ", first_bad);
@@ -641,7 +627,7 @@ static void test_hf_round_trip(const Tokenizer *ref, const char *vocab_path, con
             const char *hex = cJSON_GetStringValue(cJSON_GetObjectItem(c, "sanitized_hex"));
             if (!hex) hex = cJSON_GetStringValue(cJSON_GetObjectItem(c, "hex"));
             size_t len;
-            char *text = hex ? from_hex(hex, &len) : strdup(cJSON_GetStringValue(cJSON_GetObjectItem(c, "text")));
+            char *text = hex ? check_from_hex(hex, &len) : strdup(cJSON_GetStringValue(cJSON_GetObjectItem(c, "text")));
             if (!hex) len = strlen(text);
             TokenList a, b;
             int ra = tokenizer_encode(ref, text, len, true, &a, &err);

@@ -74,6 +74,30 @@ void draw_set_scale(Draw *d, float px_per_pt) {
 void draw_set_colormap(Draw *d, int cmap) {
     d->cmap = cmap;
     colormap_lut(cmap, d->lut);
+    /* masked cells: the grey farthest from every colour of the map, so "not
+       allowed to look" never reads as a weight (0 included) */
+    int best = 128, best_d = -1;
+    for (int g = 96; g <= 160; g += 8) { /* mid greys: quiet on both themes */
+        int dmin = 1 << 30;
+        for (int i = 0; i < 256; i++) {
+            int r = (int)(d->lut[i] >> 16 & 255) - g, gg = (int)(d->lut[i] >> 8 & 255) - g,
+                b = (int)(d->lut[i] & 255) - g;
+            int dd = r * r + gg * gg + b * b;
+            if (dd < dmin) dmin = dd;
+        }
+        if (dmin > best_d) {
+            best_d = dmin;
+            best = g;
+        }
+    }
+    d->masked = 0xFF000000u | (uint32_t)best << 16 | (uint32_t)best << 8 | (uint32_t)best;
+}
+
+void draw_heat_invalidate(Draw *d) {
+    memset(d->head.key, 0, sizeof d->head.key);
+    memset(d->grid.key, 0, sizeof d->grid.key);
+    memset(d->vec.key, 0, sizeof d->vec.key);
+    memset(d->strips.key, 0, sizeof d->strips.key);
 }
 
 int draw_px(const Draw *d, float pt) {

@@ -13,6 +13,7 @@
 #define APP_DRAW_H
 
 #include <SDL.h>
+#include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -52,6 +53,7 @@ typedef struct {
     Theme th;
     int cmap;            /* CmapId */
     uint32_t lut[256];   /* cmap as ARGB8888 */
+    uint32_t masked;     /* ARGB8888 of masked cells: a grey far from lut */
     bool dry;            /* measure and hit-test only */
     HeatTex head;        /* selected head, (query, key) */
     HeatTex grid;        /* atlas of thumbnails, (layer, head+avg) tiles */
@@ -64,8 +66,10 @@ typedef struct {
 int draw_init(Draw *d, SDL_Renderer *r, EngineError *err);
 void draw_free(Draw *d);
 void draw_set_scale(Draw *d, float px_per_pt);
-/* Switches colormap; heatmaps re-upload on next use. */
+/* Switches colormap (and the masked grey); heatmaps re-upload on next use. */
 void draw_set_colormap(Draw *d, int cmap);
+/* Forgets what every heatmap holds (after the trace generations restart). */
+void draw_heat_invalidate(Draw *d);
 
 /* Points to pixels, rounded, at least 1 for positive pt. */
 int draw_px(const Draw *d, float pt);
@@ -97,11 +101,17 @@ void draw_heat_unlock(HeatTex *h);
 /* Copies the cells src of h, scaled, to dst. */
 void draw_heat_blit(Draw *d, HeatTex *h, SDL_Rect src, SDL_FRect dst);
 
+/* The colour of a cell: masked (a -inf score) or weight t. */
+static inline uint32_t draw_cell(const Draw *d, float score, float t);
 /* The colormap color for weight t as ARGB8888. */
 static inline uint32_t draw_lut(const Draw *d, float t) {
     if (!(t > 0.0f)) return d->lut[0];
     if (t >= 1.0f) return d->lut[255];
     return d->lut[(int)(t * 255.0f + 0.5f)];
+}
+
+static inline uint32_t draw_cell(const Draw *d, float score, float t) {
+    return (score == -INFINITY) ? d->masked : draw_lut(d, t);
 }
 
 #endif

@@ -98,6 +98,11 @@ bool textedit_insert(TextEdit *te, const char *s, size_t n) {
     size_t w = 0; /* drop NUL bytes: the buffer is a C string */
     for (size_t i = 0; i < clean_len; i++)
         if (clean[i] != '\0') clean[w++] = clean[i];
+    if (te->len + w > TEXTEDIT_MAX_BYTES) { /* cut at a character boundary */
+        w = TEXTEDIT_MAX_BYTES - te->len;
+        while (w > 0 && te__cont((unsigned char)clean[w])) w--;
+        te->clipped = true;
+    }
     if (w > 0 && te__reserve(te, te->len + w) == 0) {
         memmove(te->buf + a + w, te->buf + a, te->len - a + 1);
         memcpy(te->buf + a, clean, w);

@@ -4,6 +4,11 @@
  *
  * Positions are byte offsets that always sit on UTF-8 character boundaries.
  * The selection is [min(anchor, cursor), max(anchor, cursor)).
+ *
+ * The text holds at most TEXTEDIT_MAX_BYTES (1 MiB): an insert that would
+ * pass it is cut at a character boundary and sets `clipped`, which the app
+ * reports and clears. The model sees only the last n_ctx tokens (a few KB)
+ * anyway; the cap keeps a stray paste of a whole file from eating memory.
  */
 #ifndef APP_TEXTEDIT_H
 #define APP_TEXTEDIT_H
@@ -11,12 +16,16 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#define TEXTEDIT_MAX_BYTES ((size_t)1 << 20)
+
 typedef struct {
     char *buf;       /* NUL-terminated UTF-8, (cap) bytes */
     size_t len;      /* bytes in use */
     size_t cap;
     size_t cursor;   /* byte offset of the caret */
     size_t anchor;   /* other end of the selection; == cursor when none */
+    bool clipped;    /* an insert was cut at TEXTEDIT_MAX_BYTES (the app
+                        clears it after saying so) */
 } TextEdit;
 
 /* Starts with text (invalid UTF-8 replaced by U+FFFD), caret at the end.
@@ -30,7 +39,8 @@ bool textedit_has_selection(const TextEdit *te);
 void textedit_selection(const TextEdit *te, size_t *a, size_t *b);
 
 /* Replaces the selection with s[0..n) (sanitized to valid UTF-8; NUL bytes
- * dropped). Returns true when the text changed. */
+ * dropped; cut to fit TEXTEDIT_MAX_BYTES, setting clipped). Returns true
+ * when the text changed. */
 bool textedit_insert(TextEdit *te, const char *s, size_t n);
 /* Backspace / Delete: removes the selection, else one character before /
  * after the caret (or one word with by_word). True when the text changed. */

@@ -127,7 +127,7 @@ bool ui_slider(Ui *ui, Draw *d, SDL_Rect r, float *v, float lo, float hi,
                const char *label) {
     const Theme *th = &d->th;
     bool changed = false;
-    if (ui_clicked(ui, r, 0)) ui->active = v;
+    if (ui->pressed[0] && ui_inside(ui, r)) ui->active = v; /* drags from the press */
     if (ui->active == v && ui->down[0]) {
         float f = (float)(ui->mx - r.x) / (float)(r.w > 1 ? r.w - 1 : 1);
         f = f < 0 ? 0 : f > 1 ? 1 : f;

@@ -1,7 +1,33 @@
-/* view.h — the attention views, drawn from a finished trace: head view,
- * overview grid, vector ("neuron") view, predictions, token chips, text box.
- * Shared by the window and PNG export. Each view has a layout step (rects,
- * used for hit tests) and a draw step, or hit-tests itself immediate-mode.
+/* view.h — what every view shares: the data it draws (ViewData), the context
+ * of one frame (ViewCtx) and what the user did in it (ViewOut).
+ *
+ * Each view is its own module, src/app/view_NAME.c:
+ *     view_text (text box, token chips)    view_grid (layers x heads)
+ *     view_head (the (query, key) matrix)  view_vector (inside one weight)
+ *     view_pred (next-token predictions)   view_controls (the button bar)
+ *     view_status (status line, help)
+ *     view_segment (encoders: sentence-pair colours and filter, masked words)
+ *     view_status (status line, help)   view_roles (heads sorted by a role)
+ *     view_translate (encoder-decoder: the kind switch, source and target
+ *         chips; the head view, grid and vector view show the chosen kind as
+ *         a rows x cols Trace: cross-attention is target x source)
+ * and a new mode (an encoder, two texts, arcs) is a new one.
+ * A view gets a rect from layout.c, reads ViewData (never App), keeps its own
+ * last layout for hit tests in a struct the App owns, and reports input as
+ * ViewEvents. It never changes application state: app.c applies the events
+ * (app__apply), so the keyboard (keymap.c), the buttons and the views share
+ * one list of actions (Act). The shape of a view:
+ *
+ *     void view_NAME_input(ViewCtx *cx, SDL_Rect r, NameView *st, ViewOut *out);
+ *         optional: hit tests that must run before anything draws (hover
+ *         and focus, so every view draws this frame's focus)
+ *     void view_NAME_frame(ViewCtx *cx, SDL_Rect r, NameView *st, ViewOut *out);
+ *         draws (nothing when cx->d->dry: a pass that only hit-tests, run on
+ *         clicks between frames) and reports clicks
+ *
+ * Views also used by PNG export take a Draw and ViewData only. A new mode
+ * adds its module, its Acts (at the end of the enum), its keys in keymap.c
+ * and its rect in layout.c; app.c only applies the new Acts.
  */
 #ifndef APP_VIEW_H
 #define APP_VIEW_H
@@ -12,126 +38,159 @@
 
 #include "app/draw.h"
 #include "app/textedit.h"
+#include "app/textlines.h"
 #include "app/ui.h"
 #include "engine/forward.h"
+#include "engine/roles.h"
 #include "engine/tokenizer.h"
+
+struct MtResult;
 
 typedef struct {
     const Trace *tr;          /* NULL: nothing computed yet */
+    const Roles *roles;       /* tr's role scores (badges, the role list);
+                                 NULL: none */
+    int role;                 /* the grid is coloured by this role's score
+                                 and the role list sorts by it (RoleKind of
+                                 a mass role); -1: thumbnails, predictions */
     const char *labels;       /* (T, label_cap) printable token labels */
+    const char *key_labels;   /* (keys, label_cap) the keys' labels when they
+                                 are other tokens (cross-attention: the
+                                 source); NULL = labels */
+    const char *kind;         /* the attention kind shown ("cross",
+                                 "encoder", "decoder"); NULL = the model's one */
     size_t label_cap;
     const Token *tokens;      /* (T) ids and byte offsets into text */
     const char *text;         /* the text the offsets index */
     const RunOptions *ro;     /* options tr was computed with */
+    const RunOptions *ro_next;/* options the controls edit (the next run);
+                                 NULL = ro */
     const Tokenizer *tok;     /* for prediction labels */
     const char *model_name;
     bool pre_rope;            /* vector view: q, k before RoPE (needs
                                  tr->q_pre_rope) */
+    bool has_rope;            /* the model rotates q, k (Llama) */
+    bool has_text;            /* the text box is not empty */
+    const TextEdit *edit;     /* the text being typed (window only) */
+    TextLines *lines;         /* its wrapped lines, a cache the text view
+                                 keeps up to date (window only) */
+    bool editing;             /* the text box has keyboard focus */
+    /* display settings the controls show */
+    int cmap;                 /* CmapId */
+    bool white;               /* light theme */
+    bool help;                /* help overlay shown */
+    float temp_log10;         /* temperature slider, log10(T) */
     uint64_t gen;             /* changes whenever tr's contents change */
     int layer, head;          /* selected head */
     int q, k;                 /* focused cell; -1 = none */
+    int n_layer, n_head, n_kv_head; /* the model's shape; 0 without a model */
+    const char *model_error;  /* why no model is loaded ("" = none tried) */
+    /* encoder mode (view_segment.h) */
+    bool encoder;             /* bidirectional (BERT): fill-in predictions,
+                                 [CLS]/[SEP], masked words, sentence pairs */
+    int mask_id;              /* the [MASK] id; -1 = none */
+    int seg_filter;           /* SegFilter: the pair blocks the head view shows */
+    /* translation mode (encoder-decoder models; view_translate.c) */
+    const struct MtResult *mt;/* the run shown; NULL: not in that mode */
+    int mt_hover;             /* target chip under the mouse; -1 = none */
 } ViewData;
 
 static inline const char *view_label(const ViewData *v, int i) {
     return v->labels + (size_t)i * v->label_cap;
 }
+/* The label of key k (column k of the head view). */
+static inline const char *view_key_label(const ViewData *v, int k) {
+    return (v->key_labels ? v->key_labels : v->labels) + (size_t)k * v->label_cap;
+}
 
-/* ---- head view: (query, key) matrix with axes and color bar ---- */
+/* Everything the user can ask for, from a key, a button or a view. */
+typedef enum {
+    ACT_NONE,
+    /* run options (each re-runs the model) */
+    ACT_SCALE_SQRT, ACT_SCALE_NONE, ACT_SCALE_TEMP, ACT_SCALE_CYCLE,
+    ACT_TEMP_SET,      /* f = log10(temperature) */
+    ACT_TEMP_STEP,     /* a = +1 / -1: a tenth of a decade */
+    ACT_MASK_CAUSAL, ACT_MASK_NONE, ACT_MASK_WINDOW, ACT_MASK_CYCLE,
+    ACT_WIN_STEP,      /* a = +1 / -1 */
+    ACT_MASK_KEY,      /* toggle key a masked for every query */
+    ACT_ABLATE,        /* toggle head (layer a, head b) ablated */
+    ACT_RESET,         /* unmask every key, restore every head */
+    /* selection and focus */
+    ACT_SELECT,        /* head (layer a, head b) */
+    ACT_SELECT_STEP,   /* layer += a, head += b */
+    ACT_HOVER,         /* head-view cell (query a, key b); a = -1 none */
+    ACT_HOVER_HEAD,    /* grid thumbnail (layer a, head b); a = -1 none */
+    ACT_PIN,           /* pin cell (query a, key b) */
+    ACT_UNPIN,
+    ACT_ZOOM_RESET,
+    /* text */
+    ACT_EDIT,          /* a = 1: focus the text box, 0: leave it */
+    ACT_CARET,         /* caret to byte a, b = 1 extends the selection */
+    /* display and files */
+    ACT_ROPE, ACT_CMAP, ACT_WHITE, ACT_HELP, ACT_HELP_CLOSE,
+    ACT_EXPORT, ACT_EXPORT_GRID, ACT_QUIT,
+    /* keyboard */
+    ACT_ESCAPE,        /* leave the text box, else close help / a prompt,
+                          else unpin */
+    ACT_EDIT_TOGGLE,   /* enter / leave the text box */
+    ACT_ZOOM_STEP,     /* a = +1 / -1: zoom the head view around the focus */
+    ACT_MASK_FOCUS,    /* toggle the focused cell's key masked */
+    ACT_EXPORT_DIR,    /* ask for the export folder */
+    ACT_OPEN_MODEL,    /* ask for a model to open */
+    ACT_VEC_TAB,       /* narrow windows: open / close the vector view tab */
+    ACT_SAVE_SESSION,  /* ask for a file name, save the session there */
+    /* encoder mode */
+    ACT_WORD_MASK,     /* token a (-1: the focused query) runs as [MASK] /
+                          as typed again */
+    ACT_SEG_FILTER,    /* pair filter a (SegFilter); -1 = the next one */
+    ACT_ROLE_CYCLE,    /* colour the grid by the next role; after the last
+                          one, thumbnails again */
+    ACT_ROLE_SET,      /* a = the role (RoleKind), -1 = thumbnails */
+    ACT_ROLE_TOGGLE,   /* role colours on (the last role) / off */
+    ACT_MT_KIND,       /* translation: show kind a (MarianKind); -1 = next */
+    ACT_MT_HOVER,      /* translation: target chip a under the mouse; -1 none */
+    ACT_COUNT
+} Act;
+
 typedef struct {
-    SDL_Rect title;   /* title line (h = 0 without title) */
-    SDL_Rect map;     /* the T x T cells */
-    float cell;       /* pixels per cell */
-    SDL_Rect rows;    /* query labels, left of the map */
-    SDL_Rect cols;    /* key labels, above the map (rotated) */
-    SDL_Rect bar;     /* color bar */
-    int step;         /* a label every step tokens */
-    int T;
-    /* view transform (zoom and pan; identity after view_head_layout) */
-    float zoom;       /* cells are zoom times their fitted size; >= 1 */
-    int off_q, off_k; /* first visible query row / key column */
-    int n_q, n_k;     /* rows / columns visible (the last may be partial) */
-} HeadLayout;
+    Act act;
+    int a, b;
+    float f;
+} ViewEvent;
 
-/* label_px: the widest token label in pixels (sizes the axis margins;
- * 0 = the maximum margin). */
-void view_head_layout(Draw *d, SDL_Rect r, int T, bool title, int label_px,
-                      HeadLayout *hl);
-/* Applies a view transform to a laid-out head view: cells zoom times larger
- * (clamped to [1, T / 4] or at least 1), showing from row *off_q and column
- * *off_k (clamped so the map stays full; written back). */
-void view_head_zoom(Draw *d, HeadLayout *hl, float zoom, int *off_q, int *off_k);
+#define VIEW_OUT_MAX 16
+typedef struct {
+    ViewEvent ev[VIEW_OUT_MAX];
+    int n;
+} ViewOut;
+
+/* Appends an event (dropped when out is full: one frame's input is small). */
+static inline void view_emit(ViewOut *out, Act act, int a, int b, float f) {
+    if (out && out->n < VIEW_OUT_MAX) out->ev[out->n++] = (ViewEvent){act, a, b, f};
+}
+
+typedef struct {
+    Draw *d;                  /* d->dry: hit-test only */
+    Ui *ui;                   /* input of this frame */
+    const ViewData *v;
+    bool input;               /* false while an overlay (help) takes input */
+} ViewCtx;
+
+/* ---- helpers shared by several views (view.c) ---- */
+
 /* The widest label of v in FONT_SMALL pixels. */
 int view_max_label_px(Draw *d, const ViewData *v);
-/* What is at pixel (x, y): 1 = cell (*q, *k), 2 = key label (*k),
- * 3 = query label (*q), 0 = nothing. */
-int view_head_hit(const HeadLayout *hl, int x, int y, int *q, int *k);
-void view_head_draw(Draw *d, const HeadLayout *hl, const ViewData *v);
-/* A vertical color bar for weights 0 (bottom) to 1 (top) with ticks. */
+/* A vertical color bar for weights 0 (bottom) to 1 (top) with ticks, and
+ * under it the swatch of masked cells ("masked": not allowed to look). */
 void view_colorbar(Draw *d, SDL_Rect bar);
-/* The title: model, layer, head and settings. */
-void view_head_title(const ViewData *v, char *buf, size_t cap);
-
-/* ---- overview grid: layers x (heads + average) thumbnails ---- */
-typedef struct {
-    SDL_Rect area;
-    int x0, y0;       /* top-left of thumbnail (0, 0) */
-    int cell, gap;    /* thumbnail size and spacing, pixels */
-    int avg_gap;      /* extra space before the average column */
-    int L, H;
-    int KV;           /* KV heads; < H: grouped-query, brackets drawn */
-    int kv_y;         /* top of the KV bracket row (under the head labels) */
-} GridLayout;
-
-/* KV: the model's KV heads (n_kv_head); when 0 < KV < H a row of brackets
- * under the head labels shows which query heads share each KV head. */
-void view_grid_layout(Draw *d, SDL_Rect r, int L, int H, int KV, GridLayout *gl);
-/* Height of the labels above the thumbnails, for export sizing. */
-int view_grid_label_h(Draw *d, int H, int KV);
-/* true when (x, y) is on a thumbnail; *head == H means the average column. */
-bool view_grid_hit(const GridLayout *gl, int x, int y, int *layer, int *head);
-SDL_Rect view_grid_cell(const GridLayout *gl, int layer, int head);
-void view_grid_draw(Draw *d, const GridLayout *gl, const ViewData *v,
-                    int hover_layer, int hover_head);
-
-/* ---- vector view for the focused (q, k) of the selected head ---- */
-typedef struct {
-    SDL_Rect q, k, prod;  /* the q, k and q*k strips (w = 0: not drawn) */
-    bool pre_rope;        /* they show q, k before RoPE */
-} VecLayout;
-
-/* The q and k (d_head) the vector view shows for v's focus: the trace's
- * post-RoPE q/k, or q_pre_rope/k_pre_rope when v->pre_rope and the trace has
- * them. Returns true for pre-RoPE; *q, *k NULL without a focus. */
-bool view_vectors_qk(const ViewData *v, const float **q, const float **k);
 /* "H2, H3": the query heads sharing KV head kv of tr, into buf. */
 void view_kv_group(const Trace *tr, int kv, char *buf, size_t cap);
-/* vl (may be NULL) gets where the strips went. */
-void view_vectors_draw(Draw *d, SDL_Rect r, const ViewData *v, VecLayout *vl);
-
-/* ---- top next-token predictions at position pos ---- */
-void view_predictions_draw(Draw *d, SDL_Rect r, const ViewData *v, int pos);
-
-/* ---- token chips under the text; hover shows id and bytes ----
- * Returns the height used. *hover gets the chip under the mouse (-1 none),
- * *clicked the chip clicked (-1 none). */
-int view_chips(Draw *d, Ui *ui, SDL_Rect r, const ViewData *v, int *hover,
-               int *clicked);
-
-/* ---- text box, wrapped onto lines at word boundaries ----
- * Draws te with caret and selection when focused, as many lines as fit in r;
- * *first (the byte offset where the first shown line starts) scrolls to keep
- * the caret's line visible. A click inside places the caret (shift extends).
- * Returns true when the box was clicked. */
-#define VIEW_TEXT_MAX_LINES 256 /* lines past this one are not wrapped */
-bool view_textbox(Draw *d, Ui *ui, SDL_Rect r, TextEdit *te, bool focused,
-                  size_t *first);
-/* Height of a text box w pixels wide showing te's lines, at most max_lines. */
-int view_textbox_height(Draw *d, const TextEdit *te, int w, int max_lines);
-/* The caret position one line up (dir -1) or down (+1) in a box w wide,
- * keeping its x; 0 / te->len past the first / last line. */
-size_t view_textbox_vertical(Draw *d, const TextEdit *te, int w, int dir);
-/* Start offsets of te's wrapped lines at w pixels into starts (cap >= 1);
- * returns how many. */
-int view_text_wrap(Draw *d, const TextEdit *te, int w, size_t *starts, int cap);
+/* Draws s from (x, y) wrapped at spaces (or inside a word wider than w) onto
+ * lines at most w pixels wide; a newline starts a line. Returns the height
+ * used; draws nothing when d->dry (to measure). */
+int view_text_wrapped(Draw *d, FontSize size, int x, int y, int w, SDL_Color c,
+                      const char *s);
+/* c as opaque ARGB8888. */
+uint32_t view_argb(Rgb c);
 
 #endif

@@ -6,6 +6,7 @@
 
 struct Worker {
     const Model *m;
+    const MarianModel *mm; /* an encoder-decoder: requests translate */
     int max_tokens;
     uint32_t event_type;
     SDL_Thread *thread;
@@ -16,6 +17,8 @@ struct Worker {
     /* guarded by mu: */
     char *req_text;        /* queued request (owned), NULL = none */
     RunOptions req_ro;
+    MarianRunOptions req_mro; /* with mm */
+    WordMask req_wm;       /* its "mask this word" spans */
     uint64_t req_gen;      /* generation of the queued request */
     uint64_t next_gen;     /* last generation handed out */
     uint64_t done_gen;     /* generation of the newest published result */
@@ -29,6 +32,9 @@ void work_result_free(WorkResult *r) {
     token_list_free(&r->tokens);
     free(r->labels);
     trace_free(r->tr);
+    if (r->mt) mt_result_free(r->mt);
+    free(r->mt);
+    roles_free(r->roles);
     free(r);
 }
 
@@ -41,62 +47,116 @@ static void worker__visible_spaces(char *lab, size_t cap) {
     lab[3 * n] = '\0';
 }
 
+/* A newline in a token shows as U+21B5 (a return arrow) instead of the
+ * tokenizer's "\n": only in a token with no backslash of its own, so that
+ * every "\n" of its label stands for a newline. */
+static void worker__newlines(const Tokenizer *tok, int id, char *lab, size_t cap) {
+    char raw[256], out[WORKER_LABEL_CAP];
+    int n = tokenizer_decode_token(tok, id, raw, sizeof raw);
+    if (n <= 0 || (size_t)n >= sizeof raw || !memchr(raw, '\n', (size_t)n) ||
+        memchr(raw, '\\', (size_t)n))
+        return;
+    size_t o = 0;
+    for (const char *p = lab; *p;) {
+        bool nl = p[0] == '\\' && p[1] == 'n';
+        size_t k = 1;
+        while (!nl && ((unsigned char)p[k] & 0xC0) == 0x80) k++;
+        if (o + (nl ? 3 : k) >= sizeof out || o + (nl ? 3 : k) >= cap) break;
+        memcpy(out + o, nl ? "\xE2\x86\xB5" : p, nl ? 3 : k);
+        o += nl ? 3 : k;
+        p += nl ? 2 : k;
+    }
+    out[o] = '\0';
+    memcpy(lab, out, o + 1);
+}
+
+void worker_token_label(const Tokenizer *tok, int id, char *lab, size_t cap) {
+    tokenizer_token_label(tok, id, lab, cap);
+    worker__visible_spaces(lab, cap);
+    worker__newlines(tok, id, lab, cap);
+}
+
 static double worker__now_ms(void) {
     return (double)SDL_GetPerformanceCounter() * 1000.0 /
            (double)SDL_GetPerformanceFrequency();
 }
 
+/* The role scores of r->tr into r->roles (kept across runs: the model's
+ * shape does not change). Without memory for them the result has none: the
+ * views then show no badges, the run itself still counts. */
+static void worker__roles(const Model *m, WorkResult *r) {
+    const Trace *tr = r->tr;
+    if (r->roles && (r->roles->n_layer != tr->n_layer || r->roles->n_head != tr->n_head)) {
+        roles_free(r->roles);
+        r->roles = NULL;
+    }
+    if (!r->roles) r->roles = roles_create(tr->n_layer, tr->n_head);
+    EngineError err;
+    if (r->roles && roles_compute_model(m, tr, r->roles, &err)) {
+        roles_free(r->roles);
+        r->roles = NULL;
+    }
+}
+
 int worker_run(const Model *m, int max_tokens, const char *text,
-               const RunOptions *ro, WorkResult *r) {
+               const RunOptions *ro, const WordMask *wm, WorkResult *r) {
     double t0 = worker__now_ms();
     EngineError err = {{0}};
+    /* the previous trace is only a buffer to reuse: r->tr is set again only
+       when this run produces one (an empty text must not show an old trace) */
+    Trace *keep = r->tr;
+    r->tr = NULL;
     r->status = 0;
     r->err[0] = '\0';
     r->n_dropped = 0;
     r->ro = *ro;
+    r->wm = wm ? *wm : (WordMask){0};
     token_list_free(&r->tokens);
     char *copy = strdup(text ? text : "");
     if (!copy) goto oom;
     free(r->text);
     r->text = copy;
-    /* llama2.c models were trained with BOS at position 0: prepend it as
-       llama2.c's run.c does, so the trace (and every view) includes it */
-    bool bos = m->config.arch == ARCH_LLAMA && tokenizer_bos_id(m->tokenizer) >= 0;
-    if (tokenizer_encode(m->tokenizer, r->text, strlen(r->text), bos,
-                         &r->tokens, &err) != 0) {
+    /* encoders: [CLS] A [SEP] (B [SEP]) and token types (wordmask.c) */
+    if (wordmask_encode(m, r->text, max_tokens, &r->tokens, &r->n_dropped, &err) != 0) {
         r->status = -1;
         snprintf(r->err, sizeof r->err, "%s", err.msg);
-        r->tokens.n = 0;
+        trace_free(keep);
         return -1;
     }
-    r->n_dropped = token_list_keep_last(&r->tokens, (size_t)max_tokens, bos);
     size_t n = r->tokens.n;
     char *labels = realloc(r->labels, (n ? n : 1) * WORKER_LABEL_CAP);
     if (!labels) goto oom;
     r->labels = labels;
     for (size_t i = 0; i < n; i++) {
         char *lab = r->labels + i * WORKER_LABEL_CAP;
-        tokenizer_token_label(m->tokenizer, r->tokens.tokens[i].id, lab, WORKER_LABEL_CAP);
-        worker__visible_spaces(lab, WORKER_LABEL_CAP);
+        const Token *t = &r->tokens.tokens[i];
+        int mask_id = tokenizer_mask_id(m->tokenizer); /* a masked word shows as [MASK] */
+        bool masked = mask_id >= 0 && wordmask_covers(&r->wm, t->start, t->end);
+        worker_token_label(m->tokenizer, masked ? mask_id : t->id, lab, WORKER_LABEL_CAP);
     }
     if (n == 0) {
+        trace_free(keep);
         r->run_ms = worker__now_ms() - t0;
-        return 0; /* nothing to run: the views show a hint */
+        return 0; /* nothing to run: tr stays NULL, the views show a hint */
     }
-    if (r->tr && r->tr->capacity < (int)n) {
-        trace_free(r->tr);
-        r->tr = NULL;
+    if (keep && keep->capacity < (int)n) {
+        trace_free(keep);
+        keep = NULL;
     }
+    r->tr = keep;
+    keep = NULL;
     if (!r->tr) {
         int cap = ((int)n + 31) / 32 * 32 + 32; /* room to type on */
         if (cap > max_tokens) cap = max_tokens;
         r->tr = trace_create(m, cap);
         if (!r->tr) goto oom;
     }
-    int *ids = malloc(n * sizeof *ids);
+    int *ids = malloc(2 * n * sizeof *ids), *types = ids + n;
     if (!ids) goto oom;
-    for (size_t i = 0; i < n; i++) ids[i] = r->tokens.tokens[i].id;
-    int rc = forward_run(m, ids, (int)n, ro, r->tr, &err);
+    /* "mask this word": those tokens run as [MASK]; r->tokens keeps the typed ids */
+    wordmask_ids(&r->wm, r->tokens.tokens, n, tokenizer_mask_id(m->tokenizer), ids);
+    for (size_t i = 0; i < n; i++) types[i] = r->tokens.tokens[i].type;
+    int rc = forward_run_typed(m, ids, m->config.encoder ? types : NULL, (int)n, ro, r->tr, &err);
     free(ids);
     r->run_ms = worker__now_ms() - t0;
     if (rc != 0) {
@@ -106,8 +166,11 @@ int worker_run(const Model *m, int max_tokens, const char *text,
         r->tr = NULL;
         return -1;
     }
+    worker__roles(m, r);
+    r->run_ms = worker__now_ms() - t0;
     return 0;
 oom:
+    trace_free(keep);
     r->status = -1;
     snprintf(r->err, sizeof r->err,
              "out of memory for %zu tokens; HINT: use a shorter text",
@@ -125,14 +188,27 @@ static int worker__main(void *arg) {
         if (w->quit) break;
         char *text = w->req_text;
         RunOptions ro = w->req_ro;
+        MarianRunOptions mro = w->req_mro;
+        WordMask wm = w->req_wm;
         uint64_t gen = w->req_gen;
         w->req_text = NULL;
         WorkResult *r = w->spare ? w->spare : calloc(1, sizeof *r);
         w->spare = NULL;
         SDL_UnlockMutex(w->mu);
 
-        if (r) {
-            worker_run(w->m, w->max_tokens, text, &ro, r);
+        if (r && w->mm && !r->mt) r->mt = calloc(1, sizeof *r->mt);
+        if (r && w->mm && r->mt) {
+            mt_run(w->mm, text, &mro, w->max_tokens, r->mt);
+            r->status = r->mt->status;
+            snprintf(r->err, sizeof r->err, "%s", r->mt->err);
+            r->run_ms = r->mt->run_ms;
+            r->gen = gen;
+        } else if (r && !w->mm) {
+            worker_run(w->m, w->max_tokens, text, &ro, &wm, r);
+            r->gen = gen;
+        } else if (r) {
+            r->status = -1;
+            snprintf(r->err, sizeof r->err, "out of memory; HINT: close other programs");
             r->gen = gen;
         }
         free(text);
@@ -201,7 +277,25 @@ void worker_destroy(Worker *w) {
     free(w);
 }
 
-uint64_t worker_post(Worker *w, const char *text, const RunOptions *ro) {
+Worker *worker_create_marian(const MarianModel *mm, int max_new, uint32_t event_type,
+                             EngineError *err) {
+    /* the thread only reads mm for a request, and none is queued yet */
+    Worker *w = worker_create(mm->base, max_new, event_type, err);
+    if (!w) return NULL;
+    SDL_LockMutex(w->mu);
+    w->mm = mm;
+    SDL_UnlockMutex(w->mu);
+    return w;
+}
+
+uint64_t worker_post_marian(Worker *w, const char *text, const MarianRunOptions *ro) {
+    SDL_LockMutex(w->mu);
+    w->req_mro = *ro;
+    SDL_UnlockMutex(w->mu);
+    return worker_post(w, text, &ro->cross, NULL);
+}
+
+uint64_t worker_post(Worker *w, const char *text, const RunOptions *ro, const WordMask *wm) {
     char *copy = strdup(text ? text : "");
     SDL_LockMutex(w->mu);
     uint64_t gen = ++w->next_gen;
@@ -209,6 +303,7 @@ uint64_t worker_post(Worker *w, const char *text, const RunOptions *ro) {
         free(w->req_text);
         w->req_text = copy;
         w->req_ro = *ro;
+        w->req_wm = wm ? *wm : (WordMask){0};
         w->req_gen = gen;
         SDL_CondSignal(w->wake);
     }

@@ -1,8 +1,10 @@
 /* worker.h — runs the engine off the UI thread; the latest request wins.
  *
- * The UI posts (text, RunOptions); the worker encodes the text (BOS first
- * for Llama models, as llama2.c does), keeps the last max_tokens tokens, runs
- * forward_run into a spare Trace, publishes the result and pushes an SDL user
+ * The UI posts (text, RunOptions, WordMask); the worker encodes the text
+ * (wordmask_encode: BOS first for Llama models as llama2.c does, [CLS] A
+ * [SEP] (B [SEP]) for encoders), cuts it to max_tokens, runs forward_run_typed
+ * into a spare Trace, scores every head's roles on it (roles_compute_model),
+ * publishes the result and pushes an SDL user
  * event so a sleeping UI wakes up. Requests that arrive while a run is in
  * progress replace each other: only the newest one runs next. The UI never
  * blocks on the model.
@@ -21,12 +23,20 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "app/mtrun.h"
 #include "engine/error.h"
 #include "engine/forward.h"
 #include "engine/model.h"
+#include "engine/roles.h"
 #include "engine/tokenizer.h"
+#include "app/wordmask.h"
 
 #define WORKER_LABEL_CAP 64 /* bytes per token label, NUL included */
+
+/* The label the app shows for token id (cap bytes, NUL included): the
+ * tokenizer's printable label, with a token of only spaces as U+2423 and a
+ * newline as U+21B5 (a return arrow) rather than "\n". */
+void worker_token_label(const Tokenizer *tok, int id, char *lab, size_t cap);
 
 typedef struct {
     uint64_t gen;          /* the request this answers (1, 2, ...) */
@@ -38,10 +48,18 @@ typedef struct {
     size_t n_dropped;      /* text tokens cut (0 = not truncated) */
     char *labels;          /* (n_tokens, WORKER_LABEL_CAP) printable labels */
     Trace *tr;             /* NULL when there are no tokens or the run failed */
+    Roles *roles;          /* every head's role scores on tr (engine/roles.h),
+                              computed here on the worker; read them only
+                              when tr is set (else a buffer kept for reuse);
+                              NULL when out of memory for them */
     RunOptions ro;         /* options the trace was computed with */
+    WordMask wm;           /* spans of text run as [MASK] (tr->ids has the
+                              mask id there, tokens the typed ids) */
     int status;            /* 0 = ok, -1 = failed (see err) */
     char err[ENGINE_ERROR_SIZE];
     double run_ms;         /* encode + forward wall time */
+    MtResult *mt;          /* an encoder-decoder's run (translation, trace of
+                              every kind); tr, tokens, labels are then empty */
 } WorkResult;
 
 typedef struct Worker Worker;
@@ -50,11 +68,19 @@ typedef struct Worker Worker;
  * event_type: SDL user event pushed when a result is ready (0 = none). */
 Worker *worker_create(const Model *m, int max_tokens, uint32_t event_type,
                       EngineError *err);
+/* A worker over a Marian model (not owned): each request translates its
+ * text greedily (up to max_new tokens) and traces that translation
+ * (WorkResult.mt); post with worker_post_marian. */
+Worker *worker_create_marian(const MarianModel *mm, int max_new, uint32_t event_type,
+                             EngineError *err);
+/* Queues a translation under ro (every kind's options); latest wins. */
+uint64_t worker_post_marian(Worker *w, const char *text, const MarianRunOptions *ro);
 /* Stops the thread (after the current run) and frees everything not taken. */
 void worker_destroy(Worker *w);
 
-/* Queues a run, replacing any queued one. Returns its generation number. */
-uint64_t worker_post(Worker *w, const char *text, const RunOptions *ro);
+/* Queues a run, replacing any queued one; wm (NULL = none): the text's
+ * spans to run as [MASK]. Returns its generation number. */
+uint64_t worker_post(Worker *w, const char *text, const RunOptions *ro, const WordMask *wm);
 /* The newest finished result, or NULL when none is new. When a result is
  * returned, `old` (may be NULL) is given to the worker for reuse; when NULL
  * is returned the caller keeps `old`. */
@@ -66,7 +92,7 @@ bool worker_wait(Worker *w, uint64_t gen, int timeout_ms);
 /* Runs one request synchronously into r (reusing its buffers). Returns
  * r->status. */
 int worker_run(const Model *m, int max_tokens, const char *text,
-               const RunOptions *ro, WorkResult *r);
+               const RunOptions *ro, const WordMask *wm, WorkResult *r);
 void work_result_free(WorkResult *r);
 /* The label of token i of r. */
 static inline const char *work_result_label(const WorkResult *r, int i) {

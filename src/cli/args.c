@@ -15,18 +15,25 @@ typedef struct {
     const char *cmds;
 } CliFlag;
 
-#define RUN_CMDS " app dump generate bench export "
+#define RUN_CMDS " app dump generate bench export roles fill translate "
 static const CliFlag CLI_FLAGS[] = {
-    {"--model", true, " app info tokenize dump generate bench export "},
-    {"--tokenizer", true, " app info tokenize dump generate bench export "},
-    {"--text", true, " app tokenize dump generate export "},
-    {"--out", true, " dump export "},
-    {"--bos", false, " tokenize dump generate export "},
+    {"--model", true, " app info tokenize dump generate bench export roles fill translate "},
+    {"--tokenizer", true, " app info tokenize dump generate bench export roles fill "},
+    {"--text", true, " app tokenize dump generate export roles fill translate "},
+    {"--out", true, " dump export roles "},
+    {"--bos", false, " tokenize dump generate export roles "},
     {"--vectors", false, " dump "},
     {"--grid", false, " export "},
     {"--white", false, " export "},
     {"--colormap", true, " export "},
-    {"-n", true, " generate "},
+    {"--role", true, " export "},
+    {"--export-dir", true, " app "},
+    {"--session", true, " app "},
+    {"--fresh", false, " app "},
+    {"-n", true, " generate translate dump export "},
+    {"--beam", true, " translate dump "},
+    {"--kind", true, " dump export translate "},
+    {"--top", true, " dump fill "},
     {"--tokens", true, " bench "},
     {"--layer", true, " export "},
     {"--head", true, " export "},
@@ -36,7 +43,8 @@ static const CliFlag CLI_FLAGS[] = {
 };
 #define CLI_N_FLAGS (sizeof CLI_FLAGS / sizeof CLI_FLAGS[0])
 
-static const char *const CLI_COMMANDS[] = {"app", "info", "tokenize", "dump", "generate", "bench", "export", "help"};
+static const char *const CLI_COMMANDS[] = {"app",    "info",  "tokenize", "dump", "generate", "bench",
+                                           "export", "roles", "fill",     "translate", "help"};
 
 bool cli_args_known_command(const char *cmd) {
     for (size_t i = 0; i < sizeof CLI_COMMANDS / sizeof CLI_COMMANDS[0]; i++)
@@ -94,7 +102,7 @@ int cli_args_parse(CliArgs *a, int argc, char **argv, char *msg, size_t cap) {
     else a->cmd = "app";
     if (!cli_args_known_command(a->cmd))
         return cli__fail(msg, cap, "unknown command %s; HINT: commands are app, info, tokenize, dump, generate, "
-                         "bench, export (run attnscope --help)", a->cmd);
+                         "bench, export, roles, fill, translate (run attnscope --help)", a->cmd);
     EngineError err;
     for (; i < argc; i++) {
         const char *f = argv[i];
@@ -125,7 +133,21 @@ int cli_args_parse(CliArgs *a, int argc, char **argv, char *msg, size_t cap) {
         else if (!strcmp(f, "--grid")) a->grid = true;
         else if (!strcmp(f, "--white")) a->white = true;
         else if (!strcmp(f, "--colormap")) a->colormap = v;
-        else if (!strcmp(f, "-n")) { if (cli__int(f, v, 0, 100000, &a->n_generate, msg, cap)) return -1; }
+        else if (!strcmp(f, "--role")) a->role = v;
+        else if (!strcmp(f, "--export-dir")) a->export_dir = v;
+        else if (!strcmp(f, "--session")) a->session = v;
+        else if (!strcmp(f, "--fresh")) a->fresh = true;
+        else if (!strcmp(f, "--kind")) {
+            if (strcmp(v, "cross") && strcmp(v, "encoder") && strcmp(v, "decoder"))
+                return cli__fail(msg, cap, "--kind %s: unknown attention kind; HINT: use cross, encoder or decoder", v);
+            a->kind = v;
+        }
+        else if (!strcmp(f, "--beam")) { if (cli__int(f, v, 1, 16, &a->beam, msg, cap)) return -1; }
+        else if (!strcmp(f, "--top")) { if (cli__int(f, v, 1, TRACE_MAX_TOP_K, &a->run.top_k, msg, cap)) return -1; }
+        else if (!strcmp(f, "-n")) {
+            if (cli__int(f, v, 0, 100000, &a->n_generate, msg, cap)) return -1;
+            a->n_given = true;
+        }
         else if (!strcmp(f, "--tokens")) { if (cli__int(f, v, 1, RUN_MAX_KEYS, &a->bench_tokens, msg, cap)) return -1; }
         else if (!strcmp(f, "--layer")) { if (cli__int(f, v, 0, MODEL_MAX_LAYERS - 1, &a->layer, msg, cap)) return -1; }
         else if (!strcmp(f, "--head")) { if (cli__int(f, v, 0, MODEL_MAX_HEADS - 1, &a->head, msg, cap)) return -1; }
@@ -135,6 +157,9 @@ int cli_args_parse(CliArgs *a, int argc, char **argv, char *msg, size_t cap) {
                                             : run_options_parse_ablate(&a->run, v, &err);
             if (rc) return cli__fail(msg, cap, "%s", err.msg);
             a->run_set = true;
+            if (!strcmp(f, "--scale")) a->scale_spec = v;
+            else if (!strcmp(f, "--mask")) a->mask_spec = v;
+            else a->ablate_spec = v;
         }
     }
     if (!strcmp(a->cmd, "export") && !a->out)

@@ -26,8 +26,16 @@ typedef struct {
     bool bos, vectors, grid, white;
     int n_generate, bench_tokens, layer, head;  /* layer, head: -1 = not given */
     const char *colormap;
+    const char *role;       /* export --grid --role NAME */
+    const char *export_dir; /* app: where exports go */
+    const char *session;    /* app: open this session file */
+    bool fresh;             /* app: without the autosaved session */
     RunOptions run;
     bool run_set;           /* --scale, --mask or --ablate given */
+    const char *mask_spec;  /* --mask as given; re-read once the model is known */
+    const char *kind, *scale_spec, *ablate_spec; /* Marian: per-kind options (with mask_spec) */
+    int beam;               /* translate/dump on Marian: 0 = greedy */
+    bool n_given;           /* -n given */
 } CliArgs;
 
 #define CLI_MSG_SIZE ENGINE_ERROR_SIZE

@@ -1,6 +1,7 @@
 /* attnscope — command-line front end over the engine, and the app launcher.
  *
- *   attnscope [app] [--model DIR] [--text TEXT]      open the window
+ *   attnscope [app] [--model DIR] [--text TEXT] [--session FILE] [--fresh] ...
+ *                                                    open the window
  *   attnscope info     --model DIR
  *   attnscope tokenize --model DIR --text TEXT
  *   attnscope dump     --model DIR --text TEXT [--scale S] [--mask M] [--ablate L.H,..]
@@ -8,26 +9,34 @@
  *   attnscope generate --model DIR --text TEXT -n N
  *   attnscope bench    --model DIR --tokens N
  *   attnscope export   --model DIR --text TEXT --layer L --head H [--grid] --out FILE.png
+ *   attnscope roles    --model DIR --text TEXT [--bos] [--out FILE]
+ *   attnscope fill     --model BERT_DIR --text "The [MASK] sat." [--top K]
+ *   attnscope translate --model MARIAN_DIR --text TEXT [-n N] [--beam B]
  *
+ * BERT folders: the text gets [CLS] ... [SEP]; "A ||| B" is a sentence pair
+ * (token types 0 and 1); the mask defaults to none (bidirectional).
  * --text - reads standard input. Errors print one line and exit 1.
  * One function per subcommand; each returns the exit status.
  */
 #include <errno.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-#include <cjson/cJSON.h>
-
 #include "app/app.h"
+#include "app/atlas.h"
+#include "app/keymap.h"
 #include "cli/args.h"
+#include "cli/jsonout.h"
+#include "cli/marian_cli.h"
+#include "cli/roles_json.h"
 #include "engine/atomicfile.h"
 #include "engine/mapguard.h"
 #include "engine/forward.h"
 #include "engine/model.h"
+#include "engine/roles.h"
 #include "engine/tokenizer.h"
 
 static int cli_error(const EngineError *err) {
@@ -37,20 +46,42 @@ static int cli_error(const EngineError *err) {
 
 static void cli_usage(void) {
     printf("attnscope — see what every attention head does\n\n"
-           "  attnscope [app] [--model DIR] [--text TEXT]   open the window\n"
+           "  attnscope [app] [--model DIR] [--text TEXT] [--export-dir DIR]\n"
+           "                  [--scale ..] [--mask ..] [--ablate ..] [--session FILE] [--fresh]\n"
+           "                                               open the window\n"
            "  attnscope info     --model DIR\n"
            "  attnscope tokenize --model DIR --text TEXT [--bos]\n"
            "  attnscope dump     --model DIR --text TEXT [--scale sqrt|none|temp:T]\n"
            "                     [--mask causal|none|window:W|keys:a,b] [--ablate L.H,...]\n"
-           "                     [--vectors] [--out FILE] [--bos]\n"
+           "                     [--vectors] [--top K] [--out FILE] [--bos]\n"
            "  attnscope generate --model DIR --text TEXT -n N\n"
+           "  attnscope translate --model DIR --text TEXT [-n N] [--beam B]  (Marian encoder-decoder)\n"
+           "  attnscope dump ... [--kind cross|encoder|decoder] [-n N] [--beam B]  on a Marian model\n"
+           "  attnscope export ... [--kind cross|encoder|decoder] [-n N]          on a Marian model\n"
            "  attnscope bench    --model DIR --tokens N\n"
            "  attnscope export   --model DIR --text TEXT --layer L --head H [--grid]\n"
-           "                     [--white] [--colormap NAME] [--scale ..] [--mask ..] [--ablate ..]\n"
-           "                     --out FILE.png\n\n"
-           "--model accepts a Hugging Face GPT-2 or Llama folder, or a llama2.c .bin\n"
-           "(its tokenizer beside it, or --tokenizer FILE). Default: the shipped model.\n"
-           "--text - reads standard input. temp:T takes T from 0.01 to 100.\n");
+           "                     [--white] [--colormap NAME] [--role NAME] [--scale ..] [--mask ..]\n"
+           "                     [--ablate ..] --out FILE.png\n"
+           "  attnscope roles    --model DIR --text TEXT [--bos] [--out FILE]\n"
+           "                     [--scale ..] [--mask ..] [--ablate ..]   role scores per head (JSON)\n"
+           "  attnscope fill     --model BERT_DIR --text \"The [MASK] sat.\" [--top K]\n\n"
+           "--model accepts a Hugging Face GPT-2, Llama, BERT or Marian folder, or a llama2.c\n"
+           ".bin (its tokenizer beside it, or --tokenizer FILE). Default: the shipped model.\n"
+           "--text - reads standard input. temp:T takes T from 0.01 to 100. --top K takes\n"
+           "1 to 16, --beam B 1 to 16. BERT: \"A ||| B\" is a sentence pair; the mask\n"
+           "defaults to none and keys:a,b hides keys on top of it.\n"
+           "The app saves PNG exports (Ctrl+E, Ctrl+Shift+E) as new files named by model,\n"
+           "view and settings (attnscope-pd-gpt2-L4H3-sqrt-causal.png, then -2, -3 ...;\n"
+           "never overwritten) in --export-dir DIR, else $ATTNSCOPE_EXPORT_DIR, else the\n"
+           "current folder; Ctrl+D changes the folder in the window, and the status line\n"
+           "names the folder after each export.\n"
+           "Sessions (docs/session-format.md): the app saves the text, every run option\n"
+           "and the view on quit (window closed, Ctrl+Q, SIGTERM) to\n"
+           "$XDG_STATE_HOME/attnscope/last-session.json (~/.local/state/attnscope/) and\n"
+           "restores it at the next start; --fresh starts without it. Ctrl+S saves a\n"
+           "session to a file you name; --session FILE opens one. --model, --text and\n"
+           "the run flags win over the session's.\n\n");
+    keymap_print(stdout);
 }
 
 /* Checks the model-dependent ranges (args.h); prints the line on failure. */
@@ -92,13 +123,19 @@ static char *cli_read_stdin(size_t *len) {
     return buf;
 }
 
-static int cli_load_model(const CliArgs *a, Model **m) {
+/* Loads the model and settles the run options that depend on it: an
+ * encoder's mask defaults to none, and its keys:a,b go on top of none. */
+static int cli_load_model(CliArgs *a, Model **m) {
     char def[1024];
     const char *path = a->model ? a->model : model_default_path(def, sizeof def);
     ModelLoadOptions lo = model_load_options_default();
     lo.tokenizer_path = a->tokenizer;
     EngineError err;
     if (model_load(m, path, &lo, &err)) return cli_error(&err);
+    if ((*m)->config.encoder) {
+        if (!a->mask_spec) a->run.mask = MASK_NONE;
+        else run_options_parse_mask_model(&a->run, *m, a->mask_spec, &err); /* parsed once already */
+    }
     return 0;
 }
 
@@ -110,6 +147,7 @@ typedef struct {
     size_t len;
     TokenList tokens;
     int *ids;
+    int *types;   /* token types (BERT segments) */
     bool truncated;
 } CliInput;
 
@@ -132,7 +170,7 @@ static int cli_input(const CliArgs *a, const Model *m, bool allow_empty, CliInpu
         in->text = strdup(a->text);
         in->len = strlen(a->text);
     }
-    bool bos = a->bos || m->config.arch == ARCH_LLAMA;
+    bool bos = a->bos || m->config.arch == ARCH_LLAMA || m->config.encoder; /* encoder: [CLS] .. [SEP] */
     if (in->len == 0 && !allow_empty) {
         fprintf(stderr, "attnscope: text is empty; HINT: pass some words with --text\n");
         return 1;
@@ -148,85 +186,34 @@ static int cli_input(const CliArgs *a, const Model *m, bool allow_empty, CliInpu
     }
     size_t ctx = (size_t)m->config.n_ctx;
     size_t n_text = in->tokens.n;
-    if (token_list_keep_last(&in->tokens, ctx, bos)) {
+    if (m->config.encoder && n_text > ctx) { /* keep [CLS] A [SEP] (B [SEP]), cut the longer segment */
+        if (!token_list_truncate_pair(&in->tokens, ctx)) {
+            fprintf(stderr, "attnscope: text is %zu tokens, and max_position_embeddings %zu cannot hold its [CLS]/[SEP]; HINT: use a model with a longer context\n", n_text, ctx);
+            return 1;
+        }
+        fprintf(stderr, "attnscope: warning: text is %zu tokens, over max_position_embeddings %zu; kept the first %zu (HINT: shorten the text)\n",
+                n_text, ctx, ctx);
+        in->truncated = true;
+    } else if (token_list_keep_last(&in->tokens, ctx, bos)) {
         fprintf(stderr, "attnscope: warning: text is %zu tokens, over the context of %zu; kept the last %zu\n",
                 n_text, ctx, ctx - (bos ? 1 : 0));
         in->truncated = true;
     }
     in->ids = malloc(in->tokens.n * sizeof(int));
-    for (size_t i = 0; i < in->tokens.n; i++) in->ids[i] = in->tokens.tokens[i].id;
+    in->types = malloc(in->tokens.n * sizeof(int));
+    if (!in->ids || !in->types) { fprintf(stderr, "attnscope: out of memory\n"); return 1; }
+    for (size_t i = 0; i < in->tokens.n; i++) {
+        in->ids[i] = in->tokens.tokens[i].id;
+        in->types[i] = in->tokens.tokens[i].type;
+    }
     return 0;
 }
 
 static void cli_input_free(CliInput *in) {
     free(in->text);
     free(in->ids);
+    free(in->types);
     token_list_free(&in->tokens);
-}
-
-/* --------------------------------------------------------------------- */
-/* JSON output, streamed: a trace can hold millions of numbers. cJSON does
- * the string escaping; every number goes through json_float, which writes
- * null for NaN or Inf, so the output is always valid JSON. */
-
-/* s as a JSON string: invalid UTF-8 becomes U+FFFD, cJSON escapes control
- * characters (\n, \u001b), so file or user bytes cannot break the JSON. */
-static void json_string(FILE *f, const char *s) {
-    size_t clean_len;
-    char *clean = utf8_sanitize(s, strlen(s), &clean_len);
-    cJSON *str = cJSON_CreateString(clean ? clean : "");
-    free(clean);
-    char *p = str ? cJSON_PrintUnformatted(str) : NULL;
-    fputs(p ? p : "\"\"", f);
-    free(p);
-    cJSON_Delete(str);
-}
-
-/* A token's text as valid UTF-8 (partial characters become U+FFFD). */
-static void json_token_text(FILE *f, const Tokenizer *tok, int id) {
-    char buf[512];
-    int n = tokenizer_decode_token(tok, id, buf, sizeof buf);
-    if (n < 0) { fputs("null", f); return; }
-    size_t len = (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1;
-    size_t clean_len;
-    char *clean = utf8_sanitize(buf, len, &clean_len);
-    json_string(f, clean ? clean : "");
-    free(clean);
-}
-
-static void json_number(FILE *f, const char *fmt, double v) {
-    if (isfinite(v)) fprintf(f, fmt, v);
-    else fputs("null", f);
-}
-
-static void json_float(FILE *f, float v) { json_number(f, "%.7g", v); }
-
-/* [rows][cols] nested arrays of a row-major block. */
-static void json_matrix(FILE *f, const float *x, int rows, int cols) {
-    fputc('[', f);
-    for (int r = 0; r < rows; r++) {
-        fputs(r ? ",[" : "[", f);
-        for (int c = 0; c < cols; c++) {
-            if (c) fputc(',', f);
-            json_float(f, x[(size_t)r * cols + c]);
-        }
-        fputc(']', f);
-    }
-    fputc(']', f);
-}
-
-/* [a][b][c][d] nested arrays of a row-major block. */
-static void json_tensor4(FILE *f, const float *x, int a, int b, int c, int d) {
-    fputc('[', f);
-    for (int i = 0; i < a; i++) {
-        fputs(i ? ",[" : "[", f);
-        for (int j = 0; j < b; j++) {
-            if (j) fputc(',', f);
-            json_matrix(f, x + ((size_t)i * b + j) * c * d, c, d);
-        }
-        fputc(']', f);
-    }
-    fputc(']', f);
 }
 
 /* q, k or v for every query head: [layer][head][token][d_head]; k and v
@@ -246,7 +233,7 @@ static void json_vectors(FILE *f, const Trace *tr, float *(*get)(const Trace *, 
 
 /* --------------------------------------------------------------------- */
 
-static int cmd_info(const CliArgs *a) {
+static int cmd_info(CliArgs *a) {
     Model *m;
     if (cli_load_model(a, &m)) return 1;
     const ModelConfig *c = &m->config;
@@ -265,14 +252,18 @@ static int cmd_info(const CliArgs *a) {
     printf("d_ff:         %d\n", c->d_ff);
     printf("context:      %d\n", c->n_ctx);
     printf("vocab:        %d\n", c->vocab_size);
+    TokenizerKind kind = tokenizer_kind(m->tokenizer);
     printf("tokenizer:    %s, %d tokens\n",
-           tokenizer_kind(m->tokenizer) == TOKENIZER_BYTE_BPE ? "byte-level BPE" : "SentencePiece-style BPE",
+           kind == TOKENIZER_BYTE_BPE ? "byte-level BPE" : kind == TOKENIZER_WORDPIECE ? "WordPiece" : "SentencePiece-style BPE",
            tokenizer_vocab_size(m->tokenizer));
+    if (c->encoder)
+        printf("encoder:      bidirectional, post-LN, %d token types, %s\n", c->n_types,
+               c->has_mlm_head ? "masked-LM head" : "no masked-LM head (BertModel)");
     model_free(m);
     return 0;
 }
 
-static int cmd_tokenize(const CliArgs *a) {
+static int cmd_tokenize(CliArgs *a) {
     Model *m;
     if (cli_load_model(a, &m)) return 1;
     CliInput in;
@@ -283,7 +274,9 @@ static int cmd_tokenize(const CliArgs *a) {
             const Token *t = &in.tokens.tokens[i];
             printf("%s{\"id\":%d,\"text\":", i ? "," : "", t->id);
             json_token_text(stdout, m->tokenizer, t->id);
-            printf(",\"start\":%zu,\"end\":%zu}", t->start, t->end);
+            printf(",\"start\":%zu,\"end\":%zu", t->start, t->end);
+            if (m->config.encoder) printf(",\"token_type\":%d", t->type);
+            putchar('}');
         }
         printf("],\"truncated\":%s}\n", in.truncated ? "true" : "false");
     }
@@ -292,7 +285,7 @@ static int cmd_tokenize(const CliArgs *a) {
     return rc;
 }
 
-static int cmd_dump(const CliArgs *a) {
+static int cmd_dump(CliArgs *a) {
     Model *m;
     if (cli_load_model(a, &m)) return 1;
     CliInput in;
@@ -306,7 +299,7 @@ static int cmd_dump(const CliArgs *a) {
     if ((rc = cli_check(a, m, T))) goto done;
     tr = trace_create(m, T);
     if (!tr) { fprintf(stderr, "attnscope: out of memory for the trace of %d tokens\n", T); rc = 1; goto done; }
-    if (forward_run(m, in.ids, T, &a->run, tr, &err)) { rc = cli_error(&err); goto done; }
+    if (forward_run_typed(m, in.ids, in.types, T, &a->run, tr, &err)) { rc = cli_error(&err); goto done; }
     if (atomicfile_open(&af, a->out, &err)) { rc = cli_error(&err); goto done; }
     f = af.f;
     char desc[128];
@@ -320,6 +313,7 @@ static int cmd_dump(const CliArgs *a) {
     for (int i = 0; i < T; i++) {
         fprintf(f, "%s{\"id\":%d,\"text\":", i ? "," : "", in.ids[i]);
         json_token_text(f, m->tokenizer, in.ids[i]);
+        if (m->config.encoder) fprintf(f, ",\"token_type\":%d", in.types[i]);
         fputc('}', f);
     }
     fprintf(f, "],\n\"attention\":");
@@ -360,11 +354,17 @@ done:
     return rc;
 }
 
-static int cmd_generate(const CliArgs *a) {
+static int cmd_generate(CliArgs *a) {
     Model *m;
     if (cli_load_model(a, &m)) return 1;
     CliInput in;
     int rc = cli_input(a, m, true, &in);
+    if (!rc && m->config.encoder) {
+        char name[512];
+        engine_escape(name, sizeof name, m->name, strlen(m->name));
+        fprintf(stderr, "attnscope: %s is a bidirectional encoder and cannot continue text; HINT: use attnscope fill with [MASK] in the text\n", name);
+        rc = 1;
+    }
     const int ctx = m->config.n_ctx;
     int n = (int)in.tokens.n;
     /* masked keys may name tokens still to come, up to the context */
@@ -387,8 +387,10 @@ static int cmd_generate(const CliArgs *a) {
         int len = tokenizer_decode_token(m->tokenizer, next, piece, sizeof piece);
         if (len > (int)sizeof piece - 1) len = (int)sizeof piece - 1;
         const char *p = piece;
-        /* llama2.c: the piece right after BOS drops its leading space */
-        if (ids[n - 1] == bos && bos >= 0 && m->config.arch == ARCH_LLAMA && len > 0 && piece[0] == ' ') { p++; len--; }
+        /* SentencePiece (llama2.c): the piece right after BOS drops its leading
+         * space, which only marks a word start; byte-level BPE spaces are text. */
+        if (ids[n - 1] == bos && bos >= 0 && tokenizer_kind(m->tokenizer) == TOKENIZER_SENTENCEPIECE && len > 0 &&
+            piece[0] == ' ') { p++; len--; }
         if (len > 0) fwrite(p, 1, (size_t)len, stdout);
         fflush(stdout);
         ids[n++] = next;
@@ -413,7 +415,7 @@ static int cli_cmp_double(const void *x, const void *y) {
     return (a > b) - (a < b);
 }
 
-static int cmd_bench(const CliArgs *a) {
+static int cmd_bench(CliArgs *a) {
     Model *m;
     if (cli_load_model(a, &m)) return 1;
     int T = a->bench_tokens;
@@ -454,7 +456,7 @@ static int cmd_bench(const CliArgs *a) {
     return rc;
 }
 
-static int cmd_export(const CliArgs *a) {
+static int cmd_export(CliArgs *a) {
     Model *m;
     if (cli_load_model(a, &m)) return 1;
     CliInput in;
@@ -466,29 +468,114 @@ static int cmd_export(const CliArgs *a) {
     eo.grid = a->grid;
     eo.white_background = a->white;
     if (a->colormap) eo.colormap = a->colormap;
+    eo.role = a->role;
     eo.layer = a->layer < 0 ? 0 : a->layer;
     eo.head = a->head < 0 ? 0 : a->head;
     if ((rc = cli_check(a, m, (int)in.tokens.n))) goto done;
     tr = trace_create(m, (int)in.tokens.n);
     if (!tr) { fprintf(stderr, "attnscope: out of memory for the trace\n"); rc = 1; goto done; }
-    if (forward_run(m, in.ids, (int)in.tokens.n, &a->run, tr, &err)) { rc = cli_error(&err); goto done; }
-    /* export_png writes by name: give it the temporary file, then commit. */
-    AtomicFile af;
-    if (atomicfile_open(&af, a->out, &err)) { rc = cli_error(&err); goto done; }
-    if (export_png(m, in.text, &in.tokens, tr, &a->run, &eo, af.tmp, &err)) {
-        /* its message names the temporary file: name the target instead */
-        char *at = strstr(err.msg, af.tmp);
-        if (at) {
-            char rest[ENGINE_ERROR_SIZE];
-            snprintf(rest, sizeof rest, "%s", at + strlen(af.tmp));
-            engine_fail(&err, "%s%s", a->out, rest);
-        }
-        atomicfile_abort(&af);
+    if (forward_run_typed(m, in.ids, in.types, (int)in.tokens.n, &a->run, tr, &err)) { rc = cli_error(&err); goto done; }
+    /* export_png writes through atomicfile.h: a finished PNG or nothing */
+    if (export_png(m, in.text, &in.tokens, tr, &a->run, &eo, a->out, &err)) { rc = cli_error(&err); goto done; }
+    fprintf(stderr, "attnscope: wrote %s\n", a->out);
+done:
+    trace_free(tr);
+    cli_input_free(&in);
+    model_free(m);
+    return rc;
+}
+
+/* Role scores of every head on the text (engine/roles.h), as JSON: the
+ * tokens with the loss on each next token, the mean loss, then the roles. */
+static int cmd_roles(CliArgs *a) {
+    Model *m;
+    if (cli_load_model(a, &m)) return 1;
+    CliInput in;
+    int rc = cli_input(a, m, false, &in);
+    Trace *tr = NULL;
+    Roles *r = NULL;
+    FILE *f = NULL;
+    AtomicFile af = {0};
+    EngineError err;
+    if (rc) goto done;
+    int T = (int)in.tokens.n;
+    if ((rc = cli_check(a, m, T))) goto done;
+    tr = trace_create(m, T);
+    r = roles_create(m->config.n_layer, m->config.n_head);
+    if (!tr || !r) { fprintf(stderr, "attnscope: out of memory for the trace of %d tokens\n", T); rc = 1; goto done; }
+    if (forward_run_typed(m, in.ids, in.types, T, &a->run, tr, &err) || roles_compute_model(m, tr, r, &err)) {
         rc = cli_error(&err);
         goto done;
     }
-    if (atomicfile_commit(&af, &err)) { rc = cli_error(&err); goto done; }
-    fprintf(stderr, "attnscope: wrote %s\n", a->out);
+    if (atomicfile_open(&af, a->out, &err)) { rc = cli_error(&err); goto done; }
+    f = af.f;
+    fprintf(f, "{\"model\":");
+    json_string(f, m->name);
+    fprintf(f, ",\"n_layer\":%d,\"n_head\":%d,\n\"tokens\":[", tr->n_layer, tr->n_head);
+    for (int i = 0; i < T; i++) {
+        fprintf(f, "%s{\"id\":%d,\"text\":", i ? "," : "", in.ids[i]);
+        json_token_text(f, m->tokenizer, in.ids[i]);
+        fputs(",\"next_loss\":", f);
+        if (i + 1 < T) json_float(f, tr->token_loss[i]);
+        else fputs("null", f);
+        fputc('}', f);
+    }
+    fputs("],\n\"loss\":", f);
+    json_float(f, tr->loss);
+    fprintf(f, ",\"truncated\":%s,\n\"roles\":", in.truncated ? "true" : "false");
+    roles_json_write(f, r);
+    fputs("}\n", f);
+    if (atomicfile_commit(&af, &err)) rc = cli_error(&err);
+    f = NULL;
+done:
+    if (f) atomicfile_abort(&af);
+    roles_free(r);
+    trace_free(tr);
+    cli_input_free(&in);
+    model_free(m);
+    return rc;
+}
+
+/* The MLM head's top predictions at every [MASK] of the text. */
+static int cmd_fill(CliArgs *a) {
+    Model *m;
+    if (cli_load_model(a, &m)) return 1;
+    int mask_id = tokenizer_mask_id(m->tokenizer);
+    if (!m->config.encoder || !m->config.has_mlm_head || mask_id < 0) {
+        char path[4096];
+        engine_escape(path, sizeof path, m->path, strlen(m->path));
+        fprintf(stderr, "attnscope: %s: fill needs a masked-language model (an MLM head and a [MASK] token); HINT: use a BertForMaskedLM folder (config.json model_type \"bert\" with cls.predictions.* weights)\n", path);
+        model_free(m);
+        return 1;
+    }
+    CliInput in;
+    int rc = cli_input(a, m, false, &in);
+    Trace *tr = NULL;
+    EngineError err;
+    int n_mask = 0;
+    if (rc) goto done;
+    int T = (int)in.tokens.n;
+    if ((rc = cli_check(a, m, T))) goto done;
+    for (int t = 0; t < T; t++) n_mask += in.ids[t] == mask_id;
+    if (!n_mask) {
+        fprintf(stderr, "attnscope: --text has no [MASK]; HINT: write [MASK] (upper case, with brackets) where a word should be predicted\n");
+        rc = 1;
+        goto done;
+    }
+    tr = trace_create(m, T);
+    if (!tr) { fprintf(stderr, "attnscope: out of memory for the trace\n"); rc = 1; goto done; }
+    if (forward_run_typed(m, in.ids, in.types, T, &a->run, tr, &err)) { rc = cli_error(&err); goto done; }
+    for (int t = 0; t < T; t++) {
+        if (in.ids[t] != mask_id) continue;
+        const Token *tk = &in.tokens.tokens[t];
+        printf("[MASK] at token %d (bytes %zu-%zu):\n", t, tk->start, tk->end);
+        for (int j = 0; j < tr->top_k; j++) {
+            char label[128];
+            int id = tr->top_ids[(size_t)t * tr->top_k + j];
+            tokenizer_token_label(m->tokenizer, id, label, sizeof label);
+            printf("  %2d. %-16s %.4f\n", j + 1, label, tr->top_p[(size_t)t * tr->top_k + j]);
+        }
+    }
 done:
     trace_free(tr);
     cli_input_free(&in);
@@ -530,6 +617,13 @@ static int cmd_app(const CliArgs *a) {
     }
     args.text = a->text;
     args.run = a->run;
+    args.export_dir = a->export_dir;
+    args.run_given = a->run_set;
+    args.model_given = a->model != NULL;
+    /* "--mask keys:a,b" hides keys on top of the model's own mode (none for an encoder) */
+    args.mask_mode_given = a->mask_spec && strncmp(a->mask_spec, "keys:", 5) != 0;
+    args.session = a->session;
+    args.fresh = a->fresh;
     return app_main(&args);
 }
 
@@ -542,6 +636,32 @@ int main(int argc, char **argv) {
         fprintf(stderr, "attnscope: %s\n", msg);
         return 2;
     }
+    char def[1024];
+    const char *path = a.model ? a.model : model_default_path(def, sizeof def);
+    if (marian_cli_handles(a.cmd, path)) {
+        MarianCliArgs ma = {.cmd = a.cmd, .model = path, .text = a.text, .out = a.out, .kind = a.kind,
+                            .scale = a.scale_spec, .mask = a.mask_spec, .ablate = a.ablate_spec,
+                            .n = a.n_given ? a.n_generate : 0, .beam = a.beam, .vectors = a.vectors,
+                            .layer = a.layer, .head = a.head, .grid = a.grid, .white = a.white,
+                            .colormap = a.colormap};
+        return cli_finish(marian_cli_run(&ma));
+    }
+    /* flags only a Marian model takes */
+    const char *marian_only = a.kind ? "--kind" : a.beam ? "--beam" : a.n_given && strcmp(a.cmd, "generate") ? "-n" : NULL;
+    if (marian_only) {
+        char p[1024];
+        engine_escape(p, sizeof p, path, strlen(path));
+        fprintf(stderr, "attnscope: %s only applies to a Marian (translation) model, and %s is not one; HINT: drop %s or "
+                "pass --model with a Marian folder\n", marian_only, p, marian_only);
+        return 2;
+    }
+    if (a.role && atlas_find(a.role) < -1) {
+        char r[256];
+        engine_escape(r, sizeof r, a.role, strlen(a.role));
+        fprintf(stderr, "attnscope: --role %s: unknown role; HINT: use previous_token, first_token, current_token, "
+                "delimiter, duplicate_token, induction or off\n", r);
+        return 2;
+    }
     int rc = 1;
     if (!strcmp(a.cmd, "info")) rc = cmd_info(&a);
     else if (!strcmp(a.cmd, "tokenize")) rc = cmd_tokenize(&a);
@@ -549,6 +669,8 @@ int main(int argc, char **argv) {
     else if (!strcmp(a.cmd, "generate")) rc = cmd_generate(&a);
     else if (!strcmp(a.cmd, "bench")) rc = cmd_bench(&a);
     else if (!strcmp(a.cmd, "export")) rc = cmd_export(&a);
+    else if (!strcmp(a.cmd, "roles")) rc = cmd_roles(&a);
+    else if (!strcmp(a.cmd, "fill")) rc = cmd_fill(&a);
     else if (!strcmp(a.cmd, "app")) rc = cmd_app(&a);
     return cli_finish(rc);
 }

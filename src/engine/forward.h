@@ -59,10 +59,16 @@ typedef struct {
  * ablated, top_k 5. */
 RunOptions run_options_default(void);
 
+/* run_options_default for model m: an encoder (BERT) gets mask none. */
+RunOptions run_options_for_model(const Model *m);
+
 /* "sqrt" | "none" | "temp:T" (RUN_TEMP_MIN <= T <= RUN_TEMP_MAX). */
 int run_options_parse_scale(RunOptions *ro, const char *spec, EngineError *err);
 /* "causal" | "none" | "window:W" (W >= 1) | "keys:a,b,..." (causal + keys). */
 int run_options_parse_mask(RunOptions *ro, const char *spec, EngineError *err);
+/* run_options_parse_mask for model m: on an encoder, "keys:a,b" hides keys
+ * on top of its default mask, none (a decoder's is causal). */
+int run_options_parse_mask_model(RunOptions *ro, const Model *m, const char *spec, EngineError *err);
 /* "L.H,L.H,..." zero-based layer and head. */
 int run_options_parse_ablate(RunOptions *ro, const char *spec, EngineError *err);
 
@@ -90,7 +96,10 @@ void run_options_describe(const RunOptions *ro, char *buf, size_t cap);
  * probability row and a zero head output. */
 typedef struct {
     int n_layer, n_head, n_kv_head, d_head, vocab_size, top_k;
-    int n_tokens;         /* T */
+    int n_tokens;         /* T: queries (rows) */
+    int n_keys;           /* keys (columns): T for a forward_run trace; a
+                             view of cross-attention (marian_trace_kind) has
+                             n_tokens targets x n_keys sources; 0 = T */
     int capacity;         /* max T this trace was created for */
     float *q;             /* (layer, head, token, d_head) after RoPE if any */
     float *k;             /* (layer, kv_head, token, d_head) after RoPE */
@@ -102,12 +111,17 @@ typedef struct {
     float *att;           /* (layer, head, query, key) softmax probabilities */
     float *head_out;      /* (layer, head, token, d_head) sum_k att * v;
                              zero for an ablated head */
-    float *logits;        /* (token, vocab) */
-    int *top_ids;         /* (token, top_k) most likely next tokens */
+    float *logits;        /* (token, vocab); an encoder's come from its MLM
+                             head (all zero for a BertModel without one) */
+    int *top_ids;         /* (token, top_k) most likely next tokens; for an
+                             encoder, the fill-ins at that position */
     float *top_p;         /* (token, top_k) their probabilities */
-    float *token_loss;    /* (token) -log p(next token); last one is 0 */
-    float loss;           /* mean over the T-1 predicted tokens, nats; NAN if T < 2 */
+    float *token_loss;    /* (token) -log p(next token); last one is 0.
+                             Encoder: -log p(the input token at t) */
+    float loss;           /* mean over the T-1 predicted tokens, nats; NAN if T < 2.
+                             Encoder: mean over T; NAN without an MLM head */
     int *ids;             /* (token) the input ids */
+    int *types;           /* (token) the token types (segments); 0 if none given */
     double forward_ms;    /* wall time of the forward + trace */
 } Trace;
 
@@ -119,11 +133,16 @@ void trace_free(Trace *tr);
 /* Bytes a trace for capacity tokens would take. */
 size_t trace_bytes(const Model *m, int capacity);
 
-/* Row-major (query, key) matrices of T x T for one head. */
+/* The key count of tr: n_keys, or n_tokens when 0 (square). */
+static inline int trace_n_keys(const Trace *tr) { return tr->n_keys > 0 ? tr->n_keys : tr->n_tokens; }
+
+/* Row-major (query, key) matrices of n_tokens x trace_n_keys for one head
+ * (T x T after forward_run). */
 float *trace_att(const Trace *tr, int layer, int head);
 float *trace_raw(const Trace *tr, int layer, int head);
 float *trace_scores(const Trace *tr, int layer, int head);
-/* (token, d_head) vectors; k and v follow the head's shared KV head. */
+/* (token, d_head) vectors; k and v follow the head's shared KV head and
+ * have trace_n_keys rows. */
 float *trace_q(const Trace *tr, int layer, int head);
 float *trace_k(const Trace *tr, int layer, int head);
 float *trace_v(const Trace *tr, int layer, int head);
@@ -143,5 +162,10 @@ void forward_set_threads(int n);
  * filling tr. Thread-safe for distinct traces over one model. */
 int forward_run(const Model *m, const int *ids, int n, const RunOptions *ro,
                 Trace *tr, EngineError *err);
+
+/* forward_run with token types (BERT segments, types[t] < type_vocab_size;
+ * NULL = all 0). A type the model does not have is an error naming it. */
+int forward_run_typed(const Model *m, const int *ids, const int *types, int n,
+                      const RunOptions *ro, Trace *tr, EngineError *err);
 
 #endif

@@ -18,7 +18,7 @@ ModelLoadOptions model_load_options_default(void) {
 }
 
 const char *model_arch_name(ModelArch arch) {
-    return arch == ARCH_LLAMA ? "llama" : "gpt2";
+    return arch == ARCH_LLAMA ? "llama" : arch == ARCH_BERT ? "bert" : "gpt2";
 }
 
 int model_read_text_file(const char *path, char **out, size_t *out_len, EngineError *err) {
@@ -169,13 +169,19 @@ static int model__load_any(Model *m, const char *path, bool is_dir, const ModelL
         }
         const cJSON *type = cJSON_GetObjectItemCaseSensitive(config, "model_type");
         if (!cJSON_IsString(type)) {
-            rc = engine_fail(err, "%s: field model_type is missing; HINT: attnscope reads model_type \"gpt2\" and \"llama\"", cfg_path);
+            rc = engine_fail(err, "%s: field model_type is missing; HINT: attnscope reads model_type \"gpt2\", \"llama\" and \"bert\"", cfg_path);
         } else if (!strcmp(type->valuestring, "gpt2")) {
             rc = model_gpt2_load_hf(m, path, config, err);
         } else if (!strcmp(type->valuestring, "llama")) {
             rc = model_llama_load_hf(m, path, config, err);
+        } else if (!strcmp(type->valuestring, "bert")) {
+            rc = model_bert_load_hf(m, path, config, err);
+        } else if (!strcmp(type->valuestring, "marian")) {
+            rc = engine_fail(err, "%s: model_type \"marian\" is an encoder-decoder (translation) model; HINT: "
+                             "use attnscope translate, dump, info or tokenize on it; generate, bench, export and "
+                             "the window show decoder-only models", cfg_path);
         } else {
-            rc = engine_fail(err, "%s: model_type \"%.40s\" is not supported; HINT: attnscope reads model_type \"gpt2\" and \"llama\"", cfg_path, type->valuestring);
+            rc = engine_fail(err, "%s: model_type \"%.40s\" is not supported; HINT: attnscope reads model_type \"gpt2\", \"llama\" and \"bert\"", cfg_path, type->valuestring);
         }
         cJSON_Delete(config);
     } else {

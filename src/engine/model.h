@@ -8,6 +8,8 @@
  *     prefixed "transformer.".
  *   - Llama family (model_llama.c): llama2.c legacy .bin + tokenizer.bin, or
  *     a Hugging Face folder with model_type "llama".
+ *   - BERT family (model_bert.c): a Hugging Face BertModel or BertForMaskedLM
+ *     folder (model_type "bert"), vocab.txt or a WordPiece tokenizer.json.
  *
  * Every size and offset in a file is bounds-checked against the file size
  * before the mapping is touched. F32 tensors whose data are 4-byte aligned
@@ -26,7 +28,7 @@
 #define MODEL_MAX_LAYERS 64
 #define MODEL_MAX_HEADS 64
 
-typedef enum { ARCH_GPT2, ARCH_LLAMA } ModelArch;
+typedef enum { ARCH_GPT2, ARCH_LLAMA, ARCH_BERT } ModelArch;
 
 typedef struct {
     ModelArch arch;
@@ -43,6 +45,12 @@ typedef struct {
     bool rope_interleaved;   /* llama only: true = llama2.c pairs (2i, 2i+1),
                                 false = HF rotate_half pairs (i, i + d/2) */
     bool tied_classifier;    /* logits = x . wte^T */
+    /* BERT family (false / 0 for decoders) */
+    bool encoder;            /* bidirectional: run options default to mask none */
+    bool post_norm;          /* x = norm(x + f(x)) per sublayer, not x + f(norm(x)) */
+    bool gelu_erf;           /* MLP GELU is the exact erf form, not tanh's */
+    bool has_mlm_head;       /* predictions come from the MLM head */
+    int n_types;             /* token types (type_vocab_size); 0: none */
     char dtype[8];           /* storage dtype: "F32", "F16", "BF16" */
 } ModelConfig;
 
@@ -75,6 +83,13 @@ typedef struct {
     LayerWeights *layers;   /* (n_layer) */
     const float *norm_f_w, *norm_f_b; /* (d_model); b NULL for RMSNorm */
     const float *classifier; /* (vocab, d_model); == tok_emb when tied */
+    /* BERT: x = LN(word + position + token_type) embeddings; MLM head
+       logits = LN(gelu(dense(x))) . classifier^T + mlm_bias */
+    const float *type_emb;   /* (n_types, d_model) */
+    const float *emb_norm_w, *emb_norm_b; /* (d_model) */
+    Linear mlm_dense;        /* d_model -> d_model */
+    const float *mlm_norm_w, *mlm_norm_b; /* (d_model) */
+    const float *mlm_bias;   /* (vocab) */
 } ModelWeights;
 
 typedef struct {
@@ -111,7 +126,7 @@ void model_free(Model *m);
  * so every run of the app and the CLI is checked; it costs one stat(). */
 int model_check_files(const Model *m, EngineError *err);
 
-/* Short architecture name: "gpt2" or "llama". */
+/* Short architecture name: "gpt2", "llama" or "bert". */
 const char *model_arch_name(ModelArch arch);
 
 /* The model shipped in the repo, relative to the repo root / install dir. */

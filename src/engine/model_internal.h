@@ -15,6 +15,10 @@ int model_gpt2_load_hf(Model *m, const char *dir, const cJSON *config,
 int model_llama_load_hf(Model *m, const char *dir, const cJSON *config,
                         EngineError *err);
 
+/* model_bert.c: a Hugging Face BERT folder whose config.json is parsed. */
+int model_bert_load_hf(Model *m, const char *dir, const cJSON *config,
+                       EngineError *err);
+
 /* model_llama.c: a llama2.c legacy .bin (+ tokenizer.bin beside it or given). */
 int model_llama_load_llama2c(Model *m, const char *bin_path,
                              const char *tokenizer_path, EngineError *err);

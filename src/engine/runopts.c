@@ -18,6 +18,12 @@ RunOptions run_options_default(void) {
     return ro;
 }
 
+RunOptions run_options_for_model(const Model *m) {
+    RunOptions ro = run_options_default();
+    if (m->config.encoder) ro.mask = MASK_NONE;
+    return ro;
+}
+
 /* Parses a whole decimal integer in [lo, hi]; no trailing junk. */
 static int runopts__int(const char *s, long lo, long hi, long *out) {
     if (!s || !*s || isspace((unsigned char)*s)) return -1;
@@ -85,6 +91,12 @@ int run_options_parse_mask(RunOptions *ro, const char *spec, EngineError *err) {
         return 0;
     }
     return engine_fail(err, "--mask %s: unknown; HINT: use causal, none, window:W or keys:a,b", spec);
+}
+
+int run_options_parse_mask_model(RunOptions *ro, const Model *m, const char *spec, EngineError *err) {
+    if (run_options_parse_mask(ro, spec, err)) return -1;
+    if (m->config.encoder && !strncmp(spec, "keys:", 5)) ro->mask = MASK_NONE;
+    return 0;
 }
 
 int run_options_parse_ablate(RunOptions *ro, const char *spec, EngineError *err) {

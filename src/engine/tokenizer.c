@@ -162,7 +162,9 @@ int tokenizer_load_hf_json(Tokenizer **out, const char *path, EngineError *err) 
     int rc;
     const cJSON *model = cJSON_GetObjectItemCaseSensitive(root, "model");
     const cJSON *type = cJSON_GetObjectItemCaseSensitive(model, "type");
-    if (!cJSON_IsObject(model)) {
+    if (cJSON_IsObject(model) && cJSON_IsString(type) && !strcmp(type->valuestring, "WordPiece")) {
+        rc = tokenizer_wordpiece_from_hf_json(out, root, path, err);
+    } else if (!cJSON_IsObject(model)) {
         rc = engine_fail(err, "%s: field model is missing or not an object; HINT: is this a Hugging Face "
                          "tokenizer.json (from tokenizers >= 0.8)?", path);
     } else if (!cJSON_IsString(type) || strcmp(type->valuestring, "BPE") != 0) {

@@ -7,6 +7,9 @@
  *     through GPT-2's byte-to-unicode table, merges by rank.
  *   - SentencePiece-style BPE as in llama2.c's tokenizer.bin (tokenizer_sp.c):
  *     merges chosen by score, byte fallback <0xNN>, leading-space convention.
+ *   - BERT's WordPiece (tokenizer_wordpiece.c): vocab.txt or a tokenizer.json
+ *     with model.type "WordPiece"; BasicTokenizer normalization, [CLS]/[SEP],
+ *     sentence pairs "A ||| B" with token types.
  *
  * Usage:
  *     Tokenizer *tok;
@@ -27,13 +30,16 @@
 
 typedef enum {
     TOKENIZER_BYTE_BPE,    /* GPT-2 byte-level BPE */
-    TOKENIZER_SENTENCEPIECE /* llama2.c / SentencePiece-style BPE */
+    TOKENIZER_SENTENCEPIECE, /* llama2.c / SentencePiece-style BPE */
+    TOKENIZER_WORDPIECE,     /* BERT WordPiece */
+    TOKENIZER_MARIAN         /* a SentencePiece .spm (unigram or BPE) + Marian vocab.json */
 } TokenizerKind;
 
 typedef struct {
     int id;
     size_t start, end; /* byte range [start, end) in the encoded text; an
                           added BOS token has start == end == 0 */
+    int type;          /* token type (segment): 0, or 1 for a pair's B [SEP] */
 } Token;
 
 typedef struct {
@@ -47,24 +53,60 @@ typedef struct Tokenizer Tokenizer;
 int tokenizer_load_gpt2(Tokenizer **out, const char *vocab_json_path,
                         const char *merges_txt_path, EngineError *err);
 
-/* Loads a Hugging Face tokenizer.json. model.type must be "BPE"; byte-level
- * (GPT-2) and byte-fallback (Llama) variants are both accepted. */
+/* Loads a Hugging Face tokenizer.json. model.type must be "BPE" (byte-level
+ * GPT-2 or byte-fallback Llama) or "WordPiece" (BERT). */
 int tokenizer_load_hf_json(Tokenizer **out, const char *tokenizer_json_path,
                            EngineError *err);
+
+/* Loads a BERT WordPiece vocabulary: vocab.txt (one token per line, id =
+ * line) and, if config_path is not NULL and the file exists, the casing
+ * switches of tokenizer_config.json (do_lower_case, strip_accents,
+ * tokenize_chinese_chars; default: uncased). The vocabulary must hold [UNK],
+ * [CLS], [SEP] and [MASK]. */
+int tokenizer_load_wordpiece(Tokenizer **out, const char *vocab_txt_path,
+                             const char *config_path, EngineError *err);
+
+/* WordPiece: with add_bos, text "A ||| B" encodes as a sentence pair. */
+#define TOKENIZER_PAIR_SEPARATOR " ||| "
+
+/* The [MASK] token's id (WordPiece), or -1 if the tokenizer has none. */
+int tokenizer_mask_id(const Tokenizer *tok);
+
+/* Cuts an encoded [CLS] A [SEP] (B [SEP]) list to max tokens as Hugging Face's
+ * longest_first truncation does: one token at a time from the end of the
+ * longer segment (B on ties), special tokens kept. Returns how many tokens
+ * were dropped; 0 if it fits (or max cannot hold the special tokens). */
+size_t token_list_truncate_pair(TokenList *list, size_t max);
 
 /* Loads a llama2.c tokenizer.bin (SentencePiece-style, scores + byte fallback).
  * vocab_size is the model's; vocab_size <= 0 takes every token in the file. */
 int tokenizer_load_llama2c(Tokenizer **out, const char *tokenizer_bin_path,
                            int vocab_size, EngineError *err);
 
+/* Loads a Marian folder's tokenizer (tokenizer_marian.c): a SentencePiece
+ * unigram .spm (source.spm to encode, target.spm to decode) whose pieces are
+ * numbered by vocab.json, as transformers' MarianTokenizer. add_bos adds
+ * nothing (Marian has no BOS; its models append tokenizer_eos_id). */
+int tokenizer_load_marian(Tokenizer **out, const char *spm_path, const char *vocab_json_path,
+                          EngineError *err);
+
+/* Marian only: ids -> text as MarianTokenizer.decode(ids,
+ * skip_special_tokens=True). *out is a NUL-terminated heap string (free())
+ * of *out_len bytes (out_len may be NULL). */
+int tokenizer_marian_decode(const Tokenizer *tok, const int *ids, size_t n, char **out, size_t *out_len,
+                            EngineError *err);
+
 void tokenizer_free(Tokenizer *tok);
 
 /* Encodes len bytes of text. Text must be valid UTF-8: otherwise returns -1
  * with the byte offset of the first bad sequence in err. add_bos prepends the
- * BOS token (GPT-2: <|endoftext|>; llama: id 1). Empty text gives n == 0
- * (or just BOS). Special-token text in the input (a literal "<|endoftext|>")
- * is never interpreted: it is encoded as ordinary text, as OpenAI's encoder
- * does; only add_bos yields the special id. On success *out owns a heap array; free with token_list_free. */
+ * BOS token (GPT-2: <|endoftext|>; llama: id 1); for WordPiece it adds
+ * [CLS] ... [SEP] and reads "A ||| B" as a sentence pair (Token.type 0/1).
+ * Empty text gives n == 0 (or just BOS). BPE: special-token text in the
+ * input (a literal "<|endoftext|>") is never interpreted: it is encoded as
+ * ordinary text, as OpenAI's encoder does; only add_bos yields the special
+ * id. WordPiece: [MASK], [SEP] etc. spelled in the text are those tokens, as
+ * in Hugging Face's BERT tokenizers. On success *out owns a heap array; free with token_list_free. */
 int tokenizer_encode(const Tokenizer *tok, const char *text, size_t len,
                      bool add_bos, TokenList *out, EngineError *err);
 
@@ -90,6 +132,7 @@ void tokenizer_token_label(const Tokenizer *tok, int id, char *buf, size_t cap);
 int tokenizer_vocab_size(const Tokenizer *tok);
 int tokenizer_bos_id(const Tokenizer *tok); /* -1 if none */
 int tokenizer_eos_id(const Tokenizer *tok); /* -1 if none */
+int tokenizer_pad_id(const Tokenizer *tok); /* Marian's <pad>; -1 if none */
 TokenizerKind tokenizer_kind(const Tokenizer *tok);
 
 /* UTF-8 helpers shared by the engine, the CLI and the app. */

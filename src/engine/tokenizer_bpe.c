@@ -512,7 +512,7 @@ static int bpe__push_token(TokenList *out, size_t *cap, int id, size_t start, si
         out->tokens = t;
         *cap = nc;
     }
-    out->tokens[out->n++] = (Token){id, start, end};
+    out->tokens[out->n++] = (Token){.id = id, .start = start, .end = end};
     return 0;
 }
 

@@ -37,4 +37,8 @@ int tokenizer_bpe_from_hf_json(Tokenizer **out, const cJSON *root,
 int tokenizer_sp_from_hf_json(Tokenizer **out, const cJSON *root,
                               const char *path, EngineError *err);
 
+/* tokenizer_wordpiece.c: BERT WordPiece from a parsed tokenizer.json. */
+int tokenizer_wordpiece_from_hf_json(Tokenizer **out, const cJSON *root,
+                                     const char *path, EngineError *err);
+
 #endif

@@ -33,6 +33,7 @@
 #include <string.h>
 
 #include "fileio.h"
+#include "minheap.h"
 #include "tokenizer_internal.h"
 
 #define SP_MAX_PIECE 4096      /* longest piece accepted from a file */
@@ -146,45 +147,9 @@ typedef struct {
     int merged;
 } SpCand;
 
-typedef struct {
-    SpCand *a;
-    size_t n, cap;
-} SpHeap;
-
-static bool sp__before(const SpCand *x, const SpCand *y) {
+static bool sp__before(const void *a, const void *b) {
+    const SpCand *x = a, *y = b;
     return x->key > y->key || (x->key == y->key && x->pos < y->pos);
-}
-
-static int sp__heap_push(SpHeap *h, SpCand c) {
-    if (h->n == h->cap) {
-        size_t cap = h->cap ? 2 * h->cap : 64;
-        SpCand *a = realloc(h->a, cap * sizeof *a);
-        if (!a) return -1;
-        h->a = a;
-        h->cap = cap;
-    }
-    size_t i = h->n++;
-    while (i > 0 && sp__before(&c, &h->a[(i - 1) / 2])) {
-        h->a[i] = h->a[(i - 1) / 2];
-        i = (i - 1) / 2;
-    }
-    h->a[i] = c;
-    return 0;
-}
-
-static SpCand sp__heap_pop(SpHeap *h) {
-    SpCand top = h->a[0], last = h->a[--h->n];
-    size_t i = 0;
-    for (;;) {
-        size_t c = 2 * i + 1;
-        if (c >= h->n) break;
-        if (c + 1 < h->n && sp__before(&h->a[c + 1], &h->a[c])) c++;
-        if (!sp__before(&h->a[c], &last)) break;
-        h->a[i] = h->a[c];
-        i = c;
-    }
-    if (h->n) h->a[i] = last;
-    return top;
 }
 
 /* Symbols as a doubly linked list over their initial positions. */
@@ -196,7 +161,7 @@ typedef struct {
 } SpSyms;
 
 /* The candidate merging symbol i with its right neighbour, if any. */
-static int sp__consider(const SpModel *sp, const SpSyms *s, int i, SpHeap *h) {
+static int sp__consider(const SpModel *sp, const SpSyms *s, int i, MinHeap *h) {
     int j = s->next[i];
     if (i < 0 || j < 0) return 0;
     if (sp->split_words && s->word_start[j]) return 0;
@@ -221,7 +186,7 @@ static int sp__consider(const SpModel *sp, const SpSyms *s, int i, SpHeap *h) {
         if (c.merged < 0 || !(sp->score[c.merged] > -1e10f)) return 0;
         c.key = sp->score[c.merged];
     }
-    return sp__heap_push(h, c);
+    return minheap_push(h, &c);
 }
 
 /* Appends one initial symbol covering [start, end) of the text. */
@@ -273,7 +238,7 @@ static int sp__encode(const Tokenizer *tok, const char *text, size_t len, bool a
     SpSyms s = {0};
     size_t ints = max_syms * sizeof(int), sizes = max_syms * sizeof(size_t);
     char *block = malloc(3 * ints + 2 * sizes + max_syms);
-    SpHeap h = {0};
+    MinHeap h = minheap_init(sizeof(SpCand), sp__before);
     if (!block) goto oom;
     s.start = (size_t *)block;
     s.end = (size_t *)(block + sizes);
@@ -299,7 +264,8 @@ static int sp__encode(const Tokenizer *tok, const char *text, size_t len, bool a
     for (int i = 0; i + 1 < s.n; i++)
         if (sp__consider(sp, &s, i, &h)) goto oom;
     while (h.n) {
-        SpCand c = sp__heap_pop(&h);
+        SpCand c;
+        minheap_pop(&h, &c);
         int i = c.pos, j = s.next[i];
         /* Stale: the left symbol was merged away or either side changed. */
         if (s.id[i] < 0 || j < 0 || s.id[i] != c.left || s.id[j] != c.right) continue;
@@ -312,11 +278,11 @@ static int sp__encode(const Tokenizer *tok, const char *text, size_t len, bool a
     }
     for (int i = 0; i >= 0 && s.n > 0; i = s.next[i])
         out->tokens[out->n++] = (Token){.id = s.id[i], .start = s.start[i], .end = s.end[i]};
-    free(h.a);
+    minheap_free(&h);
     free(block);
     return 0;
 oom:
-    free(h.a);
+    minheap_free(&h);
     free(block);
     token_list_free(out);
     return engine_fail(err, "text: out of memory tokenizing %zu bytes", len);

@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
-"""Loss curves and baselines for the model card.
+"""Loss curves, head-probe curves and baselines for the model card.
 
-Writes models/pd-gpt2/loss.png and models/pd-gpt2/training_summary.json,
+Writes MODEL/loss.png, MODEL/training_summary.json and, when the log has the
+head probe (tools/train/probe.py), MODEL/roles.png: each role's best-head
+score over training steps, and the loss on the first vs second copy of a
+repeated random sequence. training_summary.json
 which puts the final validation loss next to two reference points:
   - ln(vocab): a model that knows nothing (uniform over the vocabulary);
   - unigram: cross-entropy on the validation split of the training split's
@@ -22,6 +25,33 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 
+def plot_probe(rows, path, name):
+    pr = [r for r in rows if r.get("probe_prev")]
+    step = np.array([int(r["step"]) for r in pr])
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 4.2), dpi=100)
+    for key, label, color in (("prev", "previous-token", "#1f77b4"), ("induction", "induction", "#d62728"),
+                              ("sink", "first-token / sink", "#2ca02c"),
+                              ("delim", "delimiter mass", "#9467bd")):
+        a1.plot(step, [float(r["probe_" + key]) for r in pr], "o-", ms=3, color=color, label=label)
+    a1.set_xlabel("training step")
+    a1.set_ylabel("best head's score")
+    a1.set_ylim(0, 1)
+    a1.set_title(f"{name}: the best head for each role")
+    a1.grid(alpha=0.3)
+    a1.legend(loc="upper left")
+    a2.plot(step, [float(r["probe_copy1_loss"]) for r in pr], "o-", ms=3, color="#7f7f7f",
+            label="first copy (unpredictable)")
+    a2.plot(step, [float(r["probe_copy2_loss"]) for r in pr], "o-", ms=3, color="#d62728",
+            label="second copy (copyable)")
+    a2.set_xlabel("training step")
+    a2.set_ylabel("loss (nats/token)")
+    a2.set_title("random words repeated twice")
+    a2.grid(alpha=0.3)
+    a2.legend(loc="upper right")
+    fig.tight_layout()
+    fig.savefig(path)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--work", default="tools/train/work")
@@ -29,7 +59,8 @@ def main():
     args = ap.parse_args()
 
     with open(os.path.join(args.work, "train_log.csv")) as f:
-        rows = list(csv.DictReader(f))
+        all_rows = list(csv.DictReader(f))
+    rows = [r for r in all_rows if r["train_loss"]]  # the step-0 probe row has no batch loss
     with open(os.path.join(args.work, "train_summary.json")) as f:
         summary = json.load(f)
     with open(os.path.join(args.work, "data_stats.json")) as f:
@@ -69,11 +100,14 @@ def main():
     ax.set_xlabel("training tokens (millions)")
     ax.set_ylabel("loss (nats/token)")
     ax.set_ylim(min(ev_val.min(), ev_train.min()) - 0.3, math.log(V) + 0.3)
-    ax.set_title(f"pd-gpt2: {summary['params'] / 1e6:.2f}M params, vocab {V}")
+    name = os.path.basename(os.path.normpath(args.model))
+    ax.set_title(f"{name}: {summary['params'] / 1e6:.2f}M params, vocab {V}")
     ax.grid(alpha=0.3)
     ax.legend(loc="upper right")
     fig.tight_layout()
     fig.savefig(os.path.join(args.model, "loss.png"))
+    if "probe_prev" in all_rows[0]:
+        plot_probe(all_rows, os.path.join(args.model, "roles.png"), name)
 
     out = {
         "params": summary["params"], "vocab_size": V, "hyperparameters": summary["hp"],

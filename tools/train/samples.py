@@ -15,7 +15,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "bpe"))
 from bpe import Tokenizer  # noqa: E402
-from model import load_hf  # noqa: E402
+from model_llama import load_any, n_ctx  # noqa: E402
 
 PROMPTS = [
     "It is a truth universally acknowledged, that",
@@ -42,11 +42,11 @@ def main():
     ap.add_argument("-n", type=int, default=40)
     args = ap.parse_args()
     torch.set_num_threads(2)
-    model, cfg = load_hf(args.model)
+    model, cfg, prefix = load_any(args.model)
     tok = Tokenizer(os.path.join(args.model, "vocab.json"), os.path.join(args.model, "merges.txt"))
     for p in PROMPTS:
-        ids = tok.encode(p)
-        out = greedy(model, ids, args.n, cfg["n_positions"])
+        ids = prefix + tok.encode(p)  # BOS first for Llama, as `attnscope generate` does
+        out = greedy(model, ids, args.n, n_ctx(cfg))
         print(f"**{p}**{tok.decode(out[len(ids):])}".replace("\n", " ⏎ "))
         print()
 

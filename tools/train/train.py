@@ -26,9 +26,11 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from model import GPT, export_hf, load_hf  # noqa: E402
+import model as gpt2_model  # noqa: E402
+import model_llama  # noqa: E402
+import probe  # noqa: E402
 
-# Size chosen with bench.py: ~1700 tok/s on 2 idle cores.
+# pd-gpt2. Size chosen with bench.py: ~1700 tok/s on 2 idle cores.
 #
 # Schedule: two cosine cycles (a warm restart). History, because it explains
 # the shape: the first attempt planned 1100 steps but the shared cores were
@@ -41,11 +43,32 @@ from model import GPT, export_hf, load_hf  # noqa: E402
 # a fresh run follows the same path.
 #   cycle 1: steps 0-699, warmup 60, cosine 1.5e-3 -> 1.5e-4
 #   cycle 2: steps 700-1499, warmup 30, cosine 1.0e-3 -> 1.0e-4
-HP = dict(n_layer=6, n_head=6, n_embd=192, n_positions=256,
-          batch=16, ctx=256, steps=1500,
-          cycles=[dict(start=0, warmup=60, lr=1.5e-3, min_lr=1.5e-4),
-                  dict(start=700, warmup=30, lr=1.0e-3, min_lr=1.0e-4)],
-          weight_decay=0.1, grad_clip=1.0, eval_every=100, seed=1337)
+HP_GPT2 = dict(arch="gpt2", n_layer=6, n_head=6, n_embd=192, n_positions=256,
+               batch=16, ctx=256, steps=1500,
+               cycles=[dict(start=0, warmup=60, lr=1.5e-3, min_lr=1.5e-4),
+                       dict(start=700, warmup=30, lr=1.0e-3, min_lr=1.0e-4)],
+               weight_decay=0.1, grad_clip=1.0, eval_every=100, seed=1337,
+               bos=False, repeat_frac=0.0, repeat_len=[20, 60])
+
+# pd-llama: the same width/depth/context as pd-gpt2 with Llama's blocks, plus
+# the recipe that makes the textbook heads appear (issue 9's experiment):
+#   - RoPE instead of learned positions (previous-token heads formed by step
+#     150 with RoPE, never with learned positions in 300 steps);
+#   - <|endoftext|> as BOS at position 0 of every row, as attnscope feeds
+#     Llama models, so a sink head has a fixed place to park attention;
+#   - repeat_frac of the rows carry a span of repeat_len random whole-word
+#     tokens followed by the same span again; the loss on the first copy is
+#     masked (it is unpredictable noise), so the second copy can only be
+#     predicted by copying: that is what grows induction heads.
+# SwiGLU hidden 512 keeps the MLP's parameter count at pd-gpt2's (3*192*512
+# vs 2*192*768); one cosine cycle.
+HP_LLAMA = dict(arch="llama", n_layer=6, n_head=6, n_embd=192, hidden=512, n_positions=256,
+                batch=16, ctx=256, steps=1800,
+                cycles=[dict(start=0, warmup=100, lr=2.0e-3, min_lr=2.0e-4)],
+                weight_decay=0.1, grad_clip=1.0, eval_every=100, seed=1337,
+                bos=True, repeat_frac=0.18, repeat_len=[20, 60])
+
+HP = {}
 
 
 def lr_at(step):
@@ -61,12 +84,33 @@ def lr_at(step):
     return c["min_lr"] + 0.5 * (c["lr"] - c["min_lr"]) * (1 + math.cos(math.pi * p))
 
 
-def get_batch(data, step):
+def get_batch(data, step, bos_id, words):
+    """(x, y) int64 (batch, ctx) for `step`, from a generator seeded by
+    (seed, step) so a resumed run sees the batches an uninterrupted one would.
+
+    Without HP["bos"]: ctx+1 consecutive tokens, as pd-gpt2 was trained.
+    With it: BOS then ctx consecutive tokens. In a repeat row a span of n
+    random whole-word ids (`words`) is written at position p >= 1 and again at
+    p+n; targets inside the first copy are -100 (ignored by the loss).
+    """
     rng = np.random.default_rng([HP["seed"], step])
-    starts = rng.integers(0, len(data) - HP["ctx"] - 1, size=HP["batch"])
-    x = np.stack([data[s:s + HP["ctx"] + 1] for s in starts]).astype(np.int64)
-    x = torch.from_numpy(x)
-    return x[:, :-1], x[:, 1:]
+    B, T = HP["batch"], HP["ctx"]
+    body = T if HP["bos"] else T + 1
+    starts = rng.integers(0, len(data) - body, size=B)
+    rows = np.stack([data[s:s + body] for s in starts]).astype(np.int64)
+    if HP["bos"]:
+        rows = np.concatenate([np.full((B, 1), bos_id, dtype=np.int64), rows], axis=1)
+    y = rows[:, 1:].copy()
+    lo, hi = HP["repeat_len"]
+    for b in np.nonzero(rng.random(B) < HP["repeat_frac"])[0]:
+        n = int(rng.integers(lo, hi + 1))
+        p = int(rng.integers(1, T + 1 - 2 * n))
+        span = rng.choice(words, size=n, replace=False)
+        rows[b, p:p + n] = span
+        rows[b, p + n:p + 2 * n] = span
+        y[b] = rows[b, 1:]
+        y[b, p - 1:p + n - 1] = -100  # targets that are first-copy tokens
+    return torch.from_numpy(rows[:, :-1]), torch.from_numpy(y)
 
 
 @torch.no_grad()
@@ -84,19 +128,72 @@ def mean_loss(model, windows, bs=32):
     return total / n
 
 
-def tile(data, ctx):
-    """Non-overlapping (ctx+1)-token windows covering `data`."""
-    n = (len(data) - 1) // ctx
-    return np.stack([data[i * ctx:i * ctx + ctx + 1] for i in range(n)])
+def tile(data, ctx, bos_id=None):
+    """Non-overlapping (ctx+1)-token windows covering `data`; with bos_id,
+    each window is BOS + ctx tokens of data."""
+    if bos_id is None:
+        n = (len(data) - 1) // ctx
+        return np.stack([data[i * ctx:i * ctx + ctx + 1] for i in range(n)])
+    n = len(data) // ctx
+    return np.stack([np.concatenate([[bos_id], data[i * ctx:(i + 1) * ctx]]) for i in range(n)])
+
+
+def build_model(vocab_size):
+    if HP["arch"] == "llama":
+        return model_llama.Llama(vocab_size, HP["n_layer"], HP["n_head"], HP["n_embd"],
+                                 HP["n_positions"], HP["hidden"])
+    return gpt2_model.GPT(vocab_size, HP["n_layer"], HP["n_head"], HP["n_embd"], HP["n_positions"])
+
+
+def param_groups(model):
+    """Weight decay on the weight matrices of linear layers only: never on
+    token/position embeddings (nn.Embedding), norm gains, or biases."""
+    emb = {id(m.weight) for m in model.modules() if isinstance(m, torch.nn.Embedding)}
+    decay, no_decay = [], []
+    for _, p in model.named_parameters():
+        (decay if p.dim() == 2 and id(p) not in emb else no_decay).append(p)
+    return [{"params": decay, "weight_decay": HP["weight_decay"]},
+            {"params": no_decay, "weight_decay": 0.0}]
+
+
+def export_checkpoint(args):
+    """Export the latest checkpoint as an HF folder (weights + config) to look
+    at a run in progress with attnscope; the tokenizer files are copied from
+    the folder the run exports to (models/pd-llama)."""
+    import shutil
+    ck = torch.load(os.path.join(args.work, "ckpt.pt"))
+    HP.update(ck["hp"])
+    with open(os.path.join(args.work, "data_stats.json")) as f:
+        vocab_size = json.load(f)["vocab_size"]
+    model = build_model(vocab_size)
+    model.load_state_dict(ck["model"])
+    mod = model_llama if HP["arch"] == "llama" else gpt2_model
+    mod.export_hf(model, args.out, vocab_size - 1)
+    src = "models/pd-llama" if HP["arch"] == "llama" else "models/pd-gpt2"
+    for name in ("vocab.json", "merges.txt", "tokenizer.json", "tokenizer_config.json",
+                 "special_tokens_map.json"):
+        if os.path.exists(os.path.join(src, name)) and os.path.abspath(src) != os.path.abspath(args.out):
+            shutil.copy(os.path.join(src, name), args.out)
+    print(f"exported step {ck['step']} to {args.out}")
+
+
+LOG_COLS = ["step", "tokens", "lr", "train_loss", "eval_train_loss", "val_loss", "elapsed_s"] + \
+    [f"probe_{k}" for k in probe.COLUMNS]
 
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--work", default="tools/train/work")
-    ap.add_argument("--out", default="models/pd-gpt2")
+    ap.add_argument("--arch", choices=["gpt2", "llama"], default="llama")
+    ap.add_argument("--work", default="tools/train/work-llama")
+    ap.add_argument("--out", default="models/pd-llama")
     ap.add_argument("--resume", action="store_true")
     ap.add_argument("--steps", type=int, help="override (smoke tests only)")
+    ap.add_argument("--export-ckpt", action="store_true",
+                    help="only export work/ckpt.pt (a run in progress) to --out, then exit")
     args = ap.parse_args()
+    HP.update(HP_LLAMA if args.arch == "llama" else HP_GPT2)
+    if args.export_ckpt:
+        return export_checkpoint(args)
     if args.steps:
         HP["steps"] = args.steps
         HP["eval_every"] = max(1, args.steps // 2)
@@ -111,80 +208,104 @@ def main():
     with open(os.path.join(args.work, "data_stats.json")) as f:
         vocab_size = json.load(f)["vocab_size"]
     eot_id = vocab_size - 1
-    val_windows = tile(val, HP["ctx"])
+    bos_id = eot_id if HP["bos"] else None
+    tok = probe.load_tokenizer(args.out)
+    words = np.array(probe.whole_word_ids(tok), dtype=np.int64)
+    pr = probe.Probe(tok, val, bos_id)
+    val_windows = tile(val, HP["ctx"], bos_id)
     # A fixed train sample the size of a few batches gives a clean train curve
     # to plot next to validation (the per-step loss is noisy).
     rng = np.random.default_rng(HP["seed"] + 1)
     ts = rng.integers(0, len(train) - HP["ctx"] - 1, size=64)
-    train_windows = np.stack([train[s:s + HP["ctx"] + 1] for s in ts])
+    train_windows = np.concatenate([tile(train[s:s + HP["ctx"] + 1], HP["ctx"], bos_id) for s in ts])
 
-    model = GPT(vocab_size, HP["n_layer"], HP["n_head"], HP["n_embd"], HP["n_positions"])
-    # No weight decay on biases, LayerNorm gains, or position embeddings... only
-    # on matrices, as in GPT-2/nanoGPT practice.
-    decay = [p for n, p in model.named_parameters() if p.dim() == 2]
-    no_decay = [p for n, p in model.named_parameters() if p.dim() < 2]
-    opt = torch.optim.AdamW([{"params": decay, "weight_decay": HP["weight_decay"]},
-                             {"params": no_decay, "weight_decay": 0.0}],
-                            lr=HP["cycles"][0]["lr"], betas=(0.9, 0.95), eps=1e-8)
+    model = build_model(vocab_size)
+    opt = torch.optim.AdamW(param_groups(model), lr=HP["cycles"][0]["lr"], betas=(0.9, 0.95), eps=1e-8)
     ckpt_path = os.path.join(args.work, "ckpt.pt")
     log_path = os.path.join(args.work, "train_log.csv")
+    probe_path = os.path.join(args.work, "probe.jsonl")
     start, elapsed0 = 0, 0.0
     if args.resume and os.path.exists(ckpt_path):
         ck = torch.load(ckpt_path)
+        assert ck["hp"]["arch"] == HP["arch"], "checkpoint is for another --arch"
         model.load_state_dict(ck["model"])
         opt.load_state_dict(ck["opt"])
         start, elapsed0 = ck["step"], ck["elapsed"]
         # Drop log rows written after the checkpoint; those steps run again.
-        with open(log_path, newline="") as f:
-            rows = list(csv.reader(f))
-        with open(log_path, "w", newline="") as f:
-            csv.writer(f).writerows([rows[0]] + [r for r in rows[1:] if int(r[0]) <= start])
+        for path in (log_path, probe_path):
+            if not os.path.exists(path):
+                continue
+            with open(path, newline="") as f:
+                lines = f.read().splitlines(keepends=True)
+            if path == log_path:
+                keep = lines[:1] + [l for l in lines[1:] if int(l.split(",")[0]) <= start]
+            else:
+                keep = [l for l in lines if json.loads(l)["step"] <= start]
+            with open(path, "w", newline="") as f:
+                f.writelines(keep)
         print(f"resumed at step {start}", flush=True)
     else:
         with open(log_path, "w", newline="") as f:
-            csv.writer(f).writerow(["step", "tokens", "lr", "train_loss", "eval_train_loss",
-                                    "val_loss", "elapsed_s"])
+            csv.writer(f).writerow(LOG_COLS)
+        open(probe_path, "w").close()
     print(f"params {model.num_params()} ({model.num_params() / 1e6:.2f}M), vocab {vocab_size}, "
           f"train {len(train)} tokens, val {len(val)} tokens, hp {HP}", flush=True)
 
+    def evaluate(done, row):
+        vl = mean_loss(model, val_windows)
+        tl = mean_loss(model, train_windows)
+        scores = pr.run(model)
+        model.train()
+        row[4], row[5] = f"{tl:.5f}", f"{vl:.5f}"
+        with open(probe_path, "a") as f:
+            f.write(json.dumps({"step": done, **scores}) + "\n")
+        return vl, tl, scores
+
     t0 = time.time() - elapsed0
+    if start == 0:  # the probe at step 0: the untrained baseline of every score
+        row0 = [0, 0, "", "", "", ""]
+        _, _, sc = evaluate(0, row0)
+        with open(log_path, "a", newline="") as f:
+            csv.writer(f).writerow(row0 + [f"{time.time() - t0:.1f}"] + probe.row(sc))
     model.train()
     for step in range(start, HP["steps"]):
         lr = lr_at(step)
         for g in opt.param_groups:
             g["lr"] = lr
-        x, y = get_batch(train, step)
+        x, y = get_batch(train, step, eot_id, words)
         logits = model(x)
-        loss = F.cross_entropy(logits.reshape(-1, vocab_size), y.reshape(-1))
+        loss = F.cross_entropy(logits.reshape(-1, vocab_size), y.reshape(-1), ignore_index=-100)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), HP["grad_clip"])
         opt.step()
         done = step + 1
         row = [done, done * HP["batch"] * HP["ctx"], f"{lr:.6g}", f"{loss.item():.5f}", "", ""]
+        extra = [""] * len(probe.COLUMNS)
         if done % HP["eval_every"] == 0 or done == HP["steps"]:
-            vl = mean_loss(model, val_windows)
-            tl = mean_loss(model, train_windows)
-            row[4], row[5] = f"{tl:.5f}", f"{vl:.5f}"
+            vl, tl, sc = evaluate(done, row)
+            extra = probe.row(sc)
             el = time.time() - t0
             print(f"step {done}/{HP['steps']} lr {lr:.2e} loss {loss.item():.4f} "
-                  f"train {tl:.4f} val {vl:.4f} elapsed {el / 60:.1f} min", flush=True)
+                  f"train {tl:.4f} val {vl:.4f} elapsed {el / 60:.1f} min | {probe.summary(sc)}",
+                  flush=True)
             torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "step": done,
                         "elapsed": el, "hp": HP}, ckpt_path + ".tmp")
             os.replace(ckpt_path + ".tmp", ckpt_path)  # never leave a half-written checkpoint
         elif done % 10 == 0:
             print(f"step {done} loss {loss.item():.4f} {(time.time() - t0) / done:.2f}s/step "
-                  f"(since start)", flush=True)
+                  f"(mean since step 0)", flush=True)
         with open(log_path, "a", newline="") as f:
-            csv.writer(f).writerow(row + [f"{time.time() - t0:.1f}"])
+            csv.writer(f).writerow(row + [f"{time.time() - t0:.1f}"] + extra)
 
     wall = time.time() - t0
     model.eval()
-    export_hf(model, args.out, eot_id)
-    # Round-trip check: a transposed Conv1D weight or a misnamed tensor shows
-    # up here as a logit mismatch, before anything ships.
-    loaded, _ = load_hf(args.out)
-    x = torch.from_numpy(val[:HP["ctx"]].astype(np.int64))[None]
+    mod = model_llama if HP["arch"] == "llama" else gpt2_model
+    mod.export_hf(model, args.out, eot_id)
+    # Round-trip check: a transposed weight or a misnamed tensor shows up here
+    # as a logit mismatch, before anything ships.
+    loaded, _ = mod.load_hf(args.out)
+    x = torch.from_numpy(val_windows[0][:-1].astype(np.int64))[None]
     with torch.no_grad():
         diff = (model(x) - loaded(x)).abs().max().item()
     print(f"export check: max |logit diff| = {diff:.3g}", flush=True)

@@ -1,0 +1,40 @@
+#!/bin/sh
+# Rebuild models/pd-bert: a small BERT (4 layers x 4 heads x 128, the
+# bert-base-uncased WordPiece vocabulary) trained with masked-language
+# modelling on ../shared/corpus, end to end:
+#
+#   tools/train_bert/build_model.sh          (`make model-bert` calls it)
+#   RESUME=1 tools/train_bert/build_model.sh (continue from work/ckpt.pt)
+#   STEPS=12000 MINUTES=110 tools/train_bert/build_model.sh
+#
+# Steps: tokenizer check against the reference cases, corpus -> ids, train
+# (checkpoint every 500 steps; stops at STEPS or after MINUTES, whichever
+# first), export the Hugging Face folder, verify it through attnscope against
+# PyTorch, head roles. About two hours on 2 free cores. Needs python3-torch
+# and python3-numpy (make deps-model) and build/attnscope (make).
+set -eu
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$ROOT"
+PY=${PY:-/usr/bin/python3}
+T=tools/train_bert
+WORK=${WORK:-$T/work}
+OUT=${OUT:-models/pd-bert}
+STEPS=${STEPS:-12000}
+MINUTES=${MINUTES:-110}
+[ -x build/attnscope ] || { echo "build_model.sh: build/attnscope is missing; HINT: run make first" >&2; exit 1; }
+echo "== 1/6 tokenizer check"
+$PY $T/train_bert.py check
+if [ -z "${RESUME:-}" ]; then
+    rm -f "$WORK/ckpt.pt" "$WORK/log.jsonl"
+    echo "== 2/6 prepare"
+    $PY $T/train_bert.py prepare --work "$WORK"
+fi
+echo "== 3/6 train"
+nice $PY $T/train_bert.py train --work "$WORK" --steps "$STEPS" --minutes "$MINUTES"
+echo "== 4/6 export"
+$PY $T/train_bert.py export --work "$WORK" --out "$OUT"
+echo "== 5/6 verify through attnscope"
+$PY $T/verify_export.py --work "$WORK" --out "$OUT"
+echo "== 6/6 head roles"
+$PY $T/bert_roles.py --model "$OUT" --work "$WORK" --json "$OUT/head_roles.json"
+cp "$WORK/log.jsonl" "$OUT/train_log.jsonl"
