@@ -55,7 +55,7 @@ expect_error "bench --tokens over the context" "--tokens" "$E" bench --model "$M
 expect_error "generate -n -1" "-n -1 0 to 100000" "$E" generate --model "$M" --text hi -n -1
 
 # unknown flags and commands, missing values
-for cmd in app info tokenize dump generate bench export; do
+for cmd in app info tokenize dump generate bench export roles fill translate; do
     expect_error "$cmd --frobnicate" "--frobnicate" "$E" $cmd --model "$M" --frobnicate
 done
 expect_error "unknown command" "frob" "$E" frob --model "$M"
@@ -64,6 +64,55 @@ expect_error "--scale temp:0 (range)" "temp:0 0.01 100" "$E" dump --model "$M" -
 expect_error "--scale temp:1e-38 (range)" "temp:1e-38 0.01 100" "$E" dump --model "$M" --text hi --scale temp:1e-38
 expect_error "--scale temp:1e9 (range)" "temp:1e9 0.01 100" "$E" dump --model "$M" --text hi --scale temp:1e9
 expect_error "--mask window:0" "window:0" "$E" dump --model "$M" --text hi --mask window:0
+
+# flags of the subcommands main added: roles, fill, translate, --top, --beam,
+# --kind, --role, the app's --session/--fresh/--export-dir
+control "roles --ablate 1.3 --out" roles --model "$M" --text 'hi there' --ablate 1.3 --out "$TMP/roles.json"
+control "export --grid --role induction" export --model "$M" --text 'hi there' --grid --role induction --out "$TMP/r.png"
+expect_error "roles --ablate 2.0 (layer)" "--ablate 2.0 0 to 1 0 to 3" "$E" roles --model "$M" --text 'hi there' --ablate 2.0
+expect_error "roles --mask keys:9" "--mask keys:9 0 to 4" "$E" roles --model "$M" --text 'hi there' --mask keys:9
+expect_error "roles --layer (not a roles flag)" "--layer roles" "$E" roles --model "$M" --text hi --layer 0
+expect_error "export --role bogus" "--role bogus induction" "$E" export --model "$M" --text hi --grid --role bogus --out "$TMP/x.png"
+expect_error "dump --role (not a dump flag)" "--role dump" "$E" dump --model "$M" --text hi --role induction
+expect_error "fill --top 0" "--top 0 1 to 16" "$E" fill --model "$M" --text hi --top 0
+expect_error "dump --top 17" "--top 17 1 to 16" "$E" dump --model "$M" --text hi --top 17
+expect_error "generate --top (not a generate flag)" "--top generate" "$E" generate --model "$M" --text hi --top 3
+expect_error "fill on GPT-2 (no MLM head)" "fill masked-language" "$E" fill --model "$M" --text hi
+expect_error "translate --beam 0" "--beam 0 1 to 16" "$E" translate --model "$M" --text hi --beam 0
+expect_error "translate --beam 17" "--beam 17 1 to 16" "$E" translate --model "$M" --text hi --beam 17
+expect_error "dump --kind sideways" "--kind sideways cross encoder decoder" "$E" dump --model "$M" --text hi --kind sideways
+expect_error "dump --kind cross on GPT-2" "--kind Marian" "$E" dump --model "$M" --text hi --kind cross
+expect_error "dump --beam 2 on GPT-2" "--beam Marian" "$E" dump --model "$M" --text hi --beam 2
+expect_error "export -n 3 on GPT-2" "-n Marian" "$E" export --model "$M" --text hi -n 3 --out "$TMP/x.png"
+expect_error "info --kind (not an info flag)" "--kind info" "$E" info --model "$M" --kind cross
+expect_error "translate on GPT-2" "model_type marian" "$E" translate --model "$M" --text hi
+expect_error "dump --session (an app flag)" "--session dump" "$E" dump --model "$M" --text hi --session s.json
+expect_error "tokenize --fresh (an app flag)" "--fresh tokenize" "$E" tokenize --model "$M" --text hi --fresh
+expect_error "export --export-dir (an app flag)" "--export-dir export" "$E" export --model "$M" --text hi --export-dir . --out "$TMP/x.png"
+expect_error "app --session without a value" "--session" "$E" app --model "$M" --session
+
+# BERT (tests/oracle/bert_oracle.py: 2 layers of 4 heads) and Marian
+# (tests/oracle/marian_oracle.py: 2 + 2 layers of 2 heads)
+B=$BUILD/oracle/bert_mlm
+if [ -d "$B" ]; then
+    control "fill --top 2 --ablate 1.3" fill --model "$B" --text 'the [MASK] sat' --top 2 --ablate 1.3
+    expect_error "fill --ablate 2.0" "--ablate 2.0 0 to 1 0 to 3" "$E" fill --model "$B" --text 'the [MASK]' --ablate 2.0
+    expect_error "fill --mask keys:40" "--mask keys:40" "$E" fill --model "$B" --text 'the [MASK]' --mask keys:40
+    expect_error "generate on BERT" "bidirectional fill" "$E" generate --model "$B" --text 'the cat' -n 2
+else
+    echo "SKIP $B is absent (tests/oracle/bert_oracle.py)"
+fi
+MT=$BUILD/oracle/marian_f32
+if [ -d "$MT" ]; then
+    control "translate --beam 2 -n 3" translate --model "$MT" --text 'a b' --beam 2 -n 3
+    expect_error "translate --ablate 2.0 (decoder layers)" "--ablate 2.0 cross 0 to 1 0 to 1" "$E" translate --model "$MT" --text 'a b' --ablate 2.0
+    expect_error "dump --kind encoder --ablate 0.2" "--ablate 0.2 encoder 0 to 1" "$E" dump --model "$MT" --text 'a b' --kind encoder --ablate 0.2 -n 2
+    expect_error "export --kind decoder --layer 2" "--layer 2 decoder 0 to 1" "$E" export --model "$MT" --text 'a b' --kind decoder --layer 2 --head 0 --out "$TMP/x.png"
+    expect_error "export --kind cross --head 2" "--head 2 cross 0 to 1" "$E" export --model "$MT" --text 'a b' --kind cross --layer 0 --head 2 --out "$TMP/x.png"
+    expect_error "dump --kind cross --mask keys:30" "--mask keys:30 source" "$E" dump --model "$MT" --text 'a b' --kind cross --mask keys:30 -n 2
+else
+    echo "SKIP $MT is absent (tests/oracle/marian_oracle.py)"
+fi
 
 # The shipped model: the exact cases of issue 8.
 P=models/pd-gpt2

@@ -42,6 +42,37 @@ static int mcli__options(const MarianCliArgs *a, MarianRunOptions *ro, EngineErr
     return 0;
 }
 
+/* --layer, --head and every --ablate head against the layers and heads of
+ * the --kind they act on; --mask keys:a,b of kind encoder or cross against
+ * the S source tokens (S = 0: not known yet, unchecked). */
+static int mcli__ranges(const MarianCliArgs *a, const MarianModel *mm, const MarianRunOptions *ro, int S,
+                        EngineError *err) {
+    const MarianConfig *c = &mm->config;
+    int kind = marian_kind_parse(a->kind ? a->kind : "cross");
+    bool enc = kind == MARIAN_KIND_ENC;
+    int L = enc ? c->n_enc_layer : c->n_dec_layer, H = enc ? c->n_enc_head : c->n_dec_head;
+    const char *name = marian_kind_name((MarianKind)kind);
+    if (a->layer >= L)
+        return engine_fail(err, "--layer %d: the %s attention has %d layers, valid 0 to %d; HINT: layers are "
+                           "zero-based", a->layer, name, L, L - 1);
+    if (a->head >= H)
+        return engine_fail(err, "--head %d: the %s attention has %d heads per layer, valid 0 to %d; HINT: heads "
+                           "are zero-based", a->head, name, H, H - 1);
+    const RunOptions *k = marian_run_options_kind((MarianRunOptions *)ro, (MarianKind)kind);
+    for (int l = 0; l < MODEL_MAX_LAYERS; l++)
+        for (int h = 0; h < MODEL_MAX_HEADS; h++)
+            if (run_options_head_ablated(k, l, h) && (l >= L || h >= H))
+                return engine_fail(err, "--ablate %d.%d: the %s attention has layers 0 to %d and heads 0 to %d; "
+                                   "HINT: pass LAYER.HEAD, both zero-based", l, h, name, L - 1, H - 1);
+    if (S > 0 && kind != MARIAN_KIND_DEC)
+        for (int p = S; p < RUN_MAX_KEYS; p++)
+            if (run_options_key_masked(&ro->enc, p) || run_options_key_masked(&ro->cross, p))
+                return engine_fail(err, "--mask keys:%d: the source is %d tokens, valid positions 0 to %d; "
+                                   "HINT: positions are zero-based and count </s>; see them with attnscope "
+                                   "tokenize", p, S, S - 1);
+    return 0;
+}
+
 /* --text, or all of stdin for "-". */
 static char *mcli__text(const MarianCliArgs *a, size_t *len) {
     if (!a->text) {
@@ -93,10 +124,14 @@ static void mcli__free(McliRun *r) {
 static int mcli__prepare(const MarianCliArgs *a, McliRun *r, bool need_text, bool decode) {
     memset(r, 0, sizeof *r);
     EngineError err;
-    if (mcli__options(a, &r->ro, &err) || marian_load(&r->mm, a->model, &err)) return mcli__fail(&err);
+    if (mcli__options(a, &r->ro, &err) || marian_load(&r->mm, a->model, &err) ||
+        mcli__ranges(a, r->mm, &r->ro, 0, &err))
+        return mcli__fail(&err);
     if (!need_text) return 0;
     if (!(r->text = mcli__text(a, &r->len))) return 1;
-    if (marian_encode_source(r->mm, r->text, r->len, &r->src, &r->S, &err)) return mcli__fail(&err);
+    if (marian_encode_source(r->mm, r->text, r->len, &r->src, &r->S, &err) ||
+        mcli__ranges(a, r->mm, &r->ro, r->S, &err))
+        return mcli__fail(&err);
     if (!decode) return 0;
     int room = r->mm->config.n_ctx - 1;
     int n = a->n > 0 && a->n < room ? a->n : room;
