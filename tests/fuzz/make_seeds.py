@@ -11,6 +11,8 @@ seed, plus the oracle's small checkpoints when $BUILD/oracle exists:
                   other bytes: text for the GPT-2 tokenizer
   llama           'B' llama2.c .bin, 'T' tokenizer.bin, other: text
   cli             argv words separated by NUL bytes
+  spm             a small SentencePiece .spm (0x0A first), other: text
+  wordpiece       'V' vocab.txt, other: text for the fixed vocabulary
 """
 import json
 import os
@@ -131,6 +133,17 @@ tok = struct.pack("<i", 8) + b"".join(struct.pack("<fi", -float(i), len(p.encode
 put("llama", "tokenizer_bin", b"T" + tok)
 put("llama", "text", "xOnce upon a time \U0001F436\n")
 
+# SentencePiece: the committed identity-normalizer model (11 KB), texts
+with open(os.path.join(ROOT, "..", "tokenizer", "spm_identity.model"), "rb") as f:
+    put("spm", "identity_spm", f.read())
+put("spm", "text_es", "xY fu\u00e9 la luz.  \uff28\uff45 \ufb01\n")
+put("spm", "text_ws", "x  a  b\t\n c  \u2581\u2581")
+
+# WordPiece: a vocab.txt ('V'), texts for the fuzzer's fixed vocabulary
+put("wordpiece", "vocab", "V[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\nthe\ncat\n##s\n.\ncaf\n##e\nun\n##able\n")
+put("wordpiece", "text_pair", "The cat's caf\u00e9 ||| [MASK]!")
+put("wordpiece", "text_scripts", "\u03c3\u03c2 \u4f60\u597d a\u200daa,  !!")
+
 # CLI argv, NUL-separated
 for name, argv in {
     "dump": ["dump", "--model", "m", "--text", "hi", "--scale", "temp:0.5", "--mask", "keys:0,3", "--ablate", "0.1,5.5"],
@@ -138,6 +151,10 @@ for name, argv in {
     "bench": ["bench", "--tokens", "64", "--scale", "none", "--mask", "none"],
     "app": ["--model", "m", "--ablate", "63.63", "--scale", "sqrt"],
     "generate": ["generate", "-n", "5", "--bos", "--mask", "causal"],
+    "fill": ["fill", "--model", "m", "--text", "a [MASK] b", "--top", "3", "--ablate", "1.1"],
+    "translate": ["translate", "--text", "hola", "-n", "4", "--beam", "2", "--kind", "encoder", "--mask", "keys:1"],
+    "roles": ["roles", "--text", "a b a b", "--bos", "--out", "r.json", "--scale", "temp:2"],
+    "app_session": ["app", "--session", "s.json", "--fresh", "--export-dir", "d"],
 }.items():
     put("cli", name, b"\0".join(a.encode() for a in argv))
 print("seeds written to", OUT)
