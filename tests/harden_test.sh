@@ -88,6 +88,39 @@ for t in 0.01 100; do
 done
 expect_error "dump --scale temp:1e-38 refused" "temp:1e-38 0.01 100" "$E" dump --model "$GOOD" --text hi --scale temp:1e-38
 
+# BERT and Marian files (main's readers) take the same checked path
+B=$BUILD/oracle/bert_mlm
+if [ -d "$B" ]; then
+    d=$TMP/bert_vocab_fifo
+    mkdir -p "$d" && for f in "$B"/*; do ln -s "$(cd "$(dirname "$f")" && pwd)/$(basename "$f")" "$d/"; done
+    rm -f "$d/tokenizer.json" "$d/vocab.txt"; mkfifo "$d/vocab.txt"
+    expect_error "BERT vocab.txt is a FIFO" "vocab.txt FIFO" "$E" info --model "$d"
+    d=$TMP/bert_config_huge
+    mkdir -p "$d" && for f in "$B"/*; do ln -s "$(cd "$(dirname "$f")" && pwd)/$(basename "$f")" "$d/"; done
+    rm "$d/config.json"; truncate -s 5M "$d/config.json"
+    expect_error "BERT config.json of 5 MiB (limit 4)" "config.json limit 4 MiB" "$E" info --model "$d"
+else
+    echo "SKIP $B is absent (tests/oracle/bert_oracle.py makes it)"
+fi
+MT=$BUILD/oracle/marian_f32
+if [ -d "$MT" ]; then
+    for bad in source.spm vocab.json; do
+        d=$TMP/marian_$bad
+        mkdir -p "$d" && for f in "$MT"/*; do ln -s "$(cd "$(dirname "$f")" && pwd)/$(basename "$f")" "$d/"; done
+        rm "$d/$bad"; mkfifo "$d/$bad"
+        expect_error "Marian $bad is a FIFO" "$bad FIFO" "$E" translate --model "$d" --text hi
+    done
+    d=$TMP/marian_spm_huge
+    mkdir -p "$d" && for f in "$MT"/*; do ln -s "$(cd "$(dirname "$f")" && pwd)/$(basename "$f")" "$d/"; done
+    rm "$d/target.spm"; truncate -s 300M "$d/target.spm"
+    expect_error "Marian target.spm of 300 MiB (limit 256)" "target.spm limit 256 MiB" "$E" translate --model "$d" --text hi
+    expect_error "translate --text - from /dev/zero (limit 16 MiB)" "standard input 16 MiB" /dev/zero translate --model "$MT" --text -
+    ln -s /dev/full "$TMP/mfull"
+    expect_error "Marian dump --out /dev/full" "$TMP/mfull space" "$E" dump --model "$MT" --text hi -n 2 --out "$TMP/mfull"
+else
+    echo "SKIP $MT is absent (tests/oracle/marian_oracle.py makes it)"
+fi
+
 # --- checked writes ------------------------------------------------------------
 # Through a symlink: a CLI that deletes a target it failed to write (as
 # libpng's caller once did, running as root) removes only the link.

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "app/mtrun.h"
+#include "engine/atomicfile.h"
 #include "engine/marian.h"
 #include "jsonout.h"
 #include "marian_cli.h"
@@ -73,7 +74,9 @@ static int mcli__ranges(const MarianCliArgs *a, const MarianModel *mm, const Mar
     return 0;
 }
 
-/* --text, or all of stdin for "-". */
+/* --text, or all of stdin for "-" (at most MCLI_MAX_STDIN bytes, as for
+ * the other models: far more than a source sentence the context holds). */
+#define MCLI_MAX_STDIN (16u << 20)
 static char *mcli__text(const MarianCliArgs *a, size_t *len) {
     if (!a->text) {
         fprintf(stderr, "attnscope: --text is missing; HINT: pass --text \"En el principio\" or --text - to read "
@@ -88,6 +91,12 @@ static char *mcli__text(const MarianCliArgs *a, size_t *len) {
     char *buf = malloc(cap);
     while (buf && (got = fread(buf + n, 1, cap - n - 1, stdin)) > 0) {
         n += got;
+        if (n > MCLI_MAX_STDIN) { /* /dev/zero must not eat the memory */
+            free(buf);
+            fprintf(stderr, "attnscope: --text -: standard input is over %u MiB; HINT: pass a shorter text\n",
+                    MCLI_MAX_STDIN >> 20);
+            return NULL;
+        }
         if (n + 1 == cap) {
             char *nb = realloc(buf, cap *= 2);
             if (!nb) free(buf);
@@ -176,6 +185,7 @@ static int mcli__dump(const MarianCliArgs *a) {
     int rc = mcli__prepare(a, &r, true, true);
     MarianTrace *tr = NULL;
     FILE *f = NULL;
+    AtomicFile af = {0};
     int *dec_in = NULL;
     char *text = NULL;
     EngineError err;
@@ -197,13 +207,11 @@ static int mcli__dump(const MarianCliArgs *a) {
         rc = mcli__fail(&err);
         goto done;
     }
-    f = a->out ? fopen(a->out, "w") : stdout;
-    if (!f) {
-        fprintf(stderr, "attnscope: %s: cannot write: %s; HINT: choose a writable path for --out\n", a->out,
-                strerror(errno));
-        rc = 1;
+    if (atomicfile_open(&af, a->out, &err)) { /* a finished file or nothing */
+        rc = mcli__fail(&err);
         goto done;
     }
+    f = af.f;
     const MarianConfig *c = &r.mm->config;
     char de[128], dd[128], dc[128];
     run_options_describe(&r.ro.enc, de, sizeof de);
@@ -245,12 +253,13 @@ static int mcli__dump(const MarianCliArgs *a) {
             mcli__kind(f, n, k[i]->v, k[i], k[i]->nk, k[i]->d_head);
         }
     }
-    fprintf(f, ",\n\"forward_ms\":%.3f}\n", tr->forward_ms);
-    if (ferror(f) || (f != stdout && fclose(f) != 0)) {
-        fprintf(stderr, "attnscope: %s: write failed; HINT: check free disk space\n", a->out ? a->out : "stdout");
-        rc = 1;
-    }
+    fprintf(f, ",\n\"forward_ms\":");
+    json_number(f, "%.3f", tr->forward_ms);
+    fputs("}\n", f);
+    if (atomicfile_commit(&af, &err)) rc = mcli__fail(&err);
+    f = NULL;
 done:
+    if (f) atomicfile_abort(&af);
     free(text);
     free(dec_in);
     marian_trace_free(tr);
@@ -264,8 +273,11 @@ static int mcli__info(const MarianCliArgs *a) {
     if (!rc) {
         const MarianConfig *c = &r.mm->config;
         static const char *acts[] = {"swish", "gelu", "relu"};
-        printf("model:        %s\n", r.mm->base->name);
-        printf("path:         %s\n", r.mm->base->path);
+        char name[512], path[4096]; /* from the user: escaped like an error line */
+        engine_escape(name, sizeof name, r.mm->base->name, strlen(r.mm->base->name));
+        engine_escape(path, sizeof path, r.mm->base->path, strlen(r.mm->base->path));
+        printf("model:        %s\n", name);
+        printf("path:         %s\n", path);
         printf("architecture: marian (encoder-decoder, post-LN, sinusoidal positions)\n");
         printf("parameters:   %zu (%.2f M)\n", r.mm->base->n_params, r.mm->base->n_params / 1e6);
         printf("dtype:        %s\n", r.mm->base->config.dtype);
