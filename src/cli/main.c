@@ -285,21 +285,41 @@ static int cmd_tokenize(CliArgs *a) {
     return rc;
 }
 
+/* What dump, export and roles share: load the model, read and tokenize the
+ * text, check the ranges against both, run it into a new trace. 0, or 1
+ * after printing the line; free *m, *in and *tr with cli_run_free either way. */
+static int cli_run(CliArgs *a, Model **m, CliInput *in, Trace **tr) {
+    EngineError err;
+    *m = NULL;
+    *tr = NULL;
+    memset(in, 0, sizeof *in);
+    if (cli_load_model(a, m) || cli_input(a, *m, false, in)) return 1;
+    int T = (int)in->tokens.n;
+    if (cli_check(a, *m, T)) return 1;
+    if (!(*tr = trace_create(*m, T))) {
+        fprintf(stderr, "attnscope: out of memory for the trace of %d tokens\n", T);
+        return 1;
+    }
+    if (forward_run_typed(*m, in->ids, in->types, T, &a->run, *tr, &err)) return cli_error(&err);
+    return 0;
+}
+
+static void cli_run_free(Model *m, CliInput *in, Trace *tr) {
+    trace_free(tr);
+    cli_input_free(in);
+    model_free(m);
+}
+
 static int cmd_dump(CliArgs *a) {
     Model *m;
-    if (cli_load_model(a, &m)) return 1;
     CliInput in;
-    int rc = cli_input(a, m, false, &in);
-    Trace *tr = NULL;
+    Trace *tr;
+    int rc = cli_run(a, &m, &in, &tr);
     FILE *f = NULL;
     AtomicFile af = {0};
     EngineError err;
     if (rc) goto done;
     int T = (int)in.tokens.n;
-    if ((rc = cli_check(a, m, T))) goto done;
-    tr = trace_create(m, T);
-    if (!tr) { fprintf(stderr, "attnscope: out of memory for the trace of %d tokens\n", T); rc = 1; goto done; }
-    if (forward_run_typed(m, in.ids, in.types, T, &a->run, tr, &err)) { rc = cli_error(&err); goto done; }
     if (atomicfile_open(&af, a->out, &err)) { rc = cli_error(&err); goto done; }
     f = af.f;
     char desc[128];
@@ -348,9 +368,7 @@ static int cmd_dump(CliArgs *a) {
     f = NULL;
 done:
     if (f) atomicfile_abort(&af);
-    trace_free(tr);
-    cli_input_free(&in);
-    model_free(m);
+    cli_run_free(m, &in, tr);
     return rc;
 }
 
@@ -458,10 +476,9 @@ static int cmd_bench(CliArgs *a) {
 
 static int cmd_export(CliArgs *a) {
     Model *m;
-    if (cli_load_model(a, &m)) return 1;
     CliInput in;
-    int rc = cli_input(a, m, false, &in);
-    Trace *tr = NULL;
+    Trace *tr;
+    int rc = cli_run(a, &m, &in, &tr);
     EngineError err;
     if (rc) goto done;
     ExportOptions eo = export_options_default();
@@ -471,17 +488,11 @@ static int cmd_export(CliArgs *a) {
     eo.role = a->role;
     eo.layer = a->layer < 0 ? 0 : a->layer;
     eo.head = a->head < 0 ? 0 : a->head;
-    if ((rc = cli_check(a, m, (int)in.tokens.n))) goto done;
-    tr = trace_create(m, (int)in.tokens.n);
-    if (!tr) { fprintf(stderr, "attnscope: out of memory for the trace\n"); rc = 1; goto done; }
-    if (forward_run_typed(m, in.ids, in.types, (int)in.tokens.n, &a->run, tr, &err)) { rc = cli_error(&err); goto done; }
     /* export_png writes through atomicfile.h: a finished PNG or nothing */
     if (export_png(m, in.text, &in.tokens, tr, &a->run, &eo, a->out, &err)) { rc = cli_error(&err); goto done; }
     fprintf(stderr, "attnscope: wrote %s\n", a->out);
 done:
-    trace_free(tr);
-    cli_input_free(&in);
-    model_free(m);
+    cli_run_free(m, &in, tr);
     return rc;
 }
 
@@ -489,21 +500,18 @@ done:
  * tokens with the loss on each next token, the mean loss, then the roles. */
 static int cmd_roles(CliArgs *a) {
     Model *m;
-    if (cli_load_model(a, &m)) return 1;
     CliInput in;
-    int rc = cli_input(a, m, false, &in);
-    Trace *tr = NULL;
+    Trace *tr;
+    int rc = cli_run(a, &m, &in, &tr);
     Roles *r = NULL;
     FILE *f = NULL;
     AtomicFile af = {0};
     EngineError err;
     if (rc) goto done;
     int T = (int)in.tokens.n;
-    if ((rc = cli_check(a, m, T))) goto done;
-    tr = trace_create(m, T);
     r = roles_create(m->config.n_layer, m->config.n_head);
-    if (!tr || !r) { fprintf(stderr, "attnscope: out of memory for the trace of %d tokens\n", T); rc = 1; goto done; }
-    if (forward_run_typed(m, in.ids, in.types, T, &a->run, tr, &err) || roles_compute_model(m, tr, r, &err)) {
+    if (!r) { fprintf(stderr, "attnscope: out of memory for the role scores\n"); rc = 1; goto done; }
+    if (roles_compute_model(m, tr, r, &err)) {
         rc = cli_error(&err);
         goto done;
     }
@@ -530,9 +538,7 @@ static int cmd_roles(CliArgs *a) {
 done:
     if (f) atomicfile_abort(&af);
     roles_free(r);
-    trace_free(tr);
-    cli_input_free(&in);
-    model_free(m);
+    cli_run_free(m, &in, tr);
     return rc;
 }
 
