@@ -14,9 +14,13 @@ PKGS_ENGINE = libopenblas-dev libcjson-dev libpcre2-dev
 PKGS_APP    = libsdl2-dev libsdl2-ttf-dev libpng-dev libfontconfig-dev fonts-dejavu-core \
               fonts-wqy-microhei fonts-noto-color-emoji fonts-symbola
 PKGS_TEST   = python3-numpy python3-regex python3-sentencepiece xvfb xauth xdotool
-PKGS_BENCH  = python3-torch time nodejs npm
+PKGS_BENCH  = python3-torch time
+# node and npm for ONNX Runtime in make bench: Debian's, unless a node that
+# ships its own npm is installed already (Debian's npm conflicts with it)
+PKGS_NODE   = nodejs npm
 PKGS_MODEL  = python3-torch python3-numpy python3-regex python3-matplotlib python3-sentencepiece sentencepiece
 PKGS_BUILD  = gcc make pkg-config
+PKGS_FUZZ   = clang libclang-rt-dev
 PKGS_CHECK  = valgrind
 DEPS_STAMP  = $(BUILD)/.deps-ok
 
@@ -38,7 +42,7 @@ TEST_BIN   = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 BIN = $(BUILD)/attnscope
 
 .PHONY: all run test asan bench deps deps-bench deps-model screenshots model model-gpt2 model-bert \
-        model-translate clean fresh-check tsan valgrind deps-check
+        model-translate clean fresh-check tsan valgrind deps-check fuzz fuzz-build deps-fuzz
 
 all: $(BIN) $(TEST_BIN)
 
@@ -81,8 +85,8 @@ run: deps
 
 # The whole suite: numpy oracle data, C unit tests, CLI tests. Prints
 # "N passed, N failed" last; exits non-zero on any failure.
-test: deps
-	@$(MAKE) --no-print-directory all
+test: deps deps-fuzz
+	@$(MAKE) --no-print-directory all fuzz-build
 	@BUILD=$(BUILD) sh tests/run_all.sh
 
 # The same suite under AddressSanitizer + UBSan, in its own build folder.
@@ -116,8 +120,34 @@ deps-check: deps
 fresh-check:
 	@bash tools/fresh_check.sh
 
+# libFuzzer targets, one per input format (tests/fuzz/*_fuzzer.c), built
+# with clang against the engine sources under ASan + UBSan. `make fuzz` runs
+# each for FUZZ_SECONDS from tests/fuzz/corpus/<target>/ (the corpus grows
+# in build/fuzz/work/) and prints execs and crashes per target; `make test`
+# runs each briefly (tests/fuzz_test.sh).
+FUZZ_CC      ?= clang
+FUZZ_CFLAGS   = -g -O1 -std=c11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
+                -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+FUZZ_TARGETS  = $(patsubst tests/fuzz/%_fuzzer.c,%,$(wildcard tests/fuzz/*_fuzzer.c))
+FUZZ_BIN      = $(FUZZ_TARGETS:%=build/fuzz/%_fuzzer)
+FUZZ_SECONDS ?= 300
+
+deps-fuzz: deps
+	@sh tools/deps.sh $(PKGS_FUZZ)
+
+fuzz-build: deps-fuzz
+	@$(MAKE) --no-print-directory $(FUZZ_BIN)
+
+build/fuzz/%_fuzzer: tests/fuzz/%_fuzzer.c tests/fuzz/fuzz_common.h $(ENGINE_SRC) src/cli/args.c $(wildcard src/engine/*.h) src/cli/args.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(ENGINE_CFLAGS) -Isrc -Itests/fuzz -o $@ $< $(ENGINE_SRC) src/cli/args.c $(LIBS_ENGINE)
+
+fuzz: fuzz-build
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) sh tools/fuzz.sh $(FUZZ_TARGETS)
+
 deps-bench: deps
 	@sh tools/deps.sh $(PKGS_BENCH)
+	@command -v npm >/dev/null || sh tools/deps.sh $(PKGS_NODE)
 
 deps-model: deps
 	@sh tools/deps.sh $(PKGS_MODEL)

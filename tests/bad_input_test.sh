@@ -4,13 +4,9 @@
 #
 # Runs $ATTNSCOPE_BIN (default build/attnscope) on the corrupted checkpoints
 # tests/oracle/gpt2_oracle.py writes into $BUILD/oracle/bad/ (run_all.sh runs
-# the oracle first). One case per defect; a case passes when:
-#   - the exit status is non-zero and below 128 (no signal, no abort);
-#   - stderr is exactly one line, starting "attnscope: ", without a
-#     stuttered prefix such as "text: text: ";
-#   - that line names the file or field at fault (fixed strings per case,
-#     space-separated, all required);
-#   - that line contains "HINT".
+# the oracle first). One case per defect; a case passes when the CLI keeps
+# the one-line error contract of tests/errline.sh and the line names the file
+# or field at fault (fixed strings per case, space-separated, all required).
 # A control run on the good checkpoint must succeed, so a CLI that fails on
 # everything cannot pass. Prints "N passed, N failed".
 BUILD=${BUILD:-build}
@@ -21,52 +17,7 @@ BAD=$ORACLE/bad
 TMP=${TMPDIR:-/tmp}/attnscope-bad-input.$$
 mkdir -p "$TMP" || exit 1
 trap 'rm -rf "$TMP"' EXIT INT TERM
-passed=0
-failed=0
-
-# Output from the CLI is shown with bytes outside printable ASCII as '?', so
-# this log stays text for run_all.sh's grep whatever the CLI wrote.
-clean() { printf '%s\n' "$*" | LC_ALL=C tr -c '\11\12\40-\176' '?'; }
-pass() { passed=$((passed + 1)); clean "ok   $1"; }
-fail() { failed=$((failed + 1)); clean "FAIL $1: $2"; }
-
-# names_all LINE WORD... : whether LINE contains every WORD (fixed strings).
-names_all() {
-    l=$1; shift
-    for w in "$@"; do
-        printf '%s\n' "$l" | grep -qF -- "$w" || return 1
-    done
-    return 0
-}
-
-# expect_error NAME PATTERN STDIN_FILE ARGS... : runs $BIN ARGS with stdin
-# from STDIN_FILE and checks the one-line error contract.
-expect_error() {
-    name=$1; pattern=$2; input=$3; shift 3
-    "$BIN" "$@" < "$input" > "$TMP/out" 2> "$TMP/err"
-    rc=$?
-    lines=$(wc -l < "$TMP/err" | tr -d ' ')
-    # A last line without a newline still counts as a line.
-    [ -s "$TMP/err" ] && [ "$(tail -c 1 "$TMP/err" | od -An -c | tr -d ' ')" != '\n' ] && lines=$((lines + 1))
-    line=$(head -n 1 "$TMP/err")
-    if [ "$rc" -eq 0 ]; then
-        fail "$name" "exit status 0, want non-zero (stderr: $line)"
-    elif [ "$rc" -ge 128 ]; then
-        fail "$name" "exit status $rc: killed by a signal (crash); stderr: $(head -n 3 "$TMP/err")"
-    elif [ "$lines" -ne 1 ]; then
-        fail "$name" "stderr has $lines lines, want exactly 1: $(head -n 4 "$TMP/err" | tr '\n' '|')"
-    elif ! printf '%s\n' "$line" | grep -q '^attnscope: '; then
-        fail "$name" "line does not start with 'attnscope: ': $line"
-    elif printf '%s\n' "$line" | grep -q '\([A-Za-z_.][A-Za-z_.]*\): \1: '; then
-        fail "$name" "line repeats its prefix: $line"
-    elif ! names_all "$line" $pattern; then
-        fail "$name" "line does not name all of '$pattern': $line"
-    elif ! printf '%s\n' "$line" | grep -q 'HINT'; then
-        fail "$name" "line has no HINT: $line"
-    else
-        pass "$name  ->  $line"
-    fi
-}
+. "$(dirname "$0")/errline.sh"
 
 if [ ! -x "$BIN" ]; then
     echo "FAIL $BIN is missing; HINT: make all"

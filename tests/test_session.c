@@ -297,8 +297,23 @@ static void test_corrupt(void) {
     CHECK(s.text && s.text_len == 0 && s.zoom == 1.0f, "missing file: defaults");
     session_free(&s);
     rc = session_load(&s, tmpdir, &rep, &err);
-    CHECK(rc == -1 && strstr(err.msg, "not a file"), "a folder: %s", err.msg);
+    CHECK(rc == -1 && strstr(err.msg, "not a regular file"), "a folder: %s", err.msg);
     session_free(&s);
+    /* a FIFO is neither read (no blocking open) nor replaced by a save */
+    char fifo[512];
+    path_in(fifo, sizeof fifo, "session.fifo");
+    if (mkfifo(fifo, 0600) == 0) {
+        rc = session_load(&s, fifo, &rep, &err);
+        CHECK(rc == -1 && strstr(err.msg, "not a regular file"), "load a FIFO: %s", err.msg);
+        session_free(&s);
+        session_init(&s);
+        rc = session_save(&s, fifo, &err);
+        struct stat fst;
+        CHECK(rc == -1 && strstr(err.msg, "not a regular file") && lstat(fifo, &fst) == 0 && S_ISFIFO(fst.st_mode),
+              "save over a FIFO is refused and leaves it: %s", err.msg);
+        session_free(&s);
+        unlink(fifo);
+    }
 }
 
 /* Saves s to path expecting failure; checks the message and that the old

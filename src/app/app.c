@@ -18,6 +18,8 @@
 #include <unistd.h>
 
 #include "app/png.h"
+#include "engine/atomicfile.h"
+#include "engine/mapguard.h"
 
 
 /* The starter text: a sentence, then the same sentence again, so an
@@ -780,15 +782,20 @@ int app_save_frame(App *app, const char *path, EngineError *err) {
         return engine_fail(err, "%s: cannot read the frame: %s", path, SDL_GetError());
     }
     PngText texts[] = {{"Software", "attnscope"}, {"Description", app->edit.buf}};
-    char tmp[1200];
-    snprintf(tmp, sizeof tmp, "%s.tmp-%d", path, (int)getpid());
-    int rc = png_write_argb(tmp, px, w, h, w, texts, 2, err); /* checks fclose */
+    /* atomicfile.h: a finished PNG or nothing; a device is written into,
+       never renamed over */
+    AtomicFile af;
+    if (atomicfile_open(&af, path, err)) {
+        free(px);
+        return -1;
+    }
+    int rc = png_write_argb(af.tmp, px, w, h, w, texts, 2, err); /* checks fclose */
     free(px);
-    if (rc == 0 && rename(tmp, path) != 0)
-        rc = engine_fail(err, "%s: cannot write: %s; HINT: choose a folder that exists and "
-                         "is writable", path, strerror(errno));
-    unlink(tmp);
-    return rc;
+    if (rc) {
+        atomicfile_abort(&af);
+        return rc;
+    }
+    return atomicfile_commit(&af, err);
 }
 
 /* ------------------------------------------------------------------ */
@@ -895,6 +902,13 @@ int app_main(const AppArgs *args_in) {
     }
     if (!args.screenshot && appsession_autosave(app)) rc = rc ? rc : 1;
     appsession_signals_restore();
+    /* A model file shrank during a run (mapguard.h): the session is saved,
+       but BLAS helpers may still wait for the abandoned job, so teardown
+       and exit() could wait forever. */
+    if (mapguard_fault_caught()) {
+        fflush(NULL);
+        _exit(rc ? rc : 1);
+    }
     app_destroy(app);
     SDL_DestroyWindow(win);
     SDL_Quit();

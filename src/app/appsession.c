@@ -13,6 +13,7 @@
 
 #include "app/appstate.h"
 #include "app/colormap.h"
+#include "engine/mapguard.h"
 
 /* ------------------------------------------------------------------ */
 /* App <-> Session                                                      */
@@ -246,8 +247,23 @@ static void appsession__on_signal(int sig) {
         old->sa_handler(sig);
 }
 
+/* A model file shrank under a thread no guard covers (mapguard.h): the
+ * process ends right after this, without the quit-time autosave. Only
+ * write(2) here (async-signal-safe); mapguard prints the line naming the file
+ * next. */
+static void appsession__on_map_fault(const char *msg, void *ctx) {
+    (void)msg;
+    (void)ctx;
+    static const char line[] = "attnscope: quitting without saving the session: a model file changed while "
+                               "in use (the last saved session is kept); HINT: reopen the model once it is "
+                               "rewritten\n";
+    ssize_t w = write(STDERR_FILENO, line, sizeof line - 1);
+    (void)w;
+}
+
 void appsession_signals_install(void) {
     if (appsession__installed) return;
+    mapguard_set_fatal_hook(appsession__on_map_fault, NULL);
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = appsession__on_signal;
@@ -266,6 +282,7 @@ void appsession_signals_restore(void) {
     if (!appsession__installed) return;
     sigaction(SIGTERM, &appsession__old_term, NULL);
     sigaction(SIGINT, &appsession__old_int, NULL);
+    mapguard_set_fatal_hook(NULL, NULL);
     appsession__installed = false;
 }
 

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "app/atlas.h"
+#include "engine/atomicfile.h"
 #include "app/draw.h"
 #include "app/png.h"
 #include "app/view.h"
@@ -348,24 +349,26 @@ int export_png_new(const Model *m, const char *text, const TokenList *tokens,
     return rc;
 }
 
+/* Written through atomicfile.h: the target is replaced only by a finished
+ * PNG, and one that is not a regular file (a device, a FIFO) is written into,
+ * never removed or renamed over. Errors name path, not the temporary file. */
 int export_png_view(const ExportView *ev, const ExportOptions *eo, const char *path,
                     EngineError *err) {
-    char dir[1024], tmp[1100];
-    const char *slash = strrchr(path, '/');
-    if (slash) snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
-    else snprintf(dir, sizeof dir, ".");
-    if (!dir[0]) snprintf(dir, sizeof dir, "/");
-    if (export__temp(dir, tmp, sizeof tmp, err)) {
-        engine_fail(err, "%s: cannot write: %s; HINT: choose a folder that exists and is "
-                    "writable", path, strerror(errno));
+    if (!path[0] || !strcmp(path, "-"))
+        return engine_fail(err, "%s: an export is a PNG file; HINT: name a file such as head.png", path);
+    AtomicFile af;
+    if (atomicfile_open(&af, path, err)) return -1;
+    if (export__write(ev, eo, af.tmp, err)) {
+        char *at = strstr(err->msg, af.tmp);
+        if (at) {
+            char rest[ENGINE_ERROR_SIZE];
+            snprintf(rest, sizeof rest, "%s", at + strlen(af.tmp));
+            engine_fail(err, "%s%s", path, rest);
+        }
+        atomicfile_abort(&af);
         return -1;
     }
-    int rc = export__write(ev, eo, tmp, err);
-    if (rc == 0 && rename(tmp, path) != 0)
-        rc = engine_fail(err, "%s: cannot write: %s; HINT: choose a folder that exists and "
-                         "is writable", path, strerror(errno));
-    unlink(tmp);
-    return rc;
+    return atomicfile_commit(&af, err);
 }
 
 int export_png_view_new(const ExportView *ev, const ExportOptions *eo, const char *dir,

@@ -7,6 +7,21 @@
 #include <setjmp.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+
+/* libpng's default error handler prints to stderr before it jumps; ours
+ * only jumps, so the caller's one line is the only one. */
+static void png__silent_error(png_structp png, png_const_charp msg) {
+    (void)msg;
+    png_longjmp(png, 1);
+}
+
+/* Removes a half-written path, but only a regular file: a device or FIFO
+ * the caller named (/dev/full, as root /dev/sda) is never deleted. */
+static void png__remove_partial(const char *path) {
+    struct stat st;
+    if (lstat(path, &st) == 0 && S_ISREG(st.st_mode)) remove(path);
+}
 
 int png_write_argb(const char *path, const uint32_t *px, int w, int h,
                    int pitch, const PngText *texts, size_t n_texts,
@@ -17,7 +32,7 @@ int png_write_argb(const char *path, const uint32_t *px, int w, int h,
     if (!f)
         return engine_fail(err, "%s: cannot write: %s; HINT: choose a folder "
                            "that exists and is writable", path, strerror(errno));
-    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
+    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, png__silent_error, NULL);
     png_infop info = png ? png_create_info_struct(png) : NULL;
     uint8_t *row = malloc((size_t)w * 3);
     png_textp tx = calloc(n_texts ? n_texts : 1, sizeof *tx);
@@ -33,7 +48,7 @@ int png_write_argb(const char *path, const uint32_t *px, int w, int h,
         free(row);
         free(tx);
         fclose(f);
-        remove(path);
+        png__remove_partial(path);
         return engine_fail(err, "%s: libpng failed while writing (disk full?); "
                            "HINT: free space or choose another folder", path);
     }
@@ -64,7 +79,7 @@ int png_write_argb(const char *path, const uint32_t *px, int w, int h,
     free(row);
     free(tx);
     if (fclose(f) != 0) {
-        remove(path);
+        png__remove_partial(path);
         return engine_fail(err, "%s: cannot finish writing: %s; HINT: free disk "
                            "space", path, strerror(errno));
     }

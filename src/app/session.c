@@ -19,6 +19,7 @@
 #include <cjson/cJSON.h>
 
 #include "app/colormap.h"
+#include "engine/fileio.h"
 #include "engine/tokenizer.h"
 
 #define SESSION_FORMAT "attnscope-session"
@@ -539,35 +540,12 @@ int session_from_json(Session *s, const char *json, size_t len, const char *name
 int session_load(Session *s, const char *path, SessionReport *rep, EngineError *err) {
     if (rep) memset(rep, 0, sizeof *rep);
     if (session_init(s)) return engine_fail(err, "%s: out of memory", path);
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return engine_fail(err, "%s: cannot open the session: %s; HINT: check the file name",
-                           path, strerror(errno));
-    struct stat st;
-    if (fstat(fileno(f), &st) || !S_ISREG(st.st_mode)) {
-        fclose(f);
-        return engine_fail(err, "%s: not a file; HINT: give the path of a session .json file", path);
-    }
-    if ((uint64_t)st.st_size > SESSION_MAX_BYTES) {
-        fclose(f);
-        return engine_fail(err, "%s: %lld bytes is too large for a session (at most %u); "
-                           "HINT: is this the right file?", path, (long long)st.st_size,
-                           SESSION_MAX_BYTES);
-    }
-    size_t n = (size_t)st.st_size;
-    char *buf = malloc(n + 1);
-    if (!buf) {
-        fclose(f);
-        return engine_fail(err, "%s: out of memory", path);
-    }
-    size_t got = fread(buf, 1, n, f);
-    bool bad = ferror(f) != 0;
-    fclose(f);
-    if (bad) {
-        free(buf);
-        return engine_fail(err, "%s: read error; HINT: check the disk", path);
-    }
-    buf[got] = '\0';
+    /* the engine's checked reader: regular files only (a FIFO cannot
+       block the start), at most SESSION_MAX_BYTES */
+    char *buf;
+    size_t got;
+    if (fileio_read_all(path, SESSION_MAX_BYTES, "give the path of a session .json file", &buf, &got, err))
+        return -1;
     int rc = session_from_json(s, buf, got, path, rep, err);
     free(buf);
     return rc;
@@ -590,6 +568,11 @@ static int session__save_fail(EngineError *err, const char *path, const char *wh
 }
 
 int session_save(const Session *s, const char *path, EngineError *err) {
+    /* rename would replace a device or FIFO of that name (as root, /dev/sda) */
+    struct stat pst;
+    if (lstat(path, &pst) == 0 && !S_ISREG(pst.st_mode) && !S_ISLNK(pst.st_mode))
+        return engine_fail(err, "%s: not a regular file, so no session is saved over it; HINT: choose a "
+                           "file name", path);
     char *json = session_to_json(s);
     if (!json) return engine_fail(err, "%s: out of memory", path);
     size_t len = strlen(json);

@@ -1,14 +1,22 @@
 /* jsonout.c — JSON output for the CLI, streamed: a trace can hold millions
- * of numbers. cJSON does the string escaping. See jsonout.h. */
+ * of numbers. cJSON does the string escaping; every number goes through
+ * json_number, which writes null for NaN or Inf, so the output is always
+ * valid JSON. See jsonout.h. */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <cjson/cJSON.h>
 
 #include "jsonout.h"
 
+/* Invalid UTF-8 becomes U+FFFD, cJSON escapes control characters (\n,
+ * \u001b), so file or user bytes cannot break the JSON. */
 void json_string(FILE *f, const char *s) {
-    cJSON *str = cJSON_CreateString(s);
+    size_t clean_len;
+    char *clean = utf8_sanitize(s, strlen(s), &clean_len);
+    cJSON *str = cJSON_CreateString(clean ? clean : "");
+    free(clean);
     char *p = str ? cJSON_PrintUnformatted(str) : NULL;
     fputs(p ? p : "\"\"", f);
     free(p);
@@ -27,10 +35,12 @@ void json_token_text(FILE *f, const Tokenizer *tok, int id) {
     free(clean);
 }
 
-void json_float(FILE *f, float v) {
-    if (isfinite(v)) fprintf(f, "%.7g", v);
+void json_number(FILE *f, const char *fmt, double v) {
+    if (isfinite(v)) fprintf(f, fmt, v);
     else fputs("null", f);
 }
+
+void json_float(FILE *f, float v) { json_number(f, "%.7g", v); }
 
 /* [rows][cols] nested arrays of a row-major block. */
 void json_matrix(FILE *f, const float *x, int rows, int cols) {

@@ -6,11 +6,13 @@
 
 #include "engine/tokenizer.h"
 
-/* s as a JSON string literal. */
+/* s as a JSON string literal; invalid UTF-8 becomes U+FFFD. */
 void json_string(FILE *f, const char *s);
 /* A token's text as valid UTF-8 (partial characters become U+FFFD). */
 void json_token_text(FILE *f, const Tokenizer *tok, int id);
-/* A float, or null when not finite. */
+/* v printed with fmt (one double conversion), or null when not finite. */
+void json_number(FILE *f, const char *fmt, double v);
+/* A float (%.7g), or null when not finite. */
 void json_float(FILE *f, float v);
 /* [rows][cols] nested arrays of a row-major block. */
 void json_matrix(FILE *f, const float *x, int rows, int cols);

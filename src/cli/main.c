@@ -11,6 +11,7 @@
  *   attnscope export   --model DIR --text TEXT --layer L --head H [--grid] --out FILE.png
  *   attnscope roles    --model DIR --text TEXT [--bos] [--out FILE]
  *   attnscope fill     --model BERT_DIR --text "The [MASK] sat." [--top K]
+ *   attnscope translate --model MARIAN_DIR --text TEXT [-n N] [--beam B]
  *
  * BERT folders: the text gets [CLS] ... [SEP]; "A ||| B" is a sentence pair
  * (token types 0 and 1); the mask defaults to none (bidirectional).
@@ -18,58 +19,26 @@
  * One function per subcommand; each returns the exit status.
  */
 #include <errno.h>
-#include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-#include <cjson/cJSON.h>
+#include <unistd.h>
 
 #include "app/app.h"
-#include "cli/roles_json.h"
+#include "app/atlas.h"
 #include "app/keymap.h"
+#include "cli/args.h"
+#include "cli/jsonout.h"
+#include "cli/marian_cli.h"
+#include "cli/roles_json.h"
+#include "engine/atomicfile.h"
+#include "engine/mapguard.h"
 #include "engine/forward.h"
 #include "engine/session.h"
 #include "engine/model.h"
 #include "engine/roles.h"
 #include "engine/tokenizer.h"
-#include "jsonout.h"
-#include "marian_cli.h"
-
-typedef struct {
-    const char *cmd;
-    const char *model;      /* NULL = the shipped default */
-    const char *tokenizer;
-    const char *text;       /* NULL if not given */
-    const char *out;
-    bool bos, vectors, grid, white;
-    bool bench_append, bench_option; /* bench --append, --option-change */
-    int n_generate, bench_tokens, layer, head;
-    const char *colormap;
-    const char *role;         /* export --grid --role NAME */
-    const char *mask_spec;  /* --mask as given; re-read once the model is known */
-    const char *export_dir; /* app: where exports go */
-    RunOptions run;
-    bool run_given;         /* --scale, --mask or --ablate */
-    const char *session;    /* app: open this session file */
-    bool fresh;             /* app: without the autosaved session */
-    const char *kind, *scale_spec, *ablate_spec; /* Marian: per-kind options (with mask_spec) */
-    int beam;
-    bool n_given;
-} CliArgs;
-
-static void cli_die_usage(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
-static void cli_die_usage(const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "attnscope: ");
-    vfprintf(stderr, fmt, ap);
-    fprintf(stderr, "; HINT: run attnscope --help\n");
-    va_end(ap);
-    exit(2);
-}
 
 static int cli_error(const EngineError *err) {
     fprintf(stderr, "attnscope: %s\n", err->msg);
@@ -85,11 +54,11 @@ static void cli_usage(void) {
            "  attnscope tokenize --model DIR --text TEXT [--bos]\n"
            "  attnscope dump     --model DIR --text TEXT [--scale sqrt|none|temp:T]\n"
            "                     [--mask causal|none|window:W|keys:a,b] [--ablate L.H,...]\n"
-           "                     [--vectors] [--out FILE] [--bos]\n"
+           "                     [--vectors] [--top K] [--out FILE] [--bos]\n"
            "  attnscope generate --model DIR --text TEXT -n N\n"
-           "  attnscope translate --model DIR --text TEXT [-n N]     (Marian encoder-decoder)\n"
-           "  attnscope dump ... [--kind cross|encoder|decoder]      on a Marian model\n"
-           "  attnscope export ... [--kind cross|encoder|decoder]    on a Marian model\n"
+           "  attnscope translate --model DIR --text TEXT [-n N] [--beam B]  (Marian encoder-decoder)\n"
+           "  attnscope dump ... [--kind cross|encoder|decoder] [-n N] [--beam B]  on a Marian model\n"
+           "  attnscope export ... [--kind cross|encoder|decoder] [-n N]          on a Marian model\n"
            "  attnscope bench    --model DIR --tokens N [--append] [--option-change]\n"
            "  attnscope export   --model DIR --text TEXT --layer L --head H [--grid]\n"
            "                     [--white] [--colormap NAME] [--role NAME] [--scale ..] [--mask ..]\n"
@@ -97,9 +66,10 @@ static void cli_usage(void) {
            "  attnscope roles    --model DIR --text TEXT [--bos] [--out FILE]\n"
            "                     [--scale ..] [--mask ..] [--ablate ..]   role scores per head (JSON)\n"
            "  attnscope fill     --model BERT_DIR --text \"The [MASK] sat.\" [--top K]\n\n"
-           "--model accepts a Hugging Face GPT-2, Llama or BERT folder, or a llama2.c .bin\n"
-           "(its tokenizer beside it, or --tokenizer FILE). Default: the shipped model.\n"
-           "--text - reads standard input. BERT: \"A ||| B\" is a sentence pair; the mask\n"
+           "--model accepts a Hugging Face GPT-2, Llama, BERT or Marian folder, or a llama2.c\n"
+           ".bin (its tokenizer beside it, or --tokenizer FILE). Default: the shipped model.\n"
+           "--text - reads standard input. temp:T takes T from 0.01 to 100. --top K takes\n"
+           "1 to 16, --beam B 1 to 16. BERT: \"A ||| B\" is a sentence pair; the mask\n"
            "defaults to none and keys:a,b hides keys on top of it.\n"
            "The app saves PNG exports (Ctrl+E, Ctrl+Shift+E) as new files named by model,\n"
            "view and settings (attnscope-pd-gpt2-L4H3-sqrt-causal.png, then -2, -3 ...;\n"
@@ -115,73 +85,33 @@ static void cli_usage(void) {
     keymap_print(stdout);
 }
 
-static int cli_parse_int(const char *flag, const char *s, int lo, int hi) {
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (!*s || *end || errno || v < lo || v > hi)
-        cli_die_usage("%s %s: expected a whole number from %d to %d", flag, s, lo, hi);
-    return (int)v;
+/* Checks the model-dependent ranges (args.h); prints the line on failure. */
+static int cli_check(const CliArgs *a, const Model *m, int n_tokens) {
+    char msg[CLI_MSG_SIZE];
+    if (cli_args_check(a, &m->config, n_tokens, msg, sizeof msg) == 0) return 0;
+    fprintf(stderr, "attnscope: %s\n", msg);
+    return 1;
 }
 
-static CliArgs cli_parse(int argc, char **argv) {
-    CliArgs a;
-    memset(&a, 0, sizeof a);
-    a.run = run_options_default();
-    a.n_generate = 32;
-    a.bench_tokens = 64;
-    a.layer = -1;
-    a.head = -1;
-    int i = 1;
-    if (i < argc && argv[i][0] != '-') a.cmd = argv[i++];
-    else a.cmd = "app";
-    EngineError err;
-    for (; i < argc; i++) {
-        const char *f = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-#define NEEDV() do { if (!v) cli_die_usage("%s needs a value", f); i++; } while (0)
-        if (!strcmp(f, "--help") || !strcmp(f, "-h")) { cli_usage(); exit(0); }
-        else if (!strcmp(f, "--model")) { NEEDV(); a.model = v; }
-        else if (!strcmp(f, "--tokenizer")) { NEEDV(); a.tokenizer = v; }
-        else if (!strcmp(f, "--text")) { NEEDV(); a.text = v; }
-        else if (!strcmp(f, "--out")) { NEEDV(); a.out = v; }
-        else if (!strcmp(f, "--bos")) a.bos = true;
-        else if (!strcmp(f, "--vectors")) a.vectors = true;
-        else if (!strcmp(f, "--append")) a.bench_append = true;
-        else if (!strcmp(f, "--option-change")) a.bench_option = true;
-        else if (!strcmp(f, "--grid")) a.grid = true;
-        else if (!strcmp(f, "--white")) a.white = true;
-        else if (!strcmp(f, "--colormap")) { NEEDV(); a.colormap = v; }
-        else if (!strcmp(f, "--role")) { NEEDV(); a.role = v; }
-        else if (!strcmp(f, "--export-dir")) { NEEDV(); a.export_dir = v; }
-        else if (!strcmp(f, "-n")) { NEEDV(); a.n_generate = cli_parse_int(f, v, 0, 100000); a.n_given = true; }
-        else if (!strcmp(f, "--kind")) { NEEDV(); a.kind = v; }
-        else if (!strcmp(f, "--beam")) { NEEDV(); a.beam = cli_parse_int(f, v, 1, 64); }
-        else if (!strcmp(f, "--tokens")) { NEEDV(); a.bench_tokens = cli_parse_int(f, v, 1, RUN_MAX_KEYS); }
-        else if (!strcmp(f, "--layer")) { NEEDV(); a.layer = cli_parse_int(f, v, 0, MODEL_MAX_LAYERS - 1); }
-        else if (!strcmp(f, "--head")) { NEEDV(); a.head = cli_parse_int(f, v, 0, MODEL_MAX_HEADS - 1); }
-        else if (!strcmp(f, "--session")) { NEEDV(); a.session = v; }
-        else if (!strcmp(f, "--fresh")) a.fresh = true;
-        else if (!strcmp(f, "--scale")) { NEEDV(); a.run_given = true; a.scale_spec = v; if (run_options_parse_scale(&a.run, v, &err)) exit(cli_error(&err)); }
-        else if (!strcmp(f, "--mask")) { NEEDV(); a.run_given = true; if (run_options_parse_mask(&a.run, v, &err)) exit(cli_error(&err)); a.mask_spec = v; }
-        else if (!strcmp(f, "--top")) { NEEDV(); a.run.top_k = cli_parse_int(f, v, 1, TRACE_MAX_TOP_K); }
-        else if (!strcmp(f, "--ablate")) { NEEDV(); a.run_given = true; a.ablate_spec = v; if (run_options_parse_ablate(&a.run, v, &err)) exit(cli_error(&err)); }
-        else cli_die_usage("unknown option %s", f);
-#undef NEEDV
-    }
-    if ((a.session || a.fresh) && strcmp(a.cmd, "app"))
-        cli_die_usage("%s only applies to attnscope app", a.session ? "--session" : "--fresh");
-    return a;
-}
+/* Text read from stdin is capped: tokens past the context are dropped
+ * anyway, and /dev/zero must not eat the memory. */
+#define CLI_MAX_STDIN (16u << 20)
 
-/* Reads all of stdin for --text -. */
+/* Reads all of stdin for --text -; NULL when out of memory or over
+ * CLI_MAX_STDIN (*len is then CLI_MAX_STDIN + 1). */
 static char *cli_read_stdin(size_t *len) {
     size_t cap = 4096, n = 0;
     char *buf = malloc(cap);
     if (!buf) return NULL;
     size_t got;
+    *len = 0;
     while ((got = fread(buf + n, 1, cap - n - 1, stdin)) > 0) {
         n += got;
+        if (n > CLI_MAX_STDIN) {
+            free(buf);
+            *len = CLI_MAX_STDIN + 1;
+            return NULL;
+        }
         if (cap - n - 1 == 0) {
             char *nb = realloc(buf, cap * 2);
             if (!nb) { free(buf); return NULL; }
@@ -231,7 +161,12 @@ static int cli_input(const CliArgs *a, const Model *m, bool allow_empty, CliInpu
     }
     if (!strcmp(a->text, "-")) {
         in->text = cli_read_stdin(&in->len);
-        if (!in->text) { fprintf(stderr, "attnscope: stdin: out of memory\n"); return 1; }
+        if (!in->text && in->len > CLI_MAX_STDIN) {
+            fprintf(stderr, "attnscope: --text -: standard input is over %u MiB; HINT: pass a shorter text (only the last "
+                    "%d tokens are used)\n", CLI_MAX_STDIN >> 20, m->config.n_ctx);
+            return 1;
+        }
+        if (!in->text) { fprintf(stderr, "attnscope: stdin: out of memory; HINT: pass a shorter text\n"); return 1; }
     } else {
         in->text = strdup(a->text);
         in->len = strlen(a->text);
@@ -299,29 +234,15 @@ static void json_vectors(FILE *f, const Trace *tr, float *(*get)(const Trace *, 
 
 /* --------------------------------------------------------------------- */
 
-/* --out FILE, or stdout; NULL (after printing why) if it cannot be opened. */
-static FILE *cli_open_out(const CliArgs *a) {
-    FILE *f = a->out ? fopen(a->out, "w") : stdout;
-    if (!f)
-        fprintf(stderr, "attnscope: %s: cannot write: %s; HINT: choose a writable path for --out\n", a->out, strerror(errno));
-    return f;
-}
-
-/* Closes what cli_open_out opened; 1 (after printing why) if writing failed. */
-static int cli_close_out(const CliArgs *a, FILE *f) {
-    if (ferror(f) || (f != stdout && fclose(f) != 0)) {
-        fprintf(stderr, "attnscope: %s: write failed; HINT: check free disk space\n", a->out ? a->out : "stdout");
-        return 1;
-    }
-    return 0;
-}
-
 static int cmd_info(CliArgs *a) {
     Model *m;
     if (cli_load_model(a, &m)) return 1;
     const ModelConfig *c = &m->config;
-    printf("model:        %s\n", m->name);
-    printf("path:         %s\n", m->path);
+    char name[512], path[4096]; /* from the user: escaped like an error line */
+    engine_escape(name, sizeof name, m->name, strlen(m->name));
+    engine_escape(path, sizeof path, m->path, strlen(m->path));
+    printf("model:        %s\n", name);
+    printf("path:         %s\n", path);
     printf("architecture: %s\n", model_arch_name(c->arch));
     printf("parameters:   %zu (%.2f M)\n", m->n_params, m->n_params / 1e6);
     printf("dtype:        %s\n", c->dtype);
@@ -365,20 +286,43 @@ static int cmd_tokenize(CliArgs *a) {
     return rc;
 }
 
+/* What dump, export and roles share: load the model, read and tokenize the
+ * text, check the ranges against both, run it into a new trace. 0, or 1
+ * after printing the line; free *m, *in and *tr with cli_run_free either way. */
+static int cli_run(CliArgs *a, Model **m, CliInput *in, Trace **tr) {
+    EngineError err;
+    *m = NULL;
+    *tr = NULL;
+    memset(in, 0, sizeof *in);
+    if (cli_load_model(a, m) || cli_input(a, *m, false, in)) return 1;
+    int T = (int)in->tokens.n;
+    if (cli_check(a, *m, T)) return 1;
+    if (!(*tr = trace_create(*m, T))) {
+        fprintf(stderr, "attnscope: out of memory for the trace of %d tokens\n", T);
+        return 1;
+    }
+    if (forward_run_typed(*m, in->ids, in->types, T, &a->run, *tr, &err)) return cli_error(&err);
+    return 0;
+}
+
+static void cli_run_free(Model *m, CliInput *in, Trace *tr) {
+    trace_free(tr);
+    cli_input_free(in);
+    model_free(m);
+}
+
 static int cmd_dump(CliArgs *a) {
     Model *m;
-    if (cli_load_model(a, &m)) return 1;
     CliInput in;
-    int rc = cli_input(a, m, false, &in);
-    Trace *tr = NULL;
+    Trace *tr;
+    int rc = cli_run(a, &m, &in, &tr);
     FILE *f = NULL;
+    AtomicFile af = {0};
     EngineError err;
     if (rc) goto done;
     int T = (int)in.tokens.n;
-    tr = trace_create(m, T);
-    if (!tr) { fprintf(stderr, "attnscope: out of memory for the trace of %d tokens\n", T); rc = 1; goto done; }
-    if (forward_run_typed(m, in.ids, in.types, T, &a->run, tr, &err)) { rc = cli_error(&err); goto done; }
-    if (!(f = cli_open_out(a))) { rc = 1; goto done; }
+    if (atomicfile_open(&af, a->out, &err)) { rc = cli_error(&err); goto done; }
+    f = af.f;
     char desc[128];
     run_options_describe(&a->run, desc, sizeof desc);
     fprintf(f, "{\"model\":");
@@ -402,14 +346,16 @@ static int cmd_dump(CliArgs *a) {
             int id = tr->top_ids[(size_t)t * tr->top_k + j];
             fprintf(f, "%s{\"id\":%d,\"text\":", j ? "," : "", id);
             json_token_text(f, m->tokenizer, id);
-            fprintf(f, ",\"p\":%.6g}", tr->top_p[(size_t)t * tr->top_k + j]);
+            fputs(",\"p\":", f);
+            json_number(f, "%.6g", tr->top_p[(size_t)t * tr->top_k + j]);
+            fputc('}', f);
         }
         fputc(']', f);
     }
     fprintf(f, "],\n\"loss\":");
-    if (isfinite(tr->loss)) fprintf(f, "%.9g", tr->loss);
-    else fputs("null", f);
-    fprintf(f, ",\"truncated\":%s,\"forward_ms\":%.3f", in.truncated ? "true" : "false", tr->forward_ms);
+    json_number(f, "%.9g", tr->loss);
+    fprintf(f, ",\"truncated\":%s,\"forward_ms\":", in.truncated ? "true" : "false");
+    json_number(f, "%.3f", tr->forward_ms);
     if (a->vectors) {
         fprintf(f, ",\n\"q\":");
         json_vectors(f, tr, trace_q);
@@ -419,58 +365,11 @@ static int cmd_dump(CliArgs *a) {
         json_vectors(f, tr, trace_v);
     }
     fprintf(f, "}\n");
-    rc = cli_close_out(a, f);
+    if (atomicfile_commit(&af, &err)) rc = cli_error(&err);
     f = NULL;
 done:
-    trace_free(tr);
-    cli_input_free(&in);
-    model_free(m);
-    return rc;
-}
-
-/* Role scores of every head on the text (engine/roles.h), as JSON: the
- * tokens with the loss on each next token, the mean loss, then the roles. */
-static int cmd_roles(CliArgs *a) {
-    Model *m;
-    if (cli_load_model(a, &m)) return 1;
-    CliInput in;
-    int rc = cli_input(a, m, false, &in);
-    Trace *tr = NULL;
-    Roles *r = NULL;
-    FILE *f = NULL;
-    EngineError err;
-    if (rc) goto done;
-    int T = (int)in.tokens.n;
-    tr = trace_create(m, T);
-    r = roles_create(m->config.n_layer, m->config.n_head);
-    if (!tr || !r) { fprintf(stderr, "attnscope: out of memory for the trace of %d tokens\n", T); rc = 1; goto done; }
-    if (forward_run_typed(m, in.ids, in.types, T, &a->run, tr, &err) || roles_compute_model(m, tr, r, &err)) {
-        rc = cli_error(&err);
-        goto done;
-    }
-    if (!(f = cli_open_out(a))) { rc = 1; goto done; }
-    fprintf(f, "{\"model\":");
-    json_string(f, m->name);
-    fprintf(f, ",\"n_layer\":%d,\"n_head\":%d,\n\"tokens\":[", tr->n_layer, tr->n_head);
-    for (int i = 0; i < T; i++) {
-        fprintf(f, "%s{\"id\":%d,\"text\":", i ? "," : "", in.ids[i]);
-        json_token_text(f, m->tokenizer, in.ids[i]);
-        fputs(",\"next_loss\":", f);
-        if (i + 1 < T) json_float(f, tr->token_loss[i]);
-        else fputs("null", f);
-        fputc('}', f);
-    }
-    fputs("],\n\"loss\":", f);
-    json_float(f, tr->loss);
-    fprintf(f, ",\"truncated\":%s,\n\"roles\":", in.truncated ? "true" : "false");
-    roles_json_write(f, r);
-    fputs("}\n", f);
-    rc = cli_close_out(a, f);
-done:
-    roles_free(r);
-    trace_free(tr);
-    cli_input_free(&in);
-    model_free(m);
+    if (f) atomicfile_abort(&af);
+    cli_run_free(m, &in, tr);
     return rc;
 }
 
@@ -480,12 +379,16 @@ static int cmd_generate(CliArgs *a) {
     CliInput in;
     int rc = cli_input(a, m, true, &in);
     if (!rc && m->config.encoder) {
-        fprintf(stderr, "attnscope: %s is a bidirectional encoder and cannot continue text; HINT: use attnscope fill with [MASK] in the text\n", m->name);
+        char name[512];
+        engine_escape(name, sizeof name, m->name, strlen(m->name));
+        fprintf(stderr, "attnscope: %s is a bidirectional encoder and cannot continue text; HINT: use attnscope fill with [MASK] in the text\n", name);
         rc = 1;
     }
-    if (rc) { cli_input_free(&in); model_free(m); return rc; }
     const int ctx = m->config.n_ctx;
     int n = (int)in.tokens.n;
+    /* masked keys may name tokens still to come, up to the context */
+    if (!rc) rc = cli_check(a, m, n + a->n_generate < ctx ? n + a->n_generate : ctx);
+    if (rc) { cli_input_free(&in); model_free(m); return rc; }
     int *ids = malloc(sizeof(int) * (size_t)(n + a->n_generate + 1));
     memcpy(ids, in.ids, sizeof(int) * (size_t)n);
     Trace *tr = trace_create(m, ctx);
@@ -594,7 +497,11 @@ static int cmd_bench(CliArgs *a) {
         model_free(m);
         return 1;
     }
-    int *ids = malloc(sizeof(int) * (size_t)(T + 1));
+    if (cli_check(a, m, T)) {
+        model_free(m);
+        return 1;
+    }
+    int *ids = malloc(sizeof(int) * (size_t)T);
     unsigned s = 12345;
     for (int i = 0; i <= T; i++) { s = s * 1103515245u + 12345u; ids[i] = (int)((s >> 8) % (unsigned)m->config.vocab_size); }
     Trace *tr = trace_create(m, T);
@@ -633,12 +540,10 @@ static int cmd_bench(CliArgs *a) {
 }
 
 static int cmd_export(CliArgs *a) {
-    if (!a->out) cli_die_usage("export needs --out FILE.png");
     Model *m;
-    if (cli_load_model(a, &m)) return 1;
     CliInput in;
-    int rc = cli_input(a, m, false, &in);
-    Trace *tr = NULL;
+    Trace *tr;
+    int rc = cli_run(a, &m, &in, &tr);
     EngineError err;
     if (rc) goto done;
     ExportOptions eo = export_options_default();
@@ -648,21 +553,57 @@ static int cmd_export(CliArgs *a) {
     eo.role = a->role;
     eo.layer = a->layer < 0 ? 0 : a->layer;
     eo.head = a->head < 0 ? 0 : a->head;
-    if (eo.layer >= m->config.n_layer || eo.head >= m->config.n_head) {
-        fprintf(stderr, "attnscope: --layer %d --head %d: the model has %d layers of %d heads; HINT: both are zero-based\n",
-                eo.layer, eo.head, m->config.n_layer, m->config.n_head);
-        rc = 1;
-        goto done;
-    }
-    tr = trace_create(m, (int)in.tokens.n);
-    if (!tr) { fprintf(stderr, "attnscope: out of memory for the trace\n"); rc = 1; goto done; }
-    if (forward_run_typed(m, in.ids, in.types, (int)in.tokens.n, &a->run, tr, &err)) { rc = cli_error(&err); goto done; }
+    /* export_png writes through atomicfile.h: a finished PNG or nothing */
     if (export_png(m, in.text, &in.tokens, tr, &a->run, &eo, a->out, &err)) { rc = cli_error(&err); goto done; }
     fprintf(stderr, "attnscope: wrote %s\n", a->out);
 done:
-    trace_free(tr);
-    cli_input_free(&in);
-    model_free(m);
+    cli_run_free(m, &in, tr);
+    return rc;
+}
+
+/* Role scores of every head on the text (engine/roles.h), as JSON: the
+ * tokens with the loss on each next token, the mean loss, then the roles. */
+static int cmd_roles(CliArgs *a) {
+    Model *m;
+    CliInput in;
+    Trace *tr;
+    int rc = cli_run(a, &m, &in, &tr);
+    Roles *r = NULL;
+    FILE *f = NULL;
+    AtomicFile af = {0};
+    EngineError err;
+    if (rc) goto done;
+    int T = (int)in.tokens.n;
+    r = roles_create(m->config.n_layer, m->config.n_head);
+    if (!r) { fprintf(stderr, "attnscope: out of memory for the role scores\n"); rc = 1; goto done; }
+    if (roles_compute_model(m, tr, r, &err)) {
+        rc = cli_error(&err);
+        goto done;
+    }
+    if (atomicfile_open(&af, a->out, &err)) { rc = cli_error(&err); goto done; }
+    f = af.f;
+    fprintf(f, "{\"model\":");
+    json_string(f, m->name);
+    fprintf(f, ",\"n_layer\":%d,\"n_head\":%d,\n\"tokens\":[", tr->n_layer, tr->n_head);
+    for (int i = 0; i < T; i++) {
+        fprintf(f, "%s{\"id\":%d,\"text\":", i ? "," : "", in.ids[i]);
+        json_token_text(f, m->tokenizer, in.ids[i]);
+        fputs(",\"next_loss\":", f);
+        if (i + 1 < T) json_float(f, tr->token_loss[i]);
+        else fputs("null", f);
+        fputc('}', f);
+    }
+    fputs("],\n\"loss\":", f);
+    json_float(f, tr->loss);
+    fprintf(f, ",\"truncated\":%s,\n\"roles\":", in.truncated ? "true" : "false");
+    roles_json_write(f, r);
+    fputs("}\n", f);
+    if (atomicfile_commit(&af, &err)) rc = cli_error(&err);
+    f = NULL;
+done:
+    if (f) atomicfile_abort(&af);
+    roles_free(r);
+    cli_run_free(m, &in, tr);
     return rc;
 }
 
@@ -672,7 +613,9 @@ static int cmd_fill(CliArgs *a) {
     if (cli_load_model(a, &m)) return 1;
     int mask_id = tokenizer_mask_id(m->tokenizer);
     if (!m->config.encoder || !m->config.has_mlm_head || mask_id < 0) {
-        fprintf(stderr, "attnscope: %s: fill needs a masked-language model (an MLM head and a [MASK] token); HINT: use a BertForMaskedLM folder (config.json model_type \"bert\" with cls.predictions.* weights)\n", m->path);
+        char path[4096];
+        engine_escape(path, sizeof path, m->path, strlen(m->path));
+        fprintf(stderr, "attnscope: %s: fill needs a masked-language model (an MLM head and a [MASK] token); HINT: use a BertForMaskedLM folder (config.json model_type \"bert\" with cls.predictions.* weights)\n", path);
         model_free(m);
         return 1;
     }
@@ -683,6 +626,7 @@ static int cmd_fill(CliArgs *a) {
     int n_mask = 0;
     if (rc) goto done;
     int T = (int)in.tokens.n;
+    if ((rc = cli_check(a, m, T))) goto done;
     for (int t = 0; t < T; t++) n_mask += in.ids[t] == mask_id;
     if (!n_mask) {
         fprintf(stderr, "attnscope: --text has no [MASK]; HINT: write [MASK] (upper case, with brackets) where a word should be predicted\n");
@@ -710,15 +654,42 @@ done:
     return rc;
 }
 
+/* Everything printed on stdout is checked once at the end: a full disk or a
+ * closed pipe is an error, never a silent exit 0. */
+static int cli_finish(int rc) {
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        if (rc == 0) fprintf(stderr, "attnscope: stdout: write failed: %s; HINT: check free disk space\n", strerror(errno ? errno : EIO));
+        if (rc == 0) rc = 1;
+    }
+    /* A model file shrank mid-run (mapguard.h): BLAS helpers may still wait
+       for the abandoned job and exit() would join them forever. */
+    if (mapguard_fault_caught()) _exit(rc);
+    return rc;
+}
+
 static int cmd_app(const CliArgs *a) {
     char def[1024];
     AppArgs args;
     memset(&args, 0, sizeof args);
     args.model_path = a->model ? a->model : model_default_path(def, sizeof def);
+    if (a->run_set) {
+        /* Check ablations against the model now; a model that does not load
+           is the window's to report. Masked keys depend on text the user may
+           still edit, so they are not checked here. */
+        Model *m = NULL;
+        EngineError err;
+        ModelLoadOptions lo = model_load_options_default();
+        lo.tokenizer_path = a->tokenizer;
+        if (model_load(&m, args.model_path, &lo, &err) == 0) {
+            int rc = cli_check(a, m, 0);
+            model_free(m);
+            if (rc) return rc;
+        }
+    }
     args.text = a->text;
     args.run = a->run;
     args.export_dir = a->export_dir;
-    args.run_given = a->run_given;
+    args.run_given = a->run_set;
     args.model_given = a->model != NULL;
     /* "--mask keys:a,b" hides keys on top of the model's own mode (none for an encoder) */
     args.mask_mode_given = a->mask_spec && strncmp(a->mask_spec, "keys:", 5) != 0;
@@ -728,7 +699,14 @@ static int cmd_app(const CliArgs *a) {
 }
 
 int main(int argc, char **argv) {
-    CliArgs a = cli_parse(argc, argv);
+    CliArgs a;
+    char msg[CLI_MSG_SIZE];
+    int parsed = cli_args_parse(&a, argc, argv, msg, sizeof msg);
+    if (parsed > 0 || (parsed == 0 && !strcmp(a.cmd, "help"))) { cli_usage(); return cli_finish(0); }
+    if (parsed < 0) {
+        fprintf(stderr, "attnscope: %s\n", msg);
+        return 2;
+    }
     char def[1024];
     const char *path = a.model ? a.model : model_default_path(def, sizeof def);
     if (marian_cli_handles(a.cmd, path)) {
@@ -737,17 +715,33 @@ int main(int argc, char **argv) {
                             .n = a.n_given ? a.n_generate : 0, .beam = a.beam, .vectors = a.vectors,
                             .layer = a.layer, .head = a.head, .grid = a.grid, .white = a.white,
                             .colormap = a.colormap};
-        return marian_cli_run(&ma);
+        return cli_finish(marian_cli_run(&ma));
     }
-    if (!strcmp(a.cmd, "info")) return cmd_info(&a);
-    if (!strcmp(a.cmd, "tokenize")) return cmd_tokenize(&a);
-    if (!strcmp(a.cmd, "dump")) return cmd_dump(&a);
-    if (!strcmp(a.cmd, "generate")) return cmd_generate(&a);
-    if (!strcmp(a.cmd, "bench")) return cmd_bench(&a);
-    if (!strcmp(a.cmd, "export")) return cmd_export(&a);
-    if (!strcmp(a.cmd, "roles")) return cmd_roles(&a);
-    if (!strcmp(a.cmd, "fill")) return cmd_fill(&a);
-    if (!strcmp(a.cmd, "app")) return cmd_app(&a);
-    if (!strcmp(a.cmd, "help")) { cli_usage(); return 0; }
-    cli_die_usage("unknown command %s", a.cmd);
+    /* flags only a Marian model takes */
+    const char *marian_only = a.kind ? "--kind" : a.beam ? "--beam" : a.n_given && strcmp(a.cmd, "generate") ? "-n" : NULL;
+    if (marian_only) {
+        char p[1024];
+        engine_escape(p, sizeof p, path, strlen(path));
+        fprintf(stderr, "attnscope: %s only applies to a Marian (translation) model, and %s is not one; HINT: drop %s or "
+                "pass --model with a Marian folder\n", marian_only, p, marian_only);
+        return 2;
+    }
+    if (a.role && atlas_find(a.role) < -1) {
+        char r[256];
+        engine_escape(r, sizeof r, a.role, strlen(a.role));
+        fprintf(stderr, "attnscope: --role %s: unknown role; HINT: use previous_token, first_token, current_token, "
+                "delimiter, duplicate_token, induction or off\n", r);
+        return 2;
+    }
+    int rc = 1;
+    if (!strcmp(a.cmd, "info")) rc = cmd_info(&a);
+    else if (!strcmp(a.cmd, "tokenize")) rc = cmd_tokenize(&a);
+    else if (!strcmp(a.cmd, "dump")) rc = cmd_dump(&a);
+    else if (!strcmp(a.cmd, "generate")) rc = cmd_generate(&a);
+    else if (!strcmp(a.cmd, "bench")) rc = cmd_bench(&a);
+    else if (!strcmp(a.cmd, "export")) rc = cmd_export(&a);
+    else if (!strcmp(a.cmd, "roles")) rc = cmd_roles(&a);
+    else if (!strcmp(a.cmd, "fill")) rc = cmd_fill(&a);
+    else if (!strcmp(a.cmd, "app")) rc = cmd_app(&a);
+    return cli_finish(rc);
 }

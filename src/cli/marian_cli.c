@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "app/mtrun.h"
+#include "engine/atomicfile.h"
 #include "engine/marian.h"
 #include "jsonout.h"
 #include "marian_cli.h"
@@ -42,7 +43,40 @@ static int mcli__options(const MarianCliArgs *a, MarianRunOptions *ro, EngineErr
     return 0;
 }
 
-/* --text, or all of stdin for "-". */
+/* --layer, --head and every --ablate head against the layers and heads of
+ * the --kind they act on; --mask keys:a,b of kind encoder or cross against
+ * the S source tokens (S = 0: not known yet, unchecked). */
+static int mcli__ranges(const MarianCliArgs *a, const MarianModel *mm, const MarianRunOptions *ro, int S,
+                        EngineError *err) {
+    const MarianConfig *c = &mm->config;
+    int kind = marian_kind_parse(a->kind ? a->kind : "cross");
+    bool enc = kind == MARIAN_KIND_ENC;
+    int L = enc ? c->n_enc_layer : c->n_dec_layer, H = enc ? c->n_enc_head : c->n_dec_head;
+    const char *name = marian_kind_name((MarianKind)kind);
+    if (a->layer >= L)
+        return engine_fail(err, "--layer %d: the %s attention has %d layers, valid 0 to %d; HINT: layers are "
+                           "zero-based", a->layer, name, L, L - 1);
+    if (a->head >= H)
+        return engine_fail(err, "--head %d: the %s attention has %d heads per layer, valid 0 to %d; HINT: heads "
+                           "are zero-based", a->head, name, H, H - 1);
+    const RunOptions *k = marian_run_options_kind((MarianRunOptions *)ro, (MarianKind)kind);
+    for (int l = 0; l < MODEL_MAX_LAYERS; l++)
+        for (int h = 0; h < MODEL_MAX_HEADS; h++)
+            if (run_options_head_ablated(k, l, h) && (l >= L || h >= H))
+                return engine_fail(err, "--ablate %d.%d: the %s attention has layers 0 to %d and heads 0 to %d; "
+                                   "HINT: pass LAYER.HEAD, both zero-based", l, h, name, L - 1, H - 1);
+    if (S > 0 && kind != MARIAN_KIND_DEC)
+        for (int p = S; p < RUN_MAX_KEYS; p++)
+            if (run_options_key_masked(&ro->enc, p) || run_options_key_masked(&ro->cross, p))
+                return engine_fail(err, "--mask keys:%d: the source is %d tokens, valid positions 0 to %d; "
+                                   "HINT: positions are zero-based and count </s>; see them with attnscope "
+                                   "tokenize", p, S, S - 1);
+    return 0;
+}
+
+/* --text, or all of stdin for "-" (at most MCLI_MAX_STDIN bytes, as for
+ * the other models: far more than a source sentence the context holds). */
+#define MCLI_MAX_STDIN (16u << 20)
 static char *mcli__text(const MarianCliArgs *a, size_t *len) {
     if (!a->text) {
         fprintf(stderr, "attnscope: --text is missing; HINT: pass --text \"En el principio\" or --text - to read "
@@ -57,6 +91,12 @@ static char *mcli__text(const MarianCliArgs *a, size_t *len) {
     char *buf = malloc(cap);
     while (buf && (got = fread(buf + n, 1, cap - n - 1, stdin)) > 0) {
         n += got;
+        if (n > MCLI_MAX_STDIN) { /* /dev/zero must not eat the memory */
+            free(buf);
+            fprintf(stderr, "attnscope: --text -: standard input is over %u MiB; HINT: pass a shorter text\n",
+                    MCLI_MAX_STDIN >> 20);
+            return NULL;
+        }
         if (n + 1 == cap) {
             char *nb = realloc(buf, cap *= 2);
             if (!nb) free(buf);
@@ -93,10 +133,14 @@ static void mcli__free(McliRun *r) {
 static int mcli__prepare(const MarianCliArgs *a, McliRun *r, bool need_text, bool decode) {
     memset(r, 0, sizeof *r);
     EngineError err;
-    if (mcli__options(a, &r->ro, &err) || marian_load(&r->mm, a->model, &err)) return mcli__fail(&err);
+    if (mcli__options(a, &r->ro, &err) || marian_load(&r->mm, a->model, &err) ||
+        mcli__ranges(a, r->mm, &r->ro, 0, &err))
+        return mcli__fail(&err);
     if (!need_text) return 0;
     if (!(r->text = mcli__text(a, &r->len))) return 1;
-    if (marian_encode_source(r->mm, r->text, r->len, &r->src, &r->S, &err)) return mcli__fail(&err);
+    if (marian_encode_source(r->mm, r->text, r->len, &r->src, &r->S, &err) ||
+        mcli__ranges(a, r->mm, &r->ro, r->S, &err))
+        return mcli__fail(&err);
     if (!decode) return 0;
     int room = r->mm->config.n_ctx - 1;
     int n = a->n > 0 && a->n < room ? a->n : room;
@@ -141,6 +185,7 @@ static int mcli__dump(const MarianCliArgs *a) {
     int rc = mcli__prepare(a, &r, true, true);
     MarianTrace *tr = NULL;
     FILE *f = NULL;
+    AtomicFile af = {0};
     int *dec_in = NULL;
     char *text = NULL;
     EngineError err;
@@ -162,13 +207,11 @@ static int mcli__dump(const MarianCliArgs *a) {
         rc = mcli__fail(&err);
         goto done;
     }
-    f = a->out ? fopen(a->out, "w") : stdout;
-    if (!f) {
-        fprintf(stderr, "attnscope: %s: cannot write: %s; HINT: choose a writable path for --out\n", a->out,
-                strerror(errno));
-        rc = 1;
+    if (atomicfile_open(&af, a->out, &err)) { /* a finished file or nothing */
+        rc = mcli__fail(&err);
         goto done;
     }
+    f = af.f;
     const MarianConfig *c = &r.mm->config;
     char de[128], dd[128], dc[128];
     run_options_describe(&r.ro.enc, de, sizeof de);
@@ -210,12 +253,13 @@ static int mcli__dump(const MarianCliArgs *a) {
             mcli__kind(f, n, k[i]->v, k[i], k[i]->nk, k[i]->d_head);
         }
     }
-    fprintf(f, ",\n\"forward_ms\":%.3f}\n", tr->forward_ms);
-    if (ferror(f) || (f != stdout && fclose(f) != 0)) {
-        fprintf(stderr, "attnscope: %s: write failed; HINT: check free disk space\n", a->out ? a->out : "stdout");
-        rc = 1;
-    }
+    fprintf(f, ",\n\"forward_ms\":");
+    json_number(f, "%.3f", tr->forward_ms);
+    fputs("}\n", f);
+    if (atomicfile_commit(&af, &err)) rc = mcli__fail(&err);
+    f = NULL;
 done:
+    if (f) atomicfile_abort(&af);
     free(text);
     free(dec_in);
     marian_trace_free(tr);
@@ -229,8 +273,11 @@ static int mcli__info(const MarianCliArgs *a) {
     if (!rc) {
         const MarianConfig *c = &r.mm->config;
         static const char *acts[] = {"swish", "gelu", "relu"};
-        printf("model:        %s\n", r.mm->base->name);
-        printf("path:         %s\n", r.mm->base->path);
+        char name[512], path[4096]; /* from the user: escaped like an error line */
+        engine_escape(name, sizeof name, r.mm->base->name, strlen(r.mm->base->name));
+        engine_escape(path, sizeof path, r.mm->base->path, strlen(r.mm->base->path));
+        printf("model:        %s\n", name);
+        printf("path:         %s\n", path);
         printf("architecture: marian (encoder-decoder, post-LN, sinusoidal positions)\n");
         printf("parameters:   %zu (%.2f M)\n", r.mm->base->n_params, r.mm->base->n_params / 1e6);
         printf("dtype:        %s\n", r.mm->base->config.dtype);

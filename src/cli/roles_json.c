@@ -1,12 +1,9 @@
 /* roles_json.c — see roles_json.h. */
 #include "roles_json.h"
 
-#include <math.h>
+#include "jsonout.h"
 
-static void roles_json__float(FILE *f, float v) {
-    if (isfinite(v)) fprintf(f, "%.6g", v);
-    else fputs("null", f);
-}
+static void roles_json__float(FILE *f, float v) { json_number(f, "%.6g", v); }
 
 void roles_json_write(FILE *f, const Roles *r) {
     fputc('{', f);

@@ -15,6 +15,7 @@
  * GELU, bias, log-sum-exp, top-k, the heads of short texts) run on pool.c.
  */
 #include "forward.h"
+#include "mapguard.h"
 #include "forward_internal.h"
 #include "pool.h"
 
@@ -667,8 +668,8 @@ int forward__check(const Model *m, const int *ids, const int *types, int T, int 
     for (int t = 0; types && t < T; t++)
         if (types[t] < 0 || types[t] >= (c->n_types > 0 ? c->n_types : 1))
             return engine_fail(err, "token type %d at position %d, but the model has %d token type%s (type_vocab_size); HINT: %s", types[t], t, c->n_types > 0 ? c->n_types : 1, c->n_types == 1 ? "" : "s", c->n_types <= 1 ? "this model takes single texts: remove the ' ||| ' sentence-pair separator" : "the tokenizer does not match the model");
-    if (ro->scale == SCALE_TEMP && !(ro->temperature > 0))
-        return engine_fail(err, "temperature %g must be > 0; HINT: e.g. temp:0.5", ro->temperature);
+    if (ro->scale == SCALE_TEMP && !(ro->temperature >= (float)RUN_TEMP_MIN && ro->temperature <= (float)RUN_TEMP_MAX))
+        return engine_fail(err, "temperature %g is outside %g to %g; HINT: e.g. temp:0.5", ro->temperature, RUN_TEMP_MIN, RUN_TEMP_MAX);
     if (ro->mask == MASK_WINDOW && ro->window < 1)
         return engine_fail(err, "window %d must be >= 1; HINT: e.g. window:4", ro->window);
     return 0;
@@ -752,13 +753,9 @@ void forward__loss(const Model *m, Trace *tr, const ForwardWorkspace *ws, const 
     predictions_loss(&m->config, tr, ws->lse, ids, T);
 }
 
-int forward_run(const Model *m, const int *ids, int T, const RunOptions *ro, Trace *tr,
-                EngineError *err) {
-    return forward_run_typed(m, ids, NULL, T, ro, tr, err);
-}
-
-int forward_run_typed(const Model *m, const int *ids, const int *types, int T, const RunOptions *ro,
-                      Trace *tr, EngineError *err) {
+/* The whole pass, in place: one residual buffer for all layers. */
+static int forward__run(const Model *m, const int *ids, const int *types, int T,
+                        const RunOptions *ro, Trace *tr, EngineError *err) {
     const ModelConfig *c = &m->config;
     if (forward__check(m, ids, types, T, tr->capacity, ro, err)) return -1;
     double t0 = now_ms();
@@ -776,4 +773,20 @@ int forward_run_typed(const Model *m, const int *ids, const int *types, int T, c
     free(block);
     tr->forward_ms = now_ms() - t0;
     return 0;
+}
+
+/* The files behind the mapped weights are checked first (size, mtime), and a
+ * truncation racing the run ends in an error naming the file instead of a
+ * silent SIGBUS (mapguard.h). */
+int forward_run_typed(const Model *m, const int *ids, const int *types, int T, const RunOptions *ro,
+                      Trace *tr, EngineError *err) {
+    if (model_check_files(m, err)) return -1;
+    int rc;
+    MAPGUARD_RUN(rc, err, forward__run(m, ids, types, T, ro, tr, err));
+    return rc;
+}
+
+int forward_run(const Model *m, const int *ids, int T, const RunOptions *ro, Trace *tr,
+                EngineError *err) {
+    return forward_run_typed(m, ids, NULL, T, ro, tr, err);
 }

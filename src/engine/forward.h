@@ -25,6 +25,12 @@
 
 #define RUN_MAX_KEYS 4096
 
+/* The temperatures temp:T accepts. Beyond them the scaled scores overflow
+ * float (T = 1e-38 made every probability NaN); 0.01..100 already spans
+ * "one-hot" to "uniform" for any trained model. */
+#define RUN_TEMP_MIN 0.01
+#define RUN_TEMP_MAX 100.0
+
 typedef enum {
     SCALE_SQRT, /* scores = q.k / sqrt(d_head)          (as trained) */
     SCALE_NONE, /* scores = q.k */
@@ -40,7 +46,7 @@ typedef enum {
 /* A plain value: copy it freely (the app hands copies to its worker). */
 typedef struct {
     ScaleMode scale;
-    float temperature;   /* SCALE_TEMP only; > 0 */
+    float temperature;   /* SCALE_TEMP only; RUN_TEMP_MIN..RUN_TEMP_MAX */
     MaskMode mask;
     int window;          /* MASK_WINDOW only; >= 1 */
     /* Key positions hidden from every query, on top of the mask mode. */
@@ -57,7 +63,7 @@ RunOptions run_options_default(void);
 /* run_options_default for model m: an encoder (BERT) gets mask none. */
 RunOptions run_options_for_model(const Model *m);
 
-/* "sqrt" | "none" | "temp:T" (T > 0). */
+/* "sqrt" | "none" | "temp:T" (RUN_TEMP_MIN <= T <= RUN_TEMP_MAX). */
 int run_options_parse_scale(RunOptions *ro, const char *spec, EngineError *err);
 /* "causal" | "none" | "window:W" (W >= 1) | "keys:a,b,..." (causal + keys). */
 int run_options_parse_mask(RunOptions *ro, const char *spec, EngineError *err);

@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "forward_internal.h"
+#include "mapguard.h"
 #include "marian.h"
 
 MarianRunOptions marian_run_options_default(void) {
@@ -303,7 +304,7 @@ static double marian__now_ms(void) {
     return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
-int marian_forward(const MarianModel *mm, const int *src, int S, const int *tgt, int T, const MarianRunOptions *ro,
+static int marian__forward(const MarianModel *mm, const int *src, int S, const int *tgt, int T, const MarianRunOptions *ro,
                    MarianTrace *tr, EngineError *err) {
     double t0 = marian__now_ms();
     if (marian__encoder(mm, src, S, &ro->enc, tr, err) || marian__decoder(mm, tgt, T, 0, ro, tr, err)) return -1;
@@ -320,7 +321,7 @@ static int marian__argmax(const MarianModel *mm, const float *row) {
     return best;
 }
 
-int marian_greedy(const MarianModel *mm, const int *src, int S, int max_new, const MarianRunOptions *ro, int **out,
+static int marian__greedy(const MarianModel *mm, const int *src, int S, int max_new, const MarianRunOptions *ro, int **out,
                   int *n_out, EngineError *err) {
     *out = NULL;
     *n_out = 0;
@@ -387,7 +388,7 @@ static void marian__cand_push(MarianCand *cands, int *n, int cap, MarianCand c) 
     cands[i] = c;
 }
 
-int marian_beam(const MarianModel *mm, const int *src, int S, int max_new, int width, const MarianRunOptions *ro,
+static int marian__beam(const MarianModel *mm, const int *src, int S, int max_new, int width, const MarianRunOptions *ro,
                 int **out, int *n_out, EngineError *err) {
     *out = NULL;
     *n_out = 0;
@@ -476,5 +477,32 @@ done:
     free(cands);
     free(in);
     free(pool);
+    return rc;
+}
+
+/* The public runs check the files behind the mapped weights first (size,
+ * mtime), and a truncation racing the run ends in an error naming the file
+ * instead of a silent SIGBUS (mapguard.h), as forward_run does. */
+int marian_forward(const MarianModel *mm, const int *src, int S, const int *tgt, int T, const MarianRunOptions *ro,
+                   MarianTrace *tr, EngineError *err) {
+    if (model_check_files(mm->base, err)) return -1;
+    int rc;
+    MAPGUARD_RUN(rc, err, marian__forward(mm, src, S, tgt, T, ro, tr, err));
+    return rc;
+}
+
+int marian_greedy(const MarianModel *mm, const int *src, int S, int max_new, const MarianRunOptions *ro, int **out,
+                  int *n_out, EngineError *err) {
+    if (model_check_files(mm->base, err)) return -1;
+    int rc;
+    MAPGUARD_RUN(rc, err, marian__greedy(mm, src, S, max_new, ro, out, n_out, err));
+    return rc;
+}
+
+int marian_beam(const MarianModel *mm, const int *src, int S, int max_new, int width, const MarianRunOptions *ro,
+                int **out, int *n_out, EngineError *err) {
+    if (model_check_files(mm->base, err)) return -1;
+    int rc;
+    MAPGUARD_RUN(rc, err, marian__beam(mm, src, S, max_new, width, ro, out, n_out, err));
     return rc;
 }

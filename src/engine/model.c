@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "mapguard.h"
 #include "model_internal.h"
 
 ModelLoadOptions model_load_options_default(void) {
@@ -21,35 +22,8 @@ const char *model_arch_name(ModelArch arch) {
 }
 
 int model_read_text_file(const char *path, char **out, size_t *out_len, EngineError *err) {
-    *out = NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return engine_fail(err, "%s: cannot open: %s; HINT: check the model folder is complete", path, strerror(errno));
-    if (fseek(f, 0, SEEK_END) != 0) {
-        fclose(f);
-        return engine_fail(err, "%s: cannot read; HINT: is it a regular file?", path);
-    }
-    long size = ftell(f);
-    if (size < 0 || size > (1L << 30)) {
-        fclose(f);
-        return engine_fail(err, "%s: unreadable or over 1 GiB; HINT: is it the right file?", path);
-    }
-    rewind(f);
-    char *buf = malloc((size_t)size + 1);
-    if (!buf) {
-        fclose(f);
-        return engine_fail(err, "%s: out of memory", path);
-    }
-    size_t got = fread(buf, 1, (size_t)size, f);
-    fclose(f);
-    if (got != (size_t)size) {
-        free(buf);
-        return engine_fail(err, "%s: short read; HINT: the file changed while reading, retry", path);
-    }
-    buf[size] = 0;
-    *out = buf;
-    if (out_len) *out_len = (size_t)size;
-    return 0;
+    return fileio_read_all(path, FILEIO_LIMIT_CONFIG, "restore config.json from the original checkpoint",
+                           out, out_len, err);
 }
 
 int model_config_int(const cJSON *config, const char *path, const char *field, int *out,
@@ -156,6 +130,7 @@ int model_bind_safetensors(Model *m, SafeTensors *st, const TensorNeed *needs, i
     /* In-place tensors point into the mapping: it now lives as long as m. */
     m->map = (void *)st->map;
     m->map_size = st->map_size;
+    m->map_stamp = st->stamp;
     st->map = NULL;
     rc = 0;
 done:
@@ -176,32 +151,20 @@ static void model__set_name(Model *m, const char *path) {
     if (dot && !strcmp(dot, ".bin")) *dot = 0;
 }
 
-int model_load(Model **out, const char *path, const ModelLoadOptions *opts, EngineError *err) {
-    *out = NULL;
-    ModelLoadOptions defaults = model_load_options_default();
-    if (!opts) opts = &defaults;
-    struct stat sb;
-    if (!path || !*path)
-        return engine_fail(err, "model path is empty; HINT: pass --model DIR");
-    if (stat(path, &sb) != 0)
-        return engine_fail(err, "%s: no such file or folder; HINT: pass --model with a Hugging Face model folder or a llama2.c .bin", path);
-    Model *m = calloc(1, sizeof *m);
-    if (!m) return engine_fail(err, "%s: out of memory", path);
-    model__set_name(m, path);
+/* Reads the format path is in. Runs under a mapguard: validation scans the
+ * mapped weights. */
+static int model__load_any(Model *m, const char *path, bool is_dir, const ModelLoadOptions *opts,
+                           EngineError *err) {
     int rc;
-    if (S_ISDIR(sb.st_mode)) {
+    if (is_dir) {
         char cfg_path[1100];
         snprintf(cfg_path, sizeof cfg_path, "%s/config.json", path);
         char *text = NULL;
-        if (model_read_text_file(cfg_path, &text, NULL, err)) {
-            model_free(m);
-            return -1;
-        }
+        if (model_read_text_file(cfg_path, &text, NULL, err)) return -1;
         cJSON *config = cJSON_Parse(text);
         free(text);
         if (!config || !cJSON_IsObject(config)) {
             cJSON_Delete(config);
-            model_free(m);
             return engine_fail(err, "%s: not valid JSON; HINT: restore config.json from the original checkpoint", cfg_path);
         }
         const cJSON *type = cJSON_GetObjectItemCaseSensitive(config, "model_type");
@@ -224,7 +187,31 @@ int model_load(Model **out, const char *path, const ModelLoadOptions *opts, Engi
     } else {
         rc = model_llama_load_llama2c(m, path, opts->tokenizer_path, err);
     }
-    if (rc) {
+    return rc;
+}
+
+/* model__load_any with a SIGBUS in the mapping turned into an error. Its own
+ * frame, so nothing changes between sigsetjmp and the call. */
+static int model__load_guarded(Model *m, const char *path, bool is_dir, const ModelLoadOptions *opts,
+                               EngineError *err) {
+    int rc;
+    MAPGUARD_RUN(rc, err, model__load_any(m, path, is_dir, opts, err));
+    return rc;
+}
+
+int model_load(Model **out, const char *path, const ModelLoadOptions *opts, EngineError *err) {
+    *out = NULL;
+    ModelLoadOptions defaults = model_load_options_default();
+    if (!opts) opts = &defaults;
+    struct stat sb;
+    if (!path || !*path)
+        return engine_fail(err, "model path is empty; HINT: pass --model DIR");
+    if (stat(path, &sb) != 0)
+        return engine_fail(err, "%s: no such file or folder; HINT: pass --model with a Hugging Face model folder or a llama2.c .bin", path);
+    Model *m = calloc(1, sizeof *m);
+    if (!m) return engine_fail(err, "%s: out of memory", path);
+    model__set_name(m, path);
+    if (model__load_guarded(m, path, S_ISDIR(sb.st_mode), opts, err)) {
         model_free(m);
         return -1;
     }
@@ -240,7 +227,10 @@ int model_load(Model **out, const char *path, const ModelLoadOptions *opts, Engi
 
 void model_free(Model *m) {
     if (!m) return;
-    if (m->map) munmap(m->map, m->map_size);
+    if (m->map) {
+        mapguard_unregister(m->map);
+        munmap(m->map, m->map_size);
+    }
     free(m->owned);
     free(m->weights.layers);
     free(m->extra);
@@ -277,4 +267,8 @@ const char *model_default_path(char *buf, size_t cap) {
     }
     snprintf(buf, cap, "%s", MODEL_DEFAULT_PATH);
     return buf;
+}
+
+int model_check_files(const Model *m, EngineError *err) {
+    return fileio_stamp_check(&m->map_stamp, err);
 }

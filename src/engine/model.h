@@ -22,6 +22,7 @@
 #include <stddef.h>
 
 #include "error.h"
+#include "fileio.h"
 #include "tokenizer.h"
 
 #define MODEL_MAX_LAYERS 64
@@ -100,6 +101,7 @@ typedef struct {
     size_t n_params;
     /* private: mappings and converted copies, released by model_free */
     void *map;  size_t map_size;
+    FileStamp map_stamp;   /* the mapped file as loaded (model_check_files) */
     float *owned;          /* converted/copied tensors, one allocation */
     void *extra;           /* format-specific */
 } Model;
@@ -117,6 +119,12 @@ int model_load(Model **out, const char *path, const ModelLoadOptions *opts,
                EngineError *err);
 
 void model_free(Model *m);
+
+/* Whether the files m reads in place (mmap'ed weights) are still the ones it
+ * loaded: same file, size and mtime. -1 with one line naming the file when
+ * one changed or shrank (reload the model then). forward_run calls it first,
+ * so every run of the app and the CLI is checked; it costs one stat(). */
+int model_check_files(const Model *m, EngineError *err);
 
 /* Short architecture name: "gpt2", "llama" or "bert". */
 const char *model_arch_name(ModelArch arch);

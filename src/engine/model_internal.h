@@ -23,8 +23,8 @@ int model_bert_load_hf(Model *m, const char *dir, const cJSON *config,
 int model_llama_load_llama2c(Model *m, const char *bin_path,
                              const char *tokenizer_path, EngineError *err);
 
-/* Reads a whole small file (config.json, vocab.json) into a NUL-terminated
- * heap buffer. */
+/* Reads config.json whole into a NUL-terminated heap buffer (regular files
+ * only, FILEIO_LIMIT_CONFIG at most). */
 int model_read_text_file(const char *path, char **out, size_t *out_len,
                          EngineError *err);
 

@@ -42,6 +42,7 @@
 #include <unistd.h>
 
 #include "forward.h"
+#include "mapguard.h"
 #include "model_internal.h"
 
 #define LLAMA2C_HEADER_BYTES 28
@@ -137,15 +138,10 @@ static int llama__find_tokenizer(const char *bin_path, char *out, size_t cap, En
 
 int model_llama_load_llama2c(Model *m, const char *bin_path, const char *tokenizer_path,
                              EngineError *err) {
-    int fd = open(bin_path, O_RDONLY);
-    if (fd < 0)
-        return engine_fail(err, "%s: cannot open: %s; HINT: pass --model with a llama2.c .bin or a Hugging Face folder", bin_path, strerror(errno));
-    struct stat sb;
-    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-        close(fd);
-        return engine_fail(err, "%s: not a regular file; HINT: pass --model with a llama2.c .bin or a Hugging Face folder", bin_path);
-    }
-    size_t file_size = (size_t)sb.st_size;
+    FileStamp stamp;
+    int fd = fileio_open_regular(bin_path, "pass --model with a llama2.c .bin or a Hugging Face folder", &stamp, err);
+    if (fd < 0) return -1;
+    size_t file_size = (size_t)stamp.size;
     int32_t h[7];
     if (file_size < LLAMA2C_HEADER_BYTES ||
         pread(fd, h, sizeof h, 0) != (ssize_t)sizeof h) {
@@ -199,6 +195,8 @@ int model_llama_load_llama2c(Model *m, const char *bin_path, const char *tokeniz
         return engine_fail(err, "%s: cannot map %zu bytes: %s; HINT: free some memory", bin_path, file_size, strerror(errno));
     m->map = map;
     m->map_size = file_size;
+    m->map_stamp = stamp;
+    mapguard_register(map, file_size, bin_path);
 
     const float *cursor = (const float *)((const char *)map + LLAMA2C_HEADER_BYTES);
     m->n_params = 0;

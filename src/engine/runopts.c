@@ -48,12 +48,12 @@ int run_options_parse_scale(RunOptions *ro, const char *spec, EngineError *err) 
         char *end;
         errno = 0;
         double t = strtod(spec + 5, &end);
-        if (spec[5] && !*end && !errno && t > 0 && t <= 1e4) {
+        if (spec[5] && !*end && !errno && t >= RUN_TEMP_MIN && t <= RUN_TEMP_MAX) {
             ro->scale = SCALE_TEMP;
             ro->temperature = (float)t;
             return 0;
         }
-        return engine_fail(err, "--scale %s: temperature must be a number > 0; HINT: e.g. --scale temp:0.5", spec);
+        return engine_fail(err, "--scale %s: temperature must be a number from %g to %g; HINT: e.g. --scale temp:0.5", spec, RUN_TEMP_MIN, RUN_TEMP_MAX);
     }
     return engine_fail(err, "--scale %s: unknown; HINT: use sqrt, none or temp:T", spec);
 }

@@ -2,6 +2,8 @@
  * tensor byte is read: a hostile or truncated file gets a one-line error. */
 #include "safetensors.h"
 
+#include "mapguard.h"
+
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <math.h>
@@ -42,11 +44,7 @@ static int st__parse_entry(const SafeTensors *st, const cJSON *item, StTensor *t
     const char *name = item->string;
     if (strlen(name) >= sizeof t->name)
         return engine_fail(err, "%s: a tensor name is over %zu bytes; HINT: not a model file attnscope can read", st->path, sizeof t->name - 1);
-    /* Names go into one-line errors: control characters become '?'. */
-    size_t c = 0;
-    for (; name[c]; c++) t->name[c] = (unsigned char)name[c] < 0x20 || name[c] == 0x7f ? '?' : name[c];
-    t->name[c] = 0;
-    name = t->name;
+    snprintf(t->name, sizeof t->name, "%s", name); /* engine_fail escapes it in errors */
     const cJSON *dtype = cJSON_GetObjectItemCaseSensitive(item, "dtype");
     const cJSON *shape = cJSON_GetObjectItemCaseSensitive(item, "shape");
     const cJSON *offs = cJSON_GetObjectItemCaseSensitive(item, "data_offsets");
@@ -94,15 +92,9 @@ static int st__parse_entry(const SafeTensors *st, const cJSON *item, StTensor *t
 int st_open(SafeTensors *st, const char *path, EngineError *err) {
     memset(st, 0, sizeof *st);
     snprintf(st->path, sizeof st->path, "%s", path);
-    int fd = open(path, O_RDONLY);
-    if (fd < 0)
-        return engine_fail(err, "%s: cannot open: %s; HINT: check the model folder has model.safetensors", path, strerror(errno));
-    struct stat sb;
-    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-        close(fd);
-        return engine_fail(err, "%s: not a regular file; HINT: point --model at the model folder", path);
-    }
-    size_t size = (size_t)sb.st_size;
+    int fd = fileio_open_regular(path, "check the model folder has model.safetensors", &st->stamp, err);
+    if (fd < 0) return -1;
+    size_t size = (size_t)st->stamp.size;
     if (size < 8) {
         close(fd);
         return engine_fail(err, "%s: file is %zu bytes, too short for a safetensors header; HINT: the file is truncated, download it again", path, size);
@@ -113,6 +105,7 @@ int st_open(SafeTensors *st, const char *path, EngineError *err) {
         return engine_fail(err, "%s: cannot mmap: %s; HINT: check free memory and file permissions", path, strerror(errno));
     st->map = map;
     st->map_size = size;
+    mapguard_register(map, size, path);
     uint64_t hlen = 0;
     for (int i = 7; i >= 0; i--) hlen = (hlen << 8) | st->map[i];
     if (hlen > size - 8 || hlen > ST_MAX_HEADER) {
@@ -141,12 +134,7 @@ int st_open(SafeTensors *st, const char *path, EngineError *err) {
     for (const cJSON *it = root->child; it; it = it->next) {
         if (!strcmp(it->string, "__metadata__")) continue;
         if (!cJSON_IsObject(it)) {
-            char shown[64];
-            size_t i = 0;
-            for (; it->string[i] && i + 1 < sizeof shown; i++)
-                shown[i] = (unsigned char)it->string[i] < 0x20 ? '?' : it->string[i];
-            shown[i] = 0;
-            engine_fail(err, "%s: header entry %s is not an object; HINT: the file is corrupt", path, shown);
+            engine_fail(err, "%s: header entry %.64s is not an object; HINT: the file is corrupt", path, it->string);
             goto fail;
         }
         if (st__parse_entry(st, it, &st->tensors[st->n_tensors], err)) goto fail;
@@ -187,7 +175,10 @@ fail:
 }
 
 void st_close(SafeTensors *st) {
-    if (st->map) munmap((void *)st->map, st->map_size);
+    if (st->map) {
+        mapguard_unregister(st->map);
+        munmap((void *)st->map, st->map_size);
+    }
     free(st->tensors);
     st->map = NULL;
     st->tensors = NULL;

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "error.h"
+#include "fileio.h"
 
 typedef enum { ST_F32, ST_F16, ST_BF16, ST_OTHER } StDtype;
 
@@ -33,6 +34,7 @@ typedef struct {
     const uint8_t *data; /* start of the data section */
     size_t data_size;
     StTensor *tensors;   /* (n_tensors) */
+    FileStamp stamp;     /* the file as mapped */
     int n_tensors;
 } SafeTensors;
 

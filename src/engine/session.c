@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "forward_internal.h"
+#include "mapguard.h"
 #include "pool.h"
 
 struct ForwardSession {
@@ -214,14 +215,25 @@ static int session__run(ForwardSession *s, const int *ids, const int *types, int
     return 0;
 }
 
+/* As forward_run: the files behind the mapped weights are checked first, and
+ * a truncation racing the pass ends in an error naming the file (mapguard.h);
+ * the cache is then empty (s->T = 0), so the next run is a full pass. */
+static int session__run_guarded(ForwardSession *s, const int *ids, const int *types, int n,
+                                const RunOptions *ro, int focus, Trace *tr, EngineError *err) {
+    if (model_check_files(s->m, err)) return -1;
+    int rc;
+    MAPGUARD_RUN(rc, err, session__run(s, ids, types, n, ro, focus, tr, err));
+    return rc;
+}
+
 int forward_session_run(ForwardSession *s, const int *ids, const int *types, int n,
                         const RunOptions *ro, Trace *tr, EngineError *err) {
-    return session__run(s, ids, types, n, ro, -1, tr, err);
+    return session__run_guarded(s, ids, types, n, ro, -1, tr, err);
 }
 
 int forward_session_run_view(ForwardSession *s, const int *ids, const int *types, int n,
                              const RunOptions *ro, int focus, Trace *tr, EngineError *err) {
-    return session__run(s, ids, types, n, ro, focus < 0 ? n - 1 : focus, tr, err);
+    return session__run_guarded(s, ids, types, n, ro, focus < 0 ? n - 1 : focus, tr, err);
 }
 
 bool forward_session_pending(const ForwardSession *s) { return s->T > 0 && s->stale_from < s->T; }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "fileio.h"
 #include "tokenizer_internal.h"
 
 /* ---------------------------------------------------------------- encode */
@@ -129,26 +130,9 @@ TokenizerKind tokenizer_kind(const Tokenizer *tok) { return tok->kind; }
 /* ---------------------------------------------------------- tokenizer.json */
 
 char *tokenizer_read_file(const char *path, size_t *len, const char *hint, EngineError *err) {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        engine_fail(err, "%s: cannot open (%s); HINT: %s", path, strerror(errno), hint);
-        return NULL;
-    }
     char *buf = NULL;
-    long size = -1;
-    if (fseek(f, 0, SEEK_END) == 0) size = ftell(f);
-    if (size >= 0 && fseek(f, 0, SEEK_SET) == 0 && (buf = malloc((size_t)size + 1))) {
-        *len = fread(buf, 1, (size_t)size, f);
-        if (*len == (size_t)size) {
-            buf[*len] = '\0';
-            fclose(f);
-            return buf;
-        }
-    }
-    fclose(f);
-    free(buf);
-    engine_fail(err, "%s: cannot read the file; HINT: check that it is a readable regular file", path);
-    return NULL;
+    if (fileio_read_all(path, FILEIO_LIMIT_TOKENIZER, hint, &buf, len, err)) return NULL;
+    return buf;
 }
 
 cJSON *tokenizer_parse_json(const char *path, const char *text, size_t len, EngineError *err) {

@@ -165,8 +165,8 @@ static size_t bpe__hash_str(const char *s, size_t n) {
     return (size_t)(h ^ (h >> 32));
 }
 
-/* A short printable quote of a token for error lines: at most ~40 bytes,
- * cut on a character boundary, control bytes shown as '?'. */
+/* A short quote of a token for error lines: at most ~40 bytes, cut on a
+ * character boundary (engine_fail escapes control and invalid bytes). */
 static const char *bpe__quote(const char *s, size_t n, char buf[64]) {
     size_t o = 0, i = 0;
     while (i < n) {
@@ -174,10 +174,7 @@ static const char *bpe__quote(const char *s, size_t n, char buf[64]) {
         size_t k = c < 0xC0 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
         if (k > n - i) k = n - i;
         if (o + k > 40) break;
-        for (size_t j = 0; j < k; j++) {
-            unsigned char d = (unsigned char)s[i + j];
-            buf[o++] = (d < 0x20 || d == 0x7F) ? '?' : (char)d;
-        }
+        for (size_t j = 0; j < k; j++) buf[o++] = s[i + j];
         i += k;
     }
     if (i < n) {

@@ -32,6 +32,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "fileio.h"
 #include "minheap.h"
 #include "tokenizer_internal.h"
 
@@ -405,21 +406,12 @@ static int32_t sp__rd_i32(const unsigned char *p) {
 
 int tokenizer_load_llama2c(Tokenizer **out, const char *path, int vocab_size, EngineError *err) {
     *out = NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return engine_fail(err, "%s: cannot open: %s; HINT: pass --tokenizer with llama2.c's tokenizer.bin for this model", path, strerror(errno));
-    unsigned char *data = NULL;
-    long size = -1;
-    if (fseek(f, 0, SEEK_END) == 0) size = ftell(f);
-    if (size >= 0 && size <= (1L << 30) && fseek(f, 0, SEEK_SET) == 0 &&
-        (data = malloc((size_t)size + 1)) && fread(data, 1, (size_t)size, f) != (size_t)size) {
-        free(data);
-        data = NULL;
-    }
-    fclose(f);
-    if (!data)
-        return engine_fail(err, "%s: cannot read the file (or it is over 1 GiB); HINT: pass --tokenizer with llama2.c's tokenizer.bin", path);
-    size_t n_bytes = (size_t)size;
+    char *text = NULL;
+    size_t n_bytes = 0;
+    if (fileio_read_all(path, FILEIO_LIMIT_TOKENIZER, "pass --tokenizer with llama2.c's tokenizer.bin for this model",
+                        &text, &n_bytes, err))
+        return -1;
+    unsigned char *data = (unsigned char *)text;
     int rc = -1;
     SpModel *sp = NULL;
     if (n_bytes < 4) {

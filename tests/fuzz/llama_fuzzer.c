@@ -4,8 +4,8 @@
  *
  * The first input byte picks the target, the rest is its input:
  *   'B' a llama2.c .bin, loaded with model_load and the tokenizer below; a
- *       model that loads must run one forward pass over [1, 2] to finite
- *       logits;
+ *       model that loads must run one forward pass over [1, 2], to finite
+ *       logits when every weight is below 1e3 in size;
  *   'T' a tokenizer.bin, loaded with vocab_size 0 (as many tokens as the file
  *       holds); one that loads must encode a fixed text into tokens that tile
  *       it and decode each token;
@@ -15,19 +15,7 @@
  *       UTF-8, else encoding must fail.
  * A broken invariant aborts; memory errors show up as ASan reports.
  *
- * Build and run (from the repo root, after the oracle has written
- * build/oracle/llama):
- *
- *   clang -g -O1 -std=c11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
- *       -fno-sanitize-recover=undefined -I/usr/include/cjson \
- *       -I/usr/include/x86_64-linux-gnu/openblas-pthread \
- *       -Isrc tests/fuzz/llama_fuzzer.c src/engine/[a-z]*.c \
- *       -lopenblas -lcjson -lpcre2-8 -lm -lpthread -o build/llama_fuzzer
- *   mkdir -p build/fuzz-llama
- *   (printf B; cat build/oracle/llama/gqa_tied/model.bin) > build/fuzz-llama/bin
- *   (printf T; cat build/oracle/llama/gqa_tied/tokenizer.bin) > build/fuzz-llama/tok
- *   printf 'xOnce upon a time 🐶\n' > build/fuzz-llama/text
- *   ./build/llama_fuzzer -max_len=120000 -max_total_time=300 build/fuzz-llama
+ * Built and run by `make fuzz` (fuzz_common.h).
  */
 #include <math.h>
 #include <stdint.h>
@@ -39,35 +27,10 @@
 #include "engine/forward.h"
 #include "engine/model.h"
 #include "engine/tokenizer.h"
-
-#define FUZZ_REQUIRE(cond)                                                     \
-    do {                                                                       \
-        if (!(cond)) {                                                         \
-            fprintf(stderr, "llama_fuzzer: %s:%d: %s\n", __FILE__, __LINE__,   \
-                    #cond);                                                    \
-            abort();                                                           \
-        }                                                                      \
-    } while (0)
+#include "fuzz_common.h"
 
 static Tokenizer *fuzz_tok;
 static char fuzz_tok_path[1024];
-static char fuzz_dir[64];
-
-/* Writes data into fuzz_dir/name, returning the path in a static buffer. */
-static const char *fuzz_write(const char *name, const uint8_t *data, size_t size) {
-    static char path[128];
-    if (!fuzz_dir[0]) {
-        snprintf(fuzz_dir, sizeof fuzz_dir, "/tmp/llama-fuzz-XXXXXX");
-        if (!mkdtemp(fuzz_dir)) abort();
-    }
-    snprintf(path, sizeof path, "%s/%s", fuzz_dir, name);
-    FILE *f = fopen(path, "wb");
-    if (!f) abort();
-    if (size && fwrite(data, 1, size, f) != size) abort();
-    fclose(f);
-    return path;
-}
-
 /* Tokens tile text[0..len) after BOS. */
 static void fuzz_check_tiling(const TokenList *list, size_t len) {
     size_t at = 0;
@@ -85,14 +48,23 @@ static void fuzz_model(const uint8_t *data, size_t size) {
     Model *m = NULL;
     EngineError err;
     if (model_load(&m, path, &o, &err)) {
-        FUZZ_REQUIRE(m == NULL && strstr(err.msg, "HINT") && !strchr(err.msg, '\n'));
+        FUZZ_REQUIRE(m == NULL);
+        fuzz_check_error(err.msg);
         return;
     }
     Trace *tr = trace_create(m, 2);
     if (tr) {
         int ids[2] = {1, 2};
         RunOptions ro = run_options_default();
-        if (m->config.n_ctx >= 2 && forward_run(m, ids, 2, &ro, tr, &err) == 0)
+        /* Finite weights can still overflow (1e36 * 1e36): finite logits
+           are required only of weights of a sane size. */
+        float big = 0;
+        for (size_t i = 28; i + 4 <= size; i += 4) {
+            float w;
+            memcpy(&w, data + i, 4);
+            if (fabsf(w) > big) big = fabsf(w);
+        }
+        if (m->config.n_ctx >= 2 && forward_run(m, ids, 2, &ro, tr, &err) == 0 && big < 1e3f)
             for (size_t i = 0; i < (size_t)2 * m->config.vocab_size; i++)
                 FUZZ_REQUIRE(isfinite(tr->logits[i]));
         trace_free(tr);
@@ -105,7 +77,8 @@ static void fuzz_tokenizer_bin(const uint8_t *data, size_t size) {
     Tokenizer *tok = NULL;
     EngineError err;
     if (tokenizer_load_llama2c(&tok, path, 0, &err)) {
-        FUZZ_REQUIRE(tok == NULL && strstr(err.msg, "HINT") && !strchr(err.msg, '\n'));
+        FUZZ_REQUIRE(tok == NULL);
+        fuzz_check_error(err.msg);
         return;
     }
     static const char text[] = "Once upon a time, \xC3\xA9\xF0\x9F\x90\xB6\n  x";
@@ -144,9 +117,6 @@ static void fuzz_text(const uint8_t *data, size_t size) {
     free(joined);
     token_list_free(&list);
 }
-
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
     (void)argc;
