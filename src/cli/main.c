@@ -501,7 +501,12 @@ static int cmd_bench(CliArgs *a) {
         model_free(m);
         return 1;
     }
-    int *ids = malloc(sizeof(int) * (size_t)T);
+    int *ids = malloc(sizeof(int) * (size_t)(T + 1)); /* T + 1: --append types one more */
+    if (!ids) {
+        fprintf(stderr, "attnscope: out of memory for %d token ids\n", T + 1);
+        model_free(m);
+        return 1;
+    }
     unsigned s = 12345;
     for (int i = 0; i <= T; i++) { s = s * 1103515245u + 12345u; ids[i] = (int)((s >> 8) % (unsigned)m->config.vocab_size); }
     Trace *tr = trace_create(m, T);
