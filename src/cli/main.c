@@ -42,6 +42,14 @@
 
 static int cli_error(const EngineError *err) {
     fprintf(stderr, "attnscope: %s\n", err->msg);
+    /* A model file shrank mid-run (mapguard.h): the pass was abandoned while
+       BLAS and pool threads may still read the mapping, so nothing may be
+       freed or unmapped now (a helper would then fault outside the guard):
+       the one line is out, leave at once. */
+    if (mapguard_fault_caught()) {
+        fflush(stdout);
+        _exit(1);
+    }
     return 1;
 }
 
