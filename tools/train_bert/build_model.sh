@@ -5,7 +5,7 @@
 #
 #   tools/train_bert/build_model.sh          (`make model-bert` calls it)
 #   RESUME=1 tools/train_bert/build_model.sh (continue from work/ckpt.pt)
-#   STEPS=12000 MINUTES=110 tools/train_bert/build_model.sh
+#   STEPS=4000 MINUTES=110 tools/train_bert/build_model.sh
 #
 # Steps: tokenizer check against the reference cases, corpus -> ids, train
 # (checkpoint every 500 steps; stops at STEPS or after MINUTES, whichever
@@ -19,7 +19,7 @@ PY=${PY:-/usr/bin/python3}
 T=tools/train_bert
 WORK=${WORK:-$T/work}
 OUT=${OUT:-models/pd-bert}
-STEPS=${STEPS:-12000}
+STEPS=${STEPS:-4000}
 MINUTES=${MINUTES:-110}
 [ -x build/attnscope ] || { echo "build_model.sh: build/attnscope is missing; HINT: run make first" >&2; exit 1; }
 echo "== 1/6 tokenizer check"

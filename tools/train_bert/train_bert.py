@@ -301,7 +301,7 @@ def main():
     ap.add_argument("--corpus", default=os.path.join(ROOT, "..", "shared", "corpus"))
     ap.add_argument("--vocab", default=os.path.join(ROOT, "..", "shared", "tokenizers", "bert-base-uncased", "vocab.txt"))
     ap.add_argument("--out", default=os.path.join(ROOT, "models", "pd-bert"))
-    ap.add_argument("--steps", type=int, default=12000)
+    ap.add_argument("--steps", type=int, default=4000)
     ap.add_argument("--minutes", type=float, default=0)
     ap.add_argument("--eval-every", type=int, default=500)
     ap.add_argument("--max-chars", type=int, default=0)
