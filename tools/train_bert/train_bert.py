@@ -249,7 +249,7 @@ def cmd_train(a, wp):
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
         step += 1
-        done = step == a.steps or (a.minutes and time.time() - t0 > 60 * a.minutes)
+        done = step == a.steps or step == a.stop_at or (a.minutes and time.time() - t0 > 60 * a.minutes)
         if step % a.eval_every == 0 or done:
             vl, t1, t5 = evaluate(model, val, wp, vocab)
             rec = {"step": step, "train_loss": round(loss.item(), 4), "val_loss": round(vl, 4),
@@ -303,6 +303,9 @@ def main():
     ap.add_argument("--out", default=os.path.join(ROOT, "models", "pd-bert"))
     ap.add_argument("--steps", type=int, default=4000)
     ap.add_argument("--minutes", type=float, default=0)
+    # Stop (checkpoint, evaluate) at this step while the schedule still spans
+    # --steps: how a run cut short by the session is rebuilt exactly.
+    ap.add_argument("--stop-at", type=int, default=0)
     ap.add_argument("--eval-every", type=int, default=500)
     ap.add_argument("--max-chars", type=int, default=0)
     ap.add_argument("--threads", type=int, default=2)
