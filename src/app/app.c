@@ -191,6 +191,12 @@ static bool app__needs_model(App *app, Act act) {
 /* Applies one action. */
 static void app__act(App *app, const ViewEvent *e) {
     if (app__needs_model(app, e->act)) return;
+    ViewData mode = app_view_data(app);
+    const char *off = view_act_off(&mode, e->act); /* not for this model */
+    if (off) {
+        app__say(app, true, "%s; HINT: Ctrl+O opens another model", off);
+        return;
+    }
     switch (e->act) {
     case ACT_SCALE_SQRT: case ACT_SCALE_NONE: case ACT_SCALE_TEMP: case ACT_SCALE_CYCLE:
     case ACT_TEMP_SET: case ACT_TEMP_STEP: case ACT_MASK_CAUSAL: case ACT_MASK_NONE:
@@ -227,7 +233,12 @@ static void app__act(App *app, const ViewEvent *e) {
     case ACT_EXPORT: app_export(app, false, NULL, NULL, 0); break;
     case ACT_EXPORT_GRID: app_export(app, true, NULL, NULL, 0); break;
     case ACT_QUIT: app->quit = true; break;
-    case ACT_VEC_TAB: app->vec_open = !app->vec_open; break;
+    case ACT_VEC_TAB:
+        app->vec_open = !app->vec_open;
+        if (!app->vec_tab) /* this layout has no tab: the key changes nothing you see */
+            app__say(app, false, "the vector view is always shown at this window size; F4 "
+                     "opens and closes its tab in narrow windows");
+        break;
     case ACT_ESCAPE:
         if (app->prompt) app__prompt_close(app);
         else if (app->help) app->help = false;
