@@ -13,7 +13,6 @@
 #include "app/appstate.h"
 #include "app/app_internal.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <math.h>
 #include <stdarg.h>
