@@ -142,6 +142,18 @@ build/fuzz/%_fuzzer: tests/fuzz/%_fuzzer.c tests/fuzz/fuzz_common.h $(ENGINE_SRC
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $(ENGINE_CFLAGS) -Isrc -Itests/fuzz -o $@ $< $(ENGINE_SRC) src/cli/args.c $(LIBS_ENGINE)
 
+# The app's parsers (session files, the state spec) link app sources too:
+# FUZZ_APP_SRC_<target> lists them (the spec reader needs the app's name
+# tables, so it takes them all).
+FUZZ_APP_TARGETS  = session spec
+FUZZ_APP_SRC_session = src/app/session.c src/app/wordmask.c src/app/colormap.c
+FUZZ_APP_SRC_spec = $(APP_SRC)
+$(FUZZ_APP_TARGETS:%=build/fuzz/%_fuzzer): build/fuzz/%_fuzzer: tests/fuzz/%_fuzzer.c tests/fuzz/fuzz_common.h \
+                  $(ENGINE_SRC) $(APP_SRC) $(wildcard src/engine/*.h src/app/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(ENGINE_CFLAGS) $(APP_CFLAGS) -Isrc -Itests/fuzz -o $@ $< $(ENGINE_SRC) \
+	  $(FUZZ_APP_SRC_$*) $(LIBS_APP) $(LIBS_ENGINE)
+
 fuzz: fuzz-build
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) sh tools/fuzz.sh $(FUZZ_TARGETS)
 

@@ -251,6 +251,30 @@ int main(void) {
     drive_type(app, src);
     CHECK(settle() && mt() && mt()->T > 0 && !strcmp(mt()->translation, before), "typing it again translates it again");
 
+    /* --- only controls that work: no role atlas in translation (issue: the
+       "by role" button and the badge legend showed without role scores) --- */
+    drive_key(app, SDLK_ESCAPE, 0); /* out of the text box: G is a command key */
+    drive_key(app, SDLK_g, KMOD_LCTRL);
+    CHECK(app->role == -1 && app->msg_error && strstr(app->msg, "no head roles in translation"),
+          "Ctrl+G in translation colours nothing and says why: %s", app->msg);
+    drive_key(app, SDLK_g, 0);
+    CHECK(app->role == -1, "nor does G");
+    app_frame(app, true);
+    CHECK(app->gv.role_button.w == 0, "no \"by role\" button in translation");
+    v = app_view_data(app);
+    CHECK(view_act_off(&v, ACT_ROLE_TOGGLE) && view_act_off(&v, ACT_ROPE) && view_act_off(&v, ACT_WORD_MASK) &&
+          view_act_off(&v, ACT_SEG_FILTER) && !view_act_off(&v, ACT_MT_KIND) && !view_act_off(&v, ACT_ABLATE),
+          "translation: roles, RoPE, word masks and the pair filter are off; kinds and ablation work");
+    drive_key(app, SDLK_r, KMOD_LCTRL);
+    CHECK(!app->pre_rope && app->msg_error && strstr(app->msg, "Llama models only"),
+          "Ctrl+R says RoPE is for Llama: %s", app->msg);
+    MarianKind k0 = app->mt->kind;
+    drive_key(app, SDLK_t, KMOD_LCTRL);
+    CHECK(app->mt->kind == (MarianKind)((k0 + 1) % MARIAN_KIND_COUNT) && !app->msg_error,
+          "Ctrl+T still switches the kind: %s", app->msg);
+    for (int i = 1; i < MARIAN_KIND_COUNT; i++) drive_key(app, SDLK_t, KMOD_LCTRL);
+    CHECK(app->mt->kind == k0, "and round to where it was");
+
     /* --- another model leaves the mode --- */
     char gpt2[1024];
     snprintf(gpt2, sizeof gpt2, "%s/oracle/gpt2_f32", build);
@@ -260,6 +284,11 @@ int main(void) {
         CHECK(settle() && app->res && app->res->tr && !app->res->mt, "and runs as before");
         v = app_view_data(app);
         CHECK(!v.kind && !v.mt && trace_n_keys(v.tr) == v.tr->n_tokens, "square again, no kind");
+        drive_key(app, SDLK_t, KMOD_LCTRL);
+        CHECK(app->msg_error && strstr(app->msg, "translation models only"), "Ctrl+T on GPT-2 says why not: %s", app->msg);
+        drive_key(app, SDLK_g, KMOD_LCTRL);
+        app_frame(app, true);
+        CHECK(app->role == 0 && app->gv.role_button.w > 0, "GPT-2 has the role atlas and its button again");
     }
     app_destroy(app);
     SDL_Quit();

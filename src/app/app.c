@@ -1,5 +1,9 @@
-/* app.c — the attnscope window: event handling, the immediate-mode frame,
- * the main loop, screenshots and the interactive benchmark.
+/* app.c — the attnscope window: the main loop, the immediate-mode frame
+ * and the dispatch of every event and action. What an action does lives in
+ * its module: app_options.c (scaling, masking, ablation), app_edit.c (the
+ * text box), app_encoder.c, app_translate.c and app_roles.c (per mode),
+ * app_model.c (prompts, opening a model), app_export.c; app_create.c makes
+ * and frees the App.
  *
  * Every frame is rebuilt from App (appstate.h). Input events only change
  * state and mark the app dirty; the loop sleeps in SDL_WaitEvent until the
@@ -9,7 +13,6 @@
 #include "app/appstate.h"
 #include "app/app_internal.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <math.h>
 #include <stdarg.h>
@@ -17,16 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "app/png.h"
-#include "engine/atomicfile.h"
 #include "engine/mapguard.h"
-
-
-/* The starter text: a sentence, then the same sentence again, so an
- * induction head (second copy -> the token after the first) shows at once. */
-static const char app_default_text[] =
-    "Mr. Darcy walked into the room and smiled at Elizabeth. "
-    "Mr. Darcy walked into the room and smiled at Elizabeth.";
 
 double app_now_ms(void) {
     return (double)SDL_GetPerformanceCounter() * 1000.0 /
@@ -66,22 +60,6 @@ void app_rerun(App *app) {
     if (app->posted_gen == app->shown_gen) app->pending_since_ms = app_now_ms();
     app->posted_gen = app->mt ? app_mt_post(app)
                               : worker_post(app->worker, app->edit.buf, &app->ro, &app->wm);
-}
-
-/* The user changed the text: a text that shares no prefix with the last one
- * (a new text, not an edit of it) starts with a fresh view: zoom and pin
- * reset. Then re-runs. */
-static void app__text_changed(App *app) {
-    const char *old = app->posted_text ? app->posted_text : "";
-    if (old[0] != app->edit.buf[0]) {
-        app->hv.cam.zoom = 1.0f;
-        app->hv.cam.off_q = app->hv.cam.off_k = 0;
-        app->hv.cam.pan_active = false;
-        app->pin_q = app->pin_k = -1;
-        app->hover_q = app->hover_k = -1;
-    }
-    wordmask_edit(&app->wm, old, app->edit.buf); /* masked words move with the edit */
-    app_rerun(app);
 }
 
 /* Milliseconds left to hold the frame for a run in flight (0 = draw now):
@@ -157,79 +135,6 @@ bool app_wait_result(App *app, int timeout_ms) {
     return ok && app->shown_gen == app->posted_gen;
 }
 
-static void app__cycle_scale(App *app) {
-    app->ro.scale = (ScaleMode)((app->ro.scale + 1) % 3);
-    app_rerun(app);
-}
-
-static void app__cycle_mask(App *app) {
-    app->ro.mask = (MaskMode)((app->ro.mask + 1) % 3);
-    app_rerun(app);
-}
-
-static void app__window(App *app, int delta) {
-    int w = app->ro.window + delta;
-    if (w < 1) w = 1;
-    if (w > app->max_tokens) w = app->max_tokens;
-    app->ro.window = w;
-    app->ro.mask = MASK_WINDOW;
-    app_rerun(app);
-}
-
-static void app__set_temperature(App *app, float log10_t) {
-    if (log10_t < -1.0f) log10_t = -1.0f;
-    if (log10_t > 1.0f) log10_t = 1.0f;
-    app->temp_slider = log10_t;
-    app->ro.temperature = powf(10.0f, log10_t);
-    app->ro.scale = SCALE_TEMP;
-    app_rerun(app);
-}
-
-static void app__toggle_key_mask(App *app, int k) {
-    if (k < 0 || k >= RUN_MAX_KEYS) return;
-    bool on = !run_options_key_masked(&app->ro, k);
-    run_options_set_key_masked(&app->ro, k, on);
-    ViewData v = app_view_data(app); /* keys may be another text's (cross) */
-    const char *lab = v.tr && k < trace_n_keys(v.tr) ? view_key_label(&v, k) : "?";
-    app__say(app, false, "key %d \"%s\" %s", k, lab,
-             on ? "masked for every query" : "unmasked");
-    app_rerun(app);
-}
-
-static void app__toggle_ablate(App *app, int layer, int head) {
-    if (!app->model || layer < 0 || head < 0 || layer >= app->model->config.n_layer ||
-        head >= app->model->config.n_head)
-        return;
-    bool on = !run_options_head_ablated(&app->ro, layer, head);
-    run_options_set_head_ablated(&app->ro, layer, head, on);
-    app__say(app, false, "head L%d H%d %s", layer, head,
-             on ? "ablated: its output is zeroed" : "restored");
-    app_rerun(app);
-}
-
-static void app__reset_interventions(App *app) {
-    memset(app->ro.masked_keys, 0, sizeof app->ro.masked_keys);
-    memset(app->ro.ablated, 0, sizeof app->ro.ablated);
-    bool words = app->wm.n > 0;
-    app->wm.n = 0;
-    app__say(app, false, "all keys unmasked, all heads restored%s",
-             words ? ", every word runs as typed" : "");
-    app_rerun(app);
-}
-
-/* Llama models only: GPT-2 has no RoPE, its q and k are what the score uses. */
-static bool app__has_rope(const App *app) {
-    return app->model && app->model->config.arch == ARCH_LLAMA;
-}
-
-static void app__toggle_rope(App *app) {
-    if (!app__has_rope(app)) return;
-    app->pre_rope = !app->pre_rope;
-    app__say(app, false, "vector view: q and k %s", app->pre_rope
-             ? "before RoPE (the weight still comes from the rotated q\xC2\xB7k)"
-             : "after RoPE, as the score uses them");
-}
-
 void app__set_theme(App *app) {
     app->d.th = app->white ? theme_light() : theme_dark();
     app->dirty = true;
@@ -241,64 +146,6 @@ void app__select(App *app, int layer, int head) {
     app->layer = layer < 0 ? 0 : layer >= c->n_layer ? c->n_layer - 1 : layer;
     app->head = head < 0 ? 0 : head >= c->n_head ? c->n_head - 1 : head;
     app->auto_head = false; /* a head chosen (by the user, a spec) wins */
-    app->dirty = true;
-}
-
-static void app__copy(App *app, bool cut) {
-    char *s = textedit_copy(&app->edit);
-    if (s) {
-        SDL_SetClipboardText(s);
-        free(s);
-    }
-    if (cut && textedit_has_selection(&app->edit) && textedit_backspace(&app->edit, false))
-        app__text_changed(app);
-}
-
-/* Typed or pasted text into the box; says so when the text cap cut it. */
-static void app__insert(App *app, const char *s) {
-    if (textedit_insert(&app->edit, s, strlen(s))) app__text_changed(app);
-    if (app->edit.clipped) {
-        app->edit.clipped = false;
-        app__say(app, true, "the text is capped at %zu KiB: the rest was not inserted; "
-                 "HINT: the model sees only its last tokens, paste less",
-                 TEXTEDIT_MAX_BYTES >> 10);
-    }
-}
-
-static void app__paste(App *app) {
-    if (!SDL_HasClipboardText()) return;
-    char *s = SDL_GetClipboardText();
-    if (!s) return;
-    app__insert(app, s);
-    SDL_free(s);
-}
-
-/* A key while the text box has focus that no binding took: editing. */
-static void app__key_editing(App *app, const SDL_Keysym *k) {
-    bool shift = (k->mod & KMOD_SHIFT) != 0, ctrl = (k->mod & KMOD_CTRL) != 0;
-    TextEdit *te = &app->edit;
-    bool changed = false;
-    switch (k->sym) {
-    case SDLK_LEFT: textedit_left(te, shift, ctrl); break;
-    case SDLK_RIGHT: textedit_right(te, shift, ctrl); break;
-    case SDLK_UP:
-    case SDLK_DOWN:
-        textedit_set_cursor(te, view_textbox_vertical(&app->d, te, &app->tv.lines, app->tv.box.w,
-                                                      k->sym == SDLK_UP ? -1 : 1), shift);
-        break;
-    case SDLK_HOME: textedit_home(te, shift); break;
-    case SDLK_END: textedit_end(te, shift); break;
-    case SDLK_BACKSPACE: changed = textedit_backspace(te, ctrl); break;
-    case SDLK_DELETE: changed = textedit_delete(te, ctrl); break;
-    case SDLK_RETURN:
-    case SDLK_KP_ENTER: changed = textedit_insert(te, "\n", 1); break;
-    case SDLK_a: if (ctrl) textedit_select_all(te); break;
-    case SDLK_c: if (ctrl) app__copy(app, false); break;
-    case SDLK_x: if (ctrl) app__copy(app, true); break;
-    case SDLK_v: if (ctrl) app__paste(app); break;
-    default: break;
-    }
-    if (changed) app__text_changed(app);
     app->dirty = true;
 }
 
@@ -340,42 +187,22 @@ static bool app__needs_model(App *app, Act act) {
 /* ------------------------------------------------------------------ */
 /* actions: every key, button and view event ends here                  */
 
-/* Zooms the head view one wheel step in (+1) or out (-1), keeping the
- * focused cell (or the middle of the view) in place. */
-static void app__zoom_step(App *app, int dir) {
-    HeadCam *c = &app->hv.cam;
-    int T = app->res && app->res->tr ? app->res->tr->n_tokens : 0;
-    if (T <= 0) return;
-    float z0 = c->zoom, z = z0 * powf(1.25f, (float)dir);
-    if (z < 1.0f) z = 1.0f;
-    float n0 = (float)T / z0, n1 = (float)T / z;
-    float cq = app->pin_q >= 0 ? (float)app->pin_q + 0.5f : (float)c->off_q + n0 / 2.0f;
-    float ck = app->pin_k >= 0 ? (float)app->pin_k + 0.5f : (float)c->off_k + n0 / 2.0f;
-    c->zoom = z; /* view_head_zoom clamps it and the offsets next frame */
-    c->off_q = (int)lroundf(cq - n1 / 2.0f);
-    c->off_k = (int)lroundf(ck - n1 / 2.0f);
-}
-
 /* Applies one action. */
 static void app__act(App *app, const ViewEvent *e) {
     if (app__needs_model(app, e->act)) return;
+    ViewData mode = app_view_data(app);
+    const char *off = view_act_off(&mode, e->act); /* not for this model */
+    if (off) {
+        app__say(app, true, "%s; HINT: Ctrl+O opens another model", off);
+        return;
+    }
     switch (e->act) {
-    case ACT_SCALE_SQRT: app->ro.scale = SCALE_SQRT; app_rerun(app); break;
-    case ACT_SCALE_NONE: app->ro.scale = SCALE_NONE; app_rerun(app); break;
-    case ACT_SCALE_TEMP: app->ro.scale = SCALE_TEMP; app_rerun(app); break;
-    case ACT_SCALE_CYCLE: app__cycle_scale(app); break;
-    case ACT_TEMP_SET: app__set_temperature(app, e->f); break;
-    case ACT_TEMP_STEP: app__set_temperature(app, app->temp_slider + 0.1f * (float)e->a); break;
-    case ACT_MASK_CAUSAL: app->ro.mask = MASK_CAUSAL; app_rerun(app); break;
-    case ACT_MASK_NONE: app->ro.mask = MASK_NONE; app_rerun(app); break;
-    case ACT_MASK_WINDOW: app->ro.mask = MASK_WINDOW; app_rerun(app); break;
-    case ACT_MASK_CYCLE: app__cycle_mask(app); break;
-    case ACT_WIN_STEP: app__window(app, e->a); break;
-    case ACT_MASK_KEY: app__toggle_key_mask(app, e->a); break;
-    case ACT_ABLATE: /* a < 0: the selected head */
-        app__toggle_ablate(app, e->a < 0 ? app->layer : e->a, e->a < 0 ? app->head : e->b);
+    case ACT_SCALE_SQRT: case ACT_SCALE_NONE: case ACT_SCALE_TEMP: case ACT_SCALE_CYCLE:
+    case ACT_TEMP_SET: case ACT_TEMP_STEP: case ACT_MASK_CAUSAL: case ACT_MASK_NONE:
+    case ACT_MASK_WINDOW: case ACT_MASK_CYCLE: case ACT_WIN_STEP: case ACT_MASK_KEY:
+    case ACT_MASK_FOCUS: case ACT_ABLATE: case ACT_RESET: case ACT_ROPE: case ACT_ZOOM_STEP:
+        app__options_act(app, e);
         break;
-    case ACT_RESET: app__reset_interventions(app); break;
     case ACT_SELECT: app__select(app, e->a, e->b); break;
     case ACT_SELECT_STEP: app__select(app, app->layer + e->a, app->head + e->b); break;
     case ACT_HOVER: app->hover_q = e->a; app->hover_k = e->a >= 0 ? e->b : -1; break;
@@ -395,7 +222,6 @@ static void app__act(App *app, const ViewEvent *e) {
         else SDL_StopTextInput();
         break;
     case ACT_CARET: textedit_set_cursor(&app->edit, (size_t)e->a, e->b != 0); break;
-    case ACT_ROPE: app__toggle_rope(app); break;
     case ACT_CMAP:
         app->cmap = (app->cmap + 1) % CMAP_COUNT;
         draw_set_colormap(&app->d, app->cmap);
@@ -406,7 +232,12 @@ static void app__act(App *app, const ViewEvent *e) {
     case ACT_EXPORT: app_export(app, false, NULL, NULL, 0); break;
     case ACT_EXPORT_GRID: app_export(app, true, NULL, NULL, 0); break;
     case ACT_QUIT: app->quit = true; break;
-    case ACT_VEC_TAB: app->vec_open = !app->vec_open; break;
+    case ACT_VEC_TAB:
+        app->vec_open = !app->vec_open;
+        if (!app->vec_tab) /* this layout has no tab: the key changes nothing you see */
+            app__say(app, false, "the vector view is always shown at this window size; F4 "
+                     "opens and closes its tab in narrow windows");
+        break;
     case ACT_ESCAPE:
         if (app->prompt) app__prompt_close(app);
         else if (app->help) app->help = false;
@@ -414,20 +245,12 @@ static void app__act(App *app, const ViewEvent *e) {
         else app->pin_q = app->pin_k = -1;
         break;
     case ACT_EDIT_TOGGLE: app__act0(app, ACT_EDIT, !app->editing, 0); break;
-    case ACT_ZOOM_STEP: app__zoom_step(app, e->a); break;
-    case ACT_MASK_FOCUS: {
-        ViewData v = app_view_data(app);
-        if (v.k >= 0) app__toggle_key_mask(app, v.k);
-        else app__say(app, false, "no focused key: click a cell of the head view first");
-        break;
-    }
     case ACT_EXPORT_DIR:
     case ACT_OPEN_MODEL:
     case ACT_SAVE_SESSION: app__prompt_open(app, e->act); break;
     case ACT_MT_KIND: app_mt_set_kind(app, e->a); break;
     case ACT_MT_HOVER:
-        if (!app->mt || app->mt->hover_t == e->a) return;
-        app->mt->hover_t = e->a;
+        if (!app_mt_hover(app, e->a)) return; /* unchanged: no redraw */
         break;
     case ACT_WORD_MASK: app__word_mask(app, e->a); break;
     case ACT_SEG_FILTER: app__seg_filter(app, e->a); break;
@@ -593,7 +416,7 @@ static void app__pass(App *app, bool dry) {
 
 /* Updates the pixel scale from the drawable size: HiDPI ratio, and a zoom
  * that keeps text readable on large windows. */
-static void app__update_scale(App *app) {
+void app__update_scale(App *app) {
     int ww = app->out_w, wh = app->out_h;
     if (app->win) {
         SDL_GetWindowSize(app->win, &ww, &wh);
@@ -665,137 +488,6 @@ void app_handle_event(App *app, const SDL_Event *e) {
         if (changed) app->dirty = true;
         break;
     }
-}
-
-/* ------------------------------------------------------------------ */
-/* create / destroy                                                     */
-
-/* Whether r is an OpenGL renderer rasterizing on the CPU. The user's
- * SDL_RENDER_DRIVER choice is kept as it is. */
-static bool app__cpu_gl(SDL_Renderer *r) {
-    SDL_RendererInfo ri;
-    const char *forced = getenv("SDL_RENDER_DRIVER");
-    if ((forced && *forced) || SDL_GetRendererInfo(r, &ri) != 0 || strncmp(ri.name, "opengl", 6))
-        return false;
-    typedef const unsigned char *(*GetString)(unsigned int);
-    GetString get = (GetString)SDL_GL_GetProcAddress("glGetString");
-    const char *name = get ? (const char *)get(0x1F01 /* GL_RENDERER */) : NULL;
-    return name && (strstr(name, "llvmpipe") || strstr(name, "softpipe") ||
-                    strstr(name, "Software Rasterizer"));
-}
-
-App *app_create(const AppArgs *args, SDL_Window *win, int w, int h, EngineError *err) {
-    App *app = calloc(1, sizeof *app);
-    if (!app) {
-        engine_fail(err, "app: out of memory");
-        return NULL;
-    }
-    app->win = win;
-    if (win) {
-        app->ren = SDL_CreateRenderer(win, -1, SDL_RENDERER_ACCELERATED);
-        if (app->ren && app__cpu_gl(app->ren)) {
-            /* GL on a CPU rasterizer (llvmpipe: VMs, Xvfb, no GPU driver) costs
-               more than SDL's own software renderer for these 2D frames: 23 vs
-               14 CPU-ms per keystroke at 1920x1080 (tools/bench/app_bench.sh) */
-            SDL_DestroyRenderer(app->ren);
-            SDL_SetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION, "0");
-            app->ren = SDL_CreateRenderer(win, -1, SDL_RENDERER_SOFTWARE);
-        }
-        if (!app->ren) app->ren = SDL_CreateRenderer(win, -1, SDL_RENDERER_SOFTWARE);
-    } else {
-        app->surface = SDL_CreateRGBSurfaceWithFormat(0, w, h, 32, SDL_PIXELFORMAT_ARGB8888);
-        if (app->surface) app->ren = SDL_CreateSoftwareRenderer(app->surface);
-        app->out_w = w;
-        app->out_h = h;
-    }
-    if (!app->ren) {
-        engine_fail(err, "renderer: %s; HINT: check the display (or SDL_VIDEODRIVER)",
-                    SDL_GetError());
-        if (app->surface) SDL_FreeSurface(app->surface);
-        free(app);
-        return NULL;
-    }
-    if (draw_init(&app->d, app->ren, err)) {
-        SDL_DestroyRenderer(app->ren);
-        if (app->surface) SDL_FreeSurface(app->surface);
-        free(app);
-        return NULL;
-    }
-    app->hidpi = 1.0f;
-    app->ev_result = SDL_RegisterEvents(1);
-    if (app->ev_result == (uint32_t)-1) app->ev_result = 0;
-    app->hover_q = app->hover_k = app->pin_q = app->pin_k = -1;
-    app->hv.cam.zoom = 1.0f;
-    app->gv.hover_layer = app->gv.hover_head = -1;
-    app->role = app->role_last = -1;
-    app->ro = args->run;
-    app->mask_given = args->mask_mode_given;
-    if (app->ro.top_k < 10) app->ro.top_k = 10; /* as many as the panel has room for */
-    if (!(app->ro.temperature > 0)) app->ro.temperature = 1.0f;
-    if (app->ro.window < 1) app->ro.window = 4;
-    app->temp_slider = log10f(app->ro.temperature);
-    textedit_init(&app->edit, args->text ? args->text : app_default_text);
-    app->editing = true; /* type at once; Esc leaves the box */
-    if (args->export_dir) snprintf(app->export_dir, sizeof app->export_dir, "%s", args->export_dir);
-    if (win) SDL_StartTextInput();
-    snprintf(app->model_path, sizeof app->model_path, "%s",
-             args->model_path ? args->model_path : MODEL_DEFAULT_PATH);
-    if (textedit_init(&app->prompt_edit, "")) {
-        engine_fail(err, "app: out of memory");
-        app_destroy(app);
-        return NULL;
-    }
-    app_open_model(app, app->model_path);
-    app__update_scale(app);
-    app->dirty = true;
-    app_rerun(app);
-    return app;
-}
-
-void app_destroy(App *app) {
-    if (!app) return;
-    worker_destroy(app->worker);
-    if (app->mt) { /* the base model belongs to the Marian model */
-        app_mt_free(app->mt);
-        app->mt = NULL;
-        app->model = NULL;
-    }
-    work_result_free(app->res);
-    model_free(app->model);
-    textedit_free(&app->edit);
-    textedit_free(&app->prompt_edit);
-    free(app->posted_text);
-    textlines_free(&app->tv.lines);
-    draw_free(&app->d);
-    SDL_DestroyRenderer(app->ren);
-    if (app->surface) SDL_FreeSurface(app->surface);
-    free(app);
-}
-
-int app_save_frame(App *app, const char *path, EngineError *err) {
-    app_frame(app, true);
-    int w = app->out_w, h = app->out_h;
-    uint32_t *px = malloc((size_t)w * h * 4);
-    if (!px) return engine_fail(err, "%s: out of memory", path);
-    if (SDL_RenderReadPixels(app->ren, NULL, SDL_PIXELFORMAT_ARGB8888, px, w * 4) != 0) {
-        free(px);
-        return engine_fail(err, "%s: cannot read the frame: %s", path, SDL_GetError());
-    }
-    PngText texts[] = {{"Software", "attnscope"}, {"Description", app->edit.buf}};
-    /* atomicfile.h: a finished PNG or nothing; a device is written into,
-       never renamed over */
-    AtomicFile af;
-    if (atomicfile_open(&af, path, err)) {
-        free(px);
-        return -1;
-    }
-    int rc = png_write_argb(af.tmp, px, w, h, w, texts, 2, err); /* checks fclose */
-    free(px);
-    if (rc) {
-        atomicfile_abort(&af);
-        return rc;
-    }
-    return atomicfile_commit(&af, err);
 }
 
 /* ------------------------------------------------------------------ */

@@ -13,6 +13,21 @@ void app__act0(App *app, Act act, int a, int b);
 void app__select(App *app, int layer, int head);
 /* Applies app->white to the drawing theme. */
 void app__set_theme(App *app);
+/* Updates the pixel scale from the drawable size (HiDPI, large windows). */
+void app__update_scale(App *app);
+
+/* Run options and the view (app_options.c): applies ACT_SCALE_*,
+ * ACT_TEMP_*, ACT_MASK_*, ACT_WIN_STEP, ACT_ABLATE, ACT_RESET, ACT_ROPE and
+ * ACT_ZOOM_STEP. */
+void app__options_act(App *app, const ViewEvent *e);
+/* Whether the model has RoPE (Llama): the vector view's pre/post switch. */
+bool app__has_rope(const App *app);
+
+/* The text box (app_edit.c): inserts typed or pasted text (says so when the
+ * cap cut it); applies an editing key no binding took. Both re-run the
+ * model when the text changed. */
+void app__insert(App *app, const char *s);
+void app__key_editing(App *app, const SDL_Keysym *k);
 
 /* The head-role atlas (app_roles.c): after a new result, opens on the
  * teaching head when app->auto_head; applies ACT_ROLE_CYCLE, ACT_ROLE_SET

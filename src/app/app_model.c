@@ -73,6 +73,7 @@ int app_open_model(App *app, const char *path) {
     app->seg_filter = 0;
     if (mt) { /* the controls start on cross-attention's options */
         app->ro = mt->mro.cross;
+        app->role = -1; /* no role scores in translation (view_act_off) */
         app->layer = m->config.n_layer - 1; /* the last decoder layer aligns best */
     } else if (was_mt) { /* the options were a translation kind's */
         app->ro = run_options_for_model(m);

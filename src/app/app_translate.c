@@ -66,6 +66,12 @@ void app_mt_set_kind(App *app, int k) {
              marian_kind_name(mt->kind), desc);
 }
 
+bool app_mt_hover(App *app, int t) {
+    if (!app->mt || app->mt->hover_t == t) return false;
+    app->mt->hover_t = t;
+    return true;
+}
+
 uint64_t app_mt_post(App *app) {
     AppTranslate *mt = app->mt;
     *marian_run_options_kind(&mt->mro, mt->kind) = app->ro;

@@ -36,6 +36,9 @@ void app_mt_free(AppTranslate *mt);
  * selection is clamped to its stack, the status line says what the
  * controls now act on. Nothing re-runs: the result holds every kind. */
 void app_mt_set_kind(struct App *app, int k);
+/* The target row the pointer is on (-1: none), which the strip highlights.
+ * Returns whether it changed (then the frame must be drawn again). */
+bool app_mt_hover(struct App *app, int t);
 /* Posts the text with every kind's options (App.ro for the shown kind). */
 uint64_t app_mt_post(struct App *app);
 /* Fills the mode's part of v from app->res->mt: the shown kind's Trace

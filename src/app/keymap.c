@@ -156,6 +156,7 @@ int keymap_rows(KeyRow *rows, int cap) {
             memset(&rows[m], 0, sizeof rows[m]);
             rows[m].what = b->what;
             rows[m].scope = b->scope;
+            rows[m].act = b->act;
             m++;
         }
         if (b->scope == KEYS_COMMAND)

@@ -53,6 +53,8 @@ typedef struct {
     char cmd[48];         /* single keys outside the text box; "" = none */
     const char *what;
     KeyScope scope;       /* of the first binding of the row */
+    Act act;              /* of the first binding of the row (the help greys
+                             it when view_act_off says it does nothing) */
 } KeyRow;
 int keymap_rows(KeyRow *rows, int cap);
 /* Prints the key table as plain text (for --help). */

@@ -221,14 +221,18 @@ static void session__report(SessionReader *rd, const char *field, const char *fm
     if (!rd->rep) return;
     int i = rd->rep->n++;
     if (i >= SESSION_REPORT_MAX) return;
-    char what[160];
+    char what[160], name[201], fld[65];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(what, sizeof what, fmt, ap);
     va_end(ap);
+    /* the file name and a field name come from outside: one escaped line
+       (a key may hold a newline), cut only between characters */
+    engine_escape(name, sizeof name, rd->name, strlen(rd->name));
+    engine_escape(fld, sizeof fld, field, strlen(field));
     snprintf(rd->rep->msg[i], sizeof rd->rep->msg[i],
-             "%.200s: field %s%.64s: %s; HINT: fix or delete that field "
-             "(docs/session-format.md)", rd->name, rd->group, field, what);
+             "%s: field %s%s: %s; HINT: fix or delete that field "
+             "(docs/session-format.md)", name, rd->group, fld, what);
 }
 
 /* An integer in [lo, hi]; reports and returns false otherwise. */

@@ -9,6 +9,25 @@ uint32_t view_argb(Rgb c) {
     return 0xFF000000u | (uint32_t)c.r << 16 | (uint32_t)c.g << 8 | c.b;
 }
 
+const char *view_act_off(const ViewData *v, Act act) {
+    if (v->n_layer == 0) return NULL;
+    switch (act) {
+    case ACT_ROPE:
+        return v->has_rope ? NULL : "Llama models only: this model has no RoPE";
+    case ACT_MT_KIND:
+        return v->kind ? NULL : "translation models only: this model has one kind of attention";
+    case ACT_WORD_MASK:
+        return v->encoder && v->mask_id >= 0 ? NULL
+             : "mask this word needs an encoder with a [MASK] token (BERT)";
+    case ACT_SEG_FILTER:
+        return v->encoder ? NULL : "the pair filter needs an encoder (BERT) and a text \"A ||| B\"";
+    case ACT_ROLE_CYCLE: case ACT_ROLE_SET: case ACT_ROLE_TOGGLE:
+        return v->kind ? "no head roles in translation: they are scored on one text's self-attention"
+                       : NULL;
+    default: return NULL;
+    }
+}
+
 int view_max_label_px(Draw *d, const ViewData *v) {
     int m = 0;
     for (int i = 0; v->tr && i < v->tr->n_tokens; i++) {

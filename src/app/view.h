@@ -192,5 +192,11 @@ int view_text_wrapped(Draw *d, FontSize size, int x, int y, int w, SDL_Color c,
                       const char *s);
 /* c as opaque ARGB8888. */
 uint32_t view_argb(Rgb c);
+/* Why act does nothing for the model v shows (one short line: the help
+ * greys the key with it, the status line says it when the key is pressed,
+ * the views hide the control), or NULL when it works. Per mode: RoPE needs
+ * Llama, attention kinds a translation model, word masks and the pair
+ * filter an encoder, head roles a single-text trace. NULL without a model. */
+const char *view_act_off(const ViewData *v, Act act);
 
 #endif

@@ -39,6 +39,7 @@ static int view__legend(Draw *d, const ViewData *v, int x, int y, int w) {
         }
         return most;
     }
+    if (view_act_off(v, ACT_ROLE_TOGGLE)) return 0; /* no roles in this mode: no badges */
     if (v->role < 0 || !v->roles) return atlas_legend(d, x, y, w);
     view__role_caption((RoleKind)v->role, v->roles->baseline[v->role], s, sizeof s);
     return view_text_wrapped(d, FONT_SMALL, x, y, w, d->th.text_dim, s);
@@ -274,7 +275,7 @@ int view_grid_place(ViewCtx *cx, SDL_Rect r, GridView *gv) {
     int bw = ui_button_width(d, view__role_label), pad = draw_px(d, 8);
     int bh = font_height(d->font, FONT_NORMAL) + draw_px(d, 4);
     gv->role_button = (SDL_Rect){r.x + r.w - pad - bw, r.y + draw_px(d, 3), bw, bh};
-    if (v->n_layer == 0) gv->role_button.w = 0;
+    if (v->n_layer == 0 || view_act_off(v, ACT_ROLE_TOGGLE)) gv->role_button.w = 0;
     view_grid_layout(d, in, v->n_layer, v->n_head, v->n_kv_head, &gv->layout);
     const GridLayout *gl = &gv->layout;
     if (gl->L <= 0) return r.h;

@@ -78,7 +78,8 @@ int view_pred_position(const ViewData *v) {
 
 void view_pred_frame(ViewCtx *cx, SDL_Rect r) {
     const ViewData *v = cx->v;
-    SDL_Rect in = ui_panel(cx->d, r, v->encoder ? "Fill-in predictions (masked LM)"
-                                                : "Next-token predictions");
+    SDL_Rect in = ui_panel(cx->d, r, v->kind ? "Translation (greedy decoding)"
+                                     : v->encoder ? "Fill-in predictions (masked LM)"
+                                                  : "Next-token predictions");
     view_predictions_draw(cx->d, in, v, view_pred_position(v));
 }

@@ -58,12 +58,17 @@ void view_help_frame(ViewCtx *cx, int W, int H) {
         "hover a cell for its numbers, click to pin it \xC2\xB7 click a key label or chip: hide it from attention",
         "encoders: right-click a chip for [MASK] \xC2\xB7 wheel zooms, right-drag pans \xC2\xB7 controls re-run the model",
     };
-    static const char *look[] = {
+    static const char *look_one[] = {
         "What to look at first: the app opens on the model's best teaching head on its starter text (one sentence, said twice).",
         "Badges on the grid mark heads with a clear role: P attends to the previous token, I (induction) to the token after the",
         "earlier copy of the current one, S to the first token. Ctrl+G colours the grid by a role and lists the heads by it.",
+    }, *look_mt[] = {
+        "Translation: the source is encoded once, the translation decoded greedily, one target chip per step.",
+        "Cross-attention (target \xC3\x97 source) shows which source words each target word read; Ctrl+T switches to the",
+        "encoder's or the decoder's self-attention. Scale, mask and ablate act on the kind shown. Greyed keys: not for this model.",
     };
-    enum { N_LOOK = sizeof look / sizeof *look };
+    enum { N_LOOK = sizeof look_one / sizeof *look_one };
+    const char **look = cx->v->kind ? look_mt : look_one;
     KeyRow rows[64];
     int n = keymap_rows(rows, 64);
     int fs = font_height(d->font, FONT_SMALL), fn = font_height(d->font, FONT_NORMAL);
@@ -104,10 +109,15 @@ void view_help_frame(ViewCtx *cx, int W, int H) {
     draw_text(d, FONT_SMALL, x + c1 + c2 + 2 * gap, y, th->accent, "does");
     y += row_h;
     for (int i = 0; i < n && y + row_h <= box.y + box.h - pad; i++) {
-        SDL_Color c = rows[i].scope == KEYS_TEXT ? th->text_dim : th->text;
+        const char *off = view_act_off(cx->v, rows[i].act); /* greyed, with why */
+        SDL_Color c = off ? draw_alpha(th->text_dim, 150)
+                    : rows[i].scope == KEYS_TEXT ? th->text_dim : th->text;
+        char what[320];
+        snprintf(what, sizeof what, "%s%s%s", off ? off : rows[i].what, off ? " \xC2\xB7 " : "",
+                 off ? rows[i].what : "");
         draw_text(d, FONT_SMALL, x, y, c, rows[i].keys);
         draw_text(d, FONT_SMALL, x + c1 + gap, y, c, rows[i].cmd);
-        draw_text_fit(d, FONT_SMALL, x + c1 + c2 + 2 * gap, y, wmax - c1 - c2 - 2 * gap, c, rows[i].what);
+        draw_text_fit(d, FONT_SMALL, x + c1 + c2 + 2 * gap, y, wmax - c1 - c2 - 2 * gap, c, what);
         y += row_h;
     }
     y += draw_px(d, 8);

@@ -9,11 +9,9 @@
  * the three spec parsers, is accepted or refused with such a line; a
  * temperature that parses is within RUN_TEMP_MIN..RUN_TEMP_MAX.
  *
- * Hook for the app's parsers (state spec, session file), which belong to
- * src/app: add a case here, or a new <name>_fuzzer.c beside this one with
- * its seeds in tests/fuzz/corpus/<name>/; `make fuzz` and fuzz_test.sh pick
- * up every *_fuzzer.c (the app's sources are linked for names in
- * FUZZ_APP_TARGETS in the Makefile).
+ * The app's parsers have their own targets: session_fuzzer.c (session
+ * files) and spec_fuzzer.c (the state spec), linked with the app sources
+ * named in FUZZ_APP_TARGETS in the Makefile.
  */
 #include "cli/args.h"
 #include "fuzz_common.h"

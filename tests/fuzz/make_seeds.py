@@ -13,6 +13,8 @@ seed, plus the oracle's small checkpoints when $BUILD/oracle exists:
   cli             argv words separated by NUL bytes
   spm             a small SentencePiece .spm (0x0A first), other: text
   wordpiece       'V' vocab.txt, other: text for the fixed vocabulary
+  session         app session files: as saved, base64 text, cut, wrong types
+  spec            app state specs
 """
 import json
 import os
@@ -158,3 +160,29 @@ for name, argv in {
 }.items():
     put("cli", name, b"\0".join(a.encode() for a in argv))
 print("seeds written to", OUT)
+
+# session files (src/app/session.c): as saved, base64 text, cut short, wrong types
+session = {"format": "attnscope-session", "version": 1, "model": "models/pd-gpt2",
+           "text": "Mr. Darcy walked in. Mr. Darcy walked in.\n\u00e9\U0001F436",
+           "run": {"scale": "temp", "temperature": 0.3, "mask": "window", "window": 3, "top_k": 10,
+                   "masked_words": [[0, 3], [9, 15]], "masked_keys": [2, 5], "ablated_heads": [[0, 1], [3, 2]]},
+           "view": {"layer": 1, "head": 2, "pinned": [5, 3], "zoom": 2.5, "zoom_origin": [1, 0],
+                    "colormap": "magma", "theme": "light", "qk_before_rope": True, "pair_filter": 2}}
+put("session", "saved", json.dumps(session, indent=2, ensure_ascii=False) + "\n")
+b64 = dict(session, text_base64="/+4AYWJj", view={"pinned": None, "zoom": 1})
+del b64["text"]
+put("session", "base64", json.dumps(b64))
+put("session", "cut", json.dumps(session)[:150])
+put("session", "wrong_types", json.dumps({"format": "attnscope-session", "version": 2, "text": 5, "extra": [],
+                                          "run": {"scale": "x", "window": 0.5, "masked_keys": [-1, 1e9, "a"],
+                                                  "ablated_heads": [[64, 0], [1]]},
+                                          "view": {"zoom": 100, "colormap": "nope", "pinned": [1, 2, 3]}}))
+
+# state specs (src/app/spec.c)
+for name, spec in {
+    "view": "layer=1;head=2;focus=5:3;help=1;white=1;cmap=magma;edit=1;vec=0",
+    "run": "rope=pre;zoom=3:10:5;scale=temp:0.5;mask=window:3;ablate=0.1,1.2;mouse=10:20",
+    "modes": "text=the cat ||| the dog;maskword=2;pairs=AB;role=induction;kind=decoder;focus=auto",
+    "edges": "scale=none;;mask=keys:1,2;role=off;zoom=1000;layer=-1;pairs=A\u2192B",
+}.items():
+    put("spec", name, spec)
