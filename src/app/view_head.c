@@ -1,6 +1,9 @@
 /* view_head.c — the head view; see view_head.h. */
 #include "app/view_head.h"
 #include "app/view_segment.h"
+#include "app/lod.h"
+
+#include <stdlib.h>
 
 #include <math.h>
 #include <stdio.h>
@@ -119,6 +122,14 @@ int view_head_hit(const HeadLayout *hl, int x, int y, int *q, int *k) {
     return 0;
 }
 
+/* The focused head's colours from a weight (the max of a pooled block):
+ * hidden by the pair filter (shown < 0 while some cell is visible), masked
+ * (no visible cell) or the colormap. */
+static uint32_t view__pooled_argb(Draw *d, float shown, float visible, uint32_t filtered) {
+    if (shown >= 0.0f) return draw_lut(d, shown);
+    return visible >= 0.0f ? filtered : d->masked;
+}
+
 /* Uploads the selected head's attention to d->head if it changed. */
 static void view__upload_head(Draw *d, const ViewData *v) {
     int T = v->tr->n_tokens, S = trace_n_keys(v->tr), pitch;
@@ -138,6 +149,53 @@ static void view__upload_head(Draw *d, const ViewData *v) {
     draw_heat_unlock(&d->head);
 }
 
+/* Uploads to d->head_lod the window of nq rows from off_q and nk columns
+ * from off_k of the selected head, max-pooled to oh x ow blocks (lod.h).
+ * Rebuilt only when the trace, head, colours, window or size change, so a
+ * frame that only moves the mouse blits the texture as it is. */
+static void view__upload_head_lod(Draw *d, const ViewData *v, int off_q, int off_k, int nq,
+                                  int nk, int oh, int ow) {
+    int S = trace_n_keys(v->tr), pitch;
+    uint64_t key[4] = {v->gen, (uint64_t)v->layer << 32 | (uint64_t)v->head,
+                       ((uint64_t)d->cmap + 1) | (uint64_t)v->seg_filter << 8 |
+                       (uint64_t)d->th.panel.r << 16 | (uint64_t)oh << 24 | (uint64_t)ow << 44,
+                       (uint64_t)off_q << 48 | (uint64_t)off_k << 32 | (uint64_t)nq << 16 |
+                       (uint64_t)nk};
+    uint32_t *px = draw_heat_begin(d, &d->head_lod, ow, oh, key, &pitch);
+    if (!px) return;
+    size_t n = (size_t)nq * S; /* the masks have the trace's row stride */
+    const float *att = trace_att(v->tr, v->layer, v->head) + (size_t)off_q * S + off_k; // (nq, nk), stride S
+    const float *sc = trace_scores(v->tr, v->layer, v->head) + (size_t)off_q * S + off_k; // -inf masked
+    bool filter = v->seg_filter != SEG_ALL && view_segment_pair(v);
+    uint8_t *vis = malloc(n), *shown = filter ? malloc(n) : vis; // (nq, nk), stride S
+    float *pool = malloc((size_t)oh * ow * 2 * sizeof *pool);   // (2, oh, ow)
+    bool ok = vis && shown && pool;
+    if (ok) {
+        for (int q = 0; q < nq; q++)
+            for (int k = 0; k < nk; k++) {
+                size_t i = (size_t)q * S + k;
+                vis[i] = sc[i] != -INFINITY;
+                if (filter) shown[i] = vis[i] && view_segment_shown(v, off_q + q, off_k + k);
+            }
+        float *p_shown = pool, *p_vis = pool + (size_t)oh * ow; // (oh, ow) each
+        ok = lod_pool_max(att, (size_t)S, nq, nk, shown, -1.0f, oh, ow, p_shown) == 0 &&
+             (!filter || lod_pool_max(att, (size_t)S, nq, nk, vis, -1.0f, oh, ow, p_vis) == 0);
+        uint32_t filtered = view_segment_filtered_argb(d);
+        for (int y = 0; ok && y < oh; y++)
+            for (int x = 0; x < ow; x++) {
+                size_t i = (size_t)y * ow + x;
+                px[y * pitch + x] = view__pooled_argb(d, p_shown[i], filter ? p_vis[i] : p_shown[i],
+                                                      filtered);
+            }
+    }
+    for (int y = 0; !ok && y < oh; y++) /* out of memory: grey, not stale cells */
+        for (int x = 0; x < ow; x++) px[y * pitch + x] = d->masked;
+    if (filter) free(shown);
+    free(vis);
+    free(pool);
+    draw_heat_unlock(&d->head_lod);
+}
+
 void view_head_draw(Draw *d, const HeadLayout *hl, const ViewData *v) {
     const Theme *th = &d->th;
     if (hl->title.h > 0) {
@@ -149,7 +207,6 @@ void view_head_draw(Draw *d, const HeadLayout *hl, const ViewData *v) {
     }
     if (!v->tr || hl->map.w <= 0) return;
     int T = v->tr->n_tokens, S = trace_n_keys(v->tr);
-    view__upload_head(d, v);
     /* the visible cells, (off_q.., off_k..), clipped to the map when zoomed */
     int nq = hl->n_q > 0 ? hl->n_q : T, nk = hl->n_k > 0 ? hl->n_k : S;
     bool zoomed = hl->zoom > 1.0f;
@@ -157,7 +214,16 @@ void view_head_draw(Draw *d, const HeadLayout *hl, const ViewData *v) {
     SDL_FRect dst = {(float)hl->map.x, (float)hl->map.y,
                      zoomed ? (float)nk * hl->cell : (float)hl->map.w,
                      zoomed ? (float)nq * hl->cell : (float)hl->map.h};
-    draw_heat_blit(d, &d->head, (SDL_Rect){hl->off_k, hl->off_q, nk, nq}, dst);
+    /* more cells than pixels: the window max-pooled to the pixels (lod.h),
+       else the cells themselves, scaled up with nearest sampling */
+    int oh = lod_blocks(nq, (int)dst.h), ow = lod_blocks(nk, (int)dst.w);
+    if (oh < nq || ow < nk) {
+        view__upload_head_lod(d, v, hl->off_q, hl->off_k, nq, nk, oh, ow);
+        draw_heat_blit(d, &d->head_lod, (SDL_Rect){0, 0, ow, oh}, dst);
+    } else {
+        view__upload_head(d, v);
+        draw_heat_blit(d, &d->head, (SDL_Rect){hl->off_k, hl->off_q, nk, nq}, dst);
+    }
     /* crosshair on the focused cell */
     if (v->q >= 0 && v->k >= 0 && v->q < T && v->k < S) {
         SDL_Color hair = draw_alpha(th->text, 70);
