@@ -196,6 +196,37 @@ static void view__upload_head_lod(Draw *d, const ViewData *v, int off_q, int off
     draw_heat_unlock(&d->head_lod);
 }
 
+/* Key label i above the map, rotated (focus: in the accent colour). */
+static void view__key_label(Draw *d, const HeadLayout *hl, const ViewData *v, int i, bool focus) {
+    const Theme *th = &d->th;
+    int cx = hl->map.x + (int)((float)(i - hl->off_k) * hl->cell + hl->cell / 2);
+    if (cx >= hl->map.x + hl->map.w) return;
+    bool masked = run_options_key_masked(v->ro, i);
+    SDL_Color kc = masked ? th->warn : focus ? th->accent
+                 : view_segment_word_masked(v, i) ? view_segment_mask_color(d)
+                 : view_segment_pair(v) ? view_segment_color(d, view_segment_of(v, i)) : th->text_dim;
+    draw_text_up(d, FONT_SMALL, cx, hl->map.y - draw_px(d, 4),
+                 hl->cols_r.h - draw_px(d, 4), kc, view_key_label(v, i));
+    if (masked)
+        draw_fill(d, (SDL_Rect){cx - draw_px(d, 3), hl->map.y - draw_px(d, 3),
+                                draw_px(d, 6), draw_px(d, 2)}, th->warn);
+}
+
+/* Query label i left of the map, elided to the margin. */
+static void view__query_label(Draw *d, const HeadLayout *hl, const ViewData *v, int i, bool focus) {
+    const Theme *th = &d->th;
+    int fh = font_height(d->font, FONT_SMALL);
+    int cy = hl->map.y + (int)((float)(i - hl->off_q) * hl->cell + hl->cell / 2);
+    if (cy >= hl->map.y + hl->map.h) return;
+    char buf[128];
+    font_elide(d->font, FONT_SMALL, view_label(v, i), hl->rows_r.w - draw_px(d, 4), buf, sizeof buf);
+    int w = font_width(d->font, FONT_SMALL, buf);
+    SDL_Color qc = focus ? th->accent
+                 : view_segment_word_masked(v, i) ? view_segment_mask_color(d)
+                 : view_segment_pair(v) ? view_segment_color(d, view_segment_of(v, i)) : th->text_dim;
+    draw_text(d, FONT_SMALL, hl->map.x - draw_px(d, 6) - w, cy - fh / 2, qc, buf);
+}
+
 void view_head_draw(Draw *d, const HeadLayout *hl, const ViewData *v) {
     const Theme *th = &d->th;
     if (hl->title.h > 0) {
@@ -243,53 +274,37 @@ void view_head_draw(Draw *d, const HeadLayout *hl, const ViewData *v) {
 
     /* axis labels of the visible cells: keys rotated above, queries at the left;
        a sentence pair colours them by segment, with a stripe along each axis */
-    int fh = font_height(d->font, FONT_SMALL);
     bool pair = view_segment_pair(v);
-    if (pair) {
+    if (pair) { /* one stripe per run of a segment, not one per token */
         int sw = draw_px(d, 3);
-        for (int i = hl->off_q; i < hl->off_q + nq; i++) {
-            SDL_Color c = view_segment_color(d, view_segment_of(v, i));
+        for (int i = hl->off_q, j; i < hl->off_q + nq; i = j) {
+            for (j = i + 1; j < hl->off_q + nq && view_segment_of(v, j) == view_segment_of(v, i);) j++;
             int a = hl->map.y + (int)((float)(i - hl->off_q) * hl->cell);
-            int b = hl->map.y + (int)((float)(i + 1 - hl->off_q) * hl->cell);
+            int b = hl->map.y + (int)((float)(j - hl->off_q) * hl->cell);
             if (b > hl->map.y + hl->map.h) b = hl->map.y + hl->map.h;
-            draw_fill(d, (SDL_Rect){hl->map.x - sw - draw_px(d, 1), a, sw, b - a}, c);
+            draw_fill(d, (SDL_Rect){hl->map.x - sw - draw_px(d, 1), a, sw, b - a},
+                      view_segment_color(d, view_segment_of(v, i)));
         }
-        for (int i = hl->off_k; i < hl->off_k + nk; i++) {
-            SDL_Color c = view_segment_color(d, view_segment_of(v, i));
+        for (int i = hl->off_k, j; i < hl->off_k + nk; i = j) {
+            for (j = i + 1; j < hl->off_k + nk && view_segment_of(v, j) == view_segment_of(v, i);) j++;
             int a = hl->map.x + (int)((float)(i - hl->off_k) * hl->cell);
-            int b = hl->map.x + (int)((float)(i + 1 - hl->off_k) * hl->cell);
+            int b = hl->map.x + (int)((float)(j - hl->off_k) * hl->cell);
             if (b > hl->map.x + hl->map.w) b = hl->map.x + hl->map.w;
-            draw_fill(d, (SDL_Rect){a, hl->map.y + hl->map.h + draw_px(d, 1), b - a, sw}, c);
+            draw_fill(d, (SDL_Rect){a, hl->map.y + hl->map.h + draw_px(d, 1), b - a, sw},
+                      view_segment_color(d, view_segment_of(v, i)));
         }
     }
-    for (int i = hl->off_k; i < hl->off_k + nk; i++) {
-        bool focus_k = i == v->k;
-        if (i % hl->step != 0 && !focus_k) continue;
-        int cx = hl->map.x + (int)((float)(i - hl->off_k) * hl->cell + hl->cell / 2);
-        if (cx >= hl->map.x + hl->map.w) continue;
-        bool masked = run_options_key_masked(v->ro, i);
-        SDL_Color kc = masked ? th->warn : focus_k ? th->accent
-                     : view_segment_word_masked(v, i) ? view_segment_mask_color(d)
-                     : pair ? view_segment_color(d, view_segment_of(v, i)) : th->text_dim;
-        draw_text_up(d, FONT_SMALL, cx, hl->map.y - draw_px(d, 4),
-                     hl->cols_r.h - draw_px(d, 4), kc, view_key_label(v, i));
-        if (masked)
-            draw_fill(d, (SDL_Rect){cx - draw_px(d, 3), hl->map.y - draw_px(d, 3),
-                                    draw_px(d, 6), draw_px(d, 2)}, th->warn);
-    }
-    for (int i = hl->off_q; i < hl->off_q + nq; i++) {
-        bool focus_q = i == v->q;
-        if (i % hl->step != 0 && !focus_q) continue;
-        int cy = hl->map.y + (int)((float)(i - hl->off_q) * hl->cell + hl->cell / 2);
-        if (cy >= hl->map.y + hl->map.h) continue;
-        char buf[128];
-        font_elide(d->font, FONT_SMALL, view_label(v, i), hl->rows_r.w - draw_px(d, 4), buf, sizeof buf);
-        int w = font_width(d->font, FONT_SMALL, buf);
-        SDL_Color qc = focus_q ? th->accent
-                     : view_segment_word_masked(v, i) ? view_segment_mask_color(d)
-                     : pair ? view_segment_color(d, view_segment_of(v, i)) : th->text_dim;
-        draw_text(d, FONT_SMALL, hl->map.x - draw_px(d, 6) - w, cy - fh / 2, qc, buf);
-    }
+    /* labels are virtualised: only every step-th of the visible window (the
+       ones that fit) and the focused one, whose neighbours closer than a
+       label's height give way to it; a 1024-token axis visits ~40 */
+    int focus_k = v->k >= hl->off_k && v->k < hl->off_k + nk ? v->k : -1;
+    int focus_q = v->q >= hl->off_q && v->q < hl->off_q + nq ? v->q : -1;
+    for (int i = (hl->off_k + hl->step - 1) / hl->step * hl->step; i < hl->off_k + nk; i += hl->step)
+        if (focus_k < 0 || i == focus_k || abs(i - focus_k) >= hl->step) view__key_label(d, hl, v, i, false);
+    if (focus_k >= 0) view__key_label(d, hl, v, focus_k, true);
+    for (int i = (hl->off_q + hl->step - 1) / hl->step * hl->step; i < hl->off_q + nq; i += hl->step)
+        if (focus_q < 0 || i == focus_q || abs(i - focus_q) >= hl->step) view__query_label(d, hl, v, i, false);
+    if (focus_q >= 0) view__query_label(d, hl, v, focus_q, true);
     static const char axes[] = "query \xE2\x86\x93  key \xE2\x86\x92";
     char under[160];
     if (zoomed)
