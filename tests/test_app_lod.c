@@ -25,7 +25,7 @@
 #include "app/view_head.h"
 #include "check.h"
 
-enum { LABEL_CAP = 8 };
+enum { LABEL_CAP = 16 };
 
 /* A one-layer, one-head trace of T queries x S keys with stored scores
  * (causal when square), weights from `peak`: 1 at (q, peak(q)). */
@@ -46,7 +46,7 @@ static void fake_init(Fake *f, int T, int S, int (*peak)(int q, int T, int S)) {
             f->scores[(size_t)q * S + k] = (T == S && k > q) ? -INFINITY : 0.0f;
         f->att[(size_t)q * S + peak(q, T, S)] = 1.0f;
     }
-    for (int i = 0; i < (T > S ? T : S); i++) snprintf(f->labels + i * LABEL_CAP, LABEL_CAP, "t%d", i);
+    for (int i = 0; i < (T > S ? T : S); i++) snprintf(f->labels + (size_t)i * LABEL_CAP, LABEL_CAP, "t%d", i % 100000);
     f->tr = (Trace){.n_layer = 1, .n_head = 1, .n_kv_head = 1, .d_head = 4, .n_tokens = T,
                     .n_keys = T == S ? 0 : S, .capacity = T > S ? T : S, .att = f->att,
                     .scores = f->scores, .raw = f->scores, .raw_head = -1, .scores_head = -1};
