@@ -22,15 +22,13 @@ sees the same stream. The heads, by (layer, head):
 
 usage: /usr/bin/python3 tools/bench/make_pattern_checkpoint.py OUT_DIR GPT2_TOKENIZER_DIR
 """
-import json
 import os
-import shutil
 import sys
 
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from make_checkpoint import write_safetensors  # noqa: E402
+from make_checkpoint import write_gpt2_folder  # noqa: E402
 
 L, H, D, P, V, DH = 12, 12, 768, 1024, 50257, 64
 TOK, POS, PREV = 0, 64, 128
@@ -122,14 +120,7 @@ def main():
         })
     tensors["ln_f.weight"] = np.ones(D, np.float32)
     tensors["ln_f.bias"] = np.zeros(D, np.float32)
-    write_safetensors(os.path.join(out, "model.safetensors"), tensors)
-    config = {"model_type": "gpt2", "n_layer": L, "n_head": H, "n_embd": D,
-              "n_positions": P, "n_ctx": P, "vocab_size": V,
-              "layer_norm_epsilon": 1e-5, "activation_function": "gelu_new"}
-    with open(os.path.join(out, "config.json"), "w") as f:
-        json.dump(config, f, indent=1)
-    shutil.copyfile(os.path.join(tok_dir, "encoder.json"), os.path.join(out, "vocab.json"))
-    shutil.copyfile(os.path.join(tok_dir, "vocab.bpe"), os.path.join(out, "merges.txt"))
+    write_gpt2_folder(out, tok_dir, tensors, L, H, D, P, V)
     print(f"wrote {out}: hand-set heads, {L} layers x {H} heads, d_model {D}")
 
 
