@@ -119,9 +119,10 @@ static int view__upload_grid(Draw *d, const ViewData *v, int px, int *sk) {
     float *avg = malloc(n * sizeof *avg);        // (query, key)
     float *pool = malloc(nb * sizeof *pool);     // (Sq, Sk)
     uint8_t *vis = malloc(n), *bvis = malloc(nb); // (query, key), (Sq, Sk)
-    if (avg && pool && vis && bvis) {
+    bool ok = avg && pool && vis && bvis;
+    if (ok) {
         const float inv_h = 1.0f / (float)H;
-        for (int l = 0; l < L; l++) {
+        for (int l = 0; ok && l < L; l++) {
             /* the mask is the same for every head of a layer, and of every
                layer unless the trace stores its scores (trace_visible); a
                masked cell's weight is 0, so the heads pool without it */
@@ -136,7 +137,10 @@ static int view__upload_grid(Draw *d, const ViewData *v, int px, int *sk) {
                     for (size_t i = 0; i < n; i++) avg[i] = att[i] * inv_h;
                 else if (h < H)
                     for (size_t i = 0; i < n; i++) avg[i] += att[i] * inv_h;
-                if (lod_pool_max(att, (size_t)K, T, K, NULL, 0.0f, Sq, Sk, pool) != 0) break;
+                if (lod_pool_max(att, (size_t)K, T, K, NULL, 0.0f, Sq, Sk, pool) != 0) {
+                    ok = false;
+                    break;
+                }
                 for (int sy = 0; sy < Sq; sy++)
                     for (int sx = 0; sx < Sk; sx++) {
                         size_t i = (size_t)sy * Sk + sx;
@@ -145,6 +149,8 @@ static int view__upload_grid(Draw *d, const ViewData *v, int px, int *sk) {
             }
         }
     }
+    for (int y = 0; !ok && y < L * Sq; y++) /* out of memory: grey, not stale cells */
+        for (int x = 0; x < (H + 1) * Sk; x++) out[y * pitch + x] = d->masked;
     free(avg);
     free(pool);
     free(vis);
