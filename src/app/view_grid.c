@@ -100,6 +100,15 @@ bool view_grid_hit(const GridLayout *gl, int x, int y, int *layer, int *head) {
     return false;
 }
 
+/* dst[i] += s * src[i] for i < n, in chunks of 8 with restrict pointers so
+ * the compiler vectorizes it at -O2 (the layer mean of a 1024-token grid). */
+static void view__add_scaled(float *restrict dst, const float *restrict src, size_t n, float s) {
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (int j = 0; j < 8; j++) dst[i + j] += src[i + j] * s;
+    for (; i < n; i++) dst[i] += src[i] * s;
+}
+
 /* Thumbnails of every head plus the per-layer mean in one atlas texture,
  * max-pooled (lod.h) to at most px cells a side (the thumbnail's pixels) so
  * a sharp diagonal stays visible at 1024 tokens. A thumbnail is *sq rows x
@@ -133,10 +142,8 @@ static int view__upload_grid(Draw *d, const ViewData *v, int px, int *sk) {
             }
             for (int h = 0; h <= H; h++) {
                 const float *att = h < H ? trace_att(tr, l, h) : avg;
-                if (h == 0)
-                    for (size_t i = 0; i < n; i++) avg[i] = att[i] * inv_h;
-                else if (h < H)
-                    for (size_t i = 0; i < n; i++) avg[i] += att[i] * inv_h;
+                if (h == 0) memset(avg, 0, n * sizeof *avg);
+                if (h < H) view__add_scaled(avg, att, n, inv_h);
                 if (lod_pool_max(att, (size_t)K, T, K, NULL, 0.0f, Sq, Sk, pool) != 0) {
                     ok = false;
                     break;
