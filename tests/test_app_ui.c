@@ -72,7 +72,33 @@ static uint32_t cell_px(const Png *p, int q, int k) {
 
 static uint32_t rgb24(Rgb c) { return ((uint32_t)c.r << 16) | ((uint32_t)c.g << 8) | c.b; }
 
+/* app_token_cap on model shapes (only the config is read): the context
+ * while one trace fits in APP_TRACE_BYTES, else the largest multiple of 64
+ * that fits, never past APP_MAX_TOKENS. */
+static void test_token_cap(void) {
+    Model m;
+    memset(&m, 0, sizeof m);
+    ModelConfig *c = &m.config;
+    *c = (ModelConfig){.arch = ARCH_GPT2, .n_layer = 12, .n_head = 12, .n_kv_head = 12,
+                       .d_head = 64, .vocab_size = 50257, .n_ctx = 1024};
+    CHECK(app_token_cap(&m) == 1024, "GPT-2 small: its whole context 1024 (got %d, a trace "
+          "%.2f GiB)", app_token_cap(&m), (double)trace_bytes(&m, 1024) / (1 << 30));
+    c->n_layer = 24; /* GPT-2 medium's heads: 24 x 16 */
+    c->n_head = c->n_kv_head = 16;
+    int cap = app_token_cap(&m);
+    CHECK(cap < 1024 && cap % 64 == 0 && trace_bytes(&m, cap) <= APP_TRACE_BYTES &&
+          trace_bytes(&m, cap + 64) > APP_TRACE_BYTES, "GPT-2 medium: the largest multiple of "
+          "64 whose trace fits in 1 GiB (got %d)", cap);
+    c->n_layer = c->n_head = c->n_kv_head = 2;
+    c->n_ctx = 8192;
+    CHECK(app_token_cap(&m) == APP_MAX_TOKENS, "a small model with n_ctx 8192: APP_MAX_TOKENS "
+          "(got %d)", app_token_cap(&m));
+    c->n_ctx = 100;
+    CHECK(app_token_cap(&m) == 100, "n_ctx 100: 100 (got %d)", app_token_cap(&m));
+}
+
 int main(void) {
+    test_token_cap();
     const char *build = getenv("BUILD") ? getenv("BUILD") : "build";
     char model[1024];
     snprintf(model, sizeof model, "%s/oracle/gpt2_f32", build);
@@ -486,7 +512,12 @@ int main(void) {
     settle();
     CHECK(tr() && tr()->n_tokens == app->model->config.n_ctx && app->res->n_dropped > 0,
           "truncated to n_ctx=%d (got %d)", app->model->config.n_ctx, tr() ? tr()->n_tokens : 0);
-    CHECK(strstr(app->msg, "truncated to the last"), "truncation message: %s", app->msg);
+    CHECK(strstr(app->msg, "truncated to the last") && strstr(app->msg, "the model's context") &&
+          !strchr(app->msg, '\n'), "one truncation line naming the cap: %s", app->msg);
+    CHECK(app->edit.len == 16 * strlen("the quick brown fox "), "the text box keeps all the "
+          "text past the cap (%zu bytes)", app->edit.len);
+    CHECK(app->max_tokens == app_token_cap(app->model) && app->max_tokens == app->model->config.n_ctx,
+          "a small model's cap is its context %d (got %d)", app->model->config.n_ctx, app->max_tokens);
 
     /* --- long text wraps onto lines at word boundaries --- */
     {

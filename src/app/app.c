@@ -92,8 +92,10 @@ static void app__take_result(App *app) {
                      "last %zu (max_position_embeddings)", r->tokens.n, r->n_dropped);
         else if (!app->truncation_noted || app->msg_error) /* a good run replaces an error */
             app__say(app, false, "text truncated to %sthe last %zu tokens "
-                     "(%zu dropped from the start)", bos ? "BOS + " : "",
-                     r->tokens.n - (bos ? 1 : 0), r->n_dropped);
+                     "(%zu dropped from the start; %s)", bos ? "BOS + " : "",
+                     r->tokens.n - (bos ? 1 : 0), r->n_dropped,
+                     app->max_tokens < app->model->config.n_ctx
+                         ? "the app's memory cap for this model" : "the model's context");
         app->truncation_noted = true;
     } else {
         if (app->truncation_noted && !app->msg_error) app->msg[0] = '\0';

@@ -11,6 +11,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+int app_token_cap(const Model *m) {
+    int cap = m->config.n_ctx < APP_MAX_TOKENS ? m->config.n_ctx : APP_MAX_TOKENS;
+    int floor = cap < 64 ? cap : 64;
+    while (cap > floor && trace_bytes(m, cap) > APP_TRACE_BYTES)
+        cap = cap - 64 > floor ? (cap - 1) / 64 * 64 : floor; /* 1000 -> 960, 1024 -> 960 */
+    return cap;
+}
+
 int app_open_model(App *app, const char *path) {
     ModelLoadOptions mo = model_load_options_default();
     EngineError merr = {{0}};
@@ -19,13 +27,12 @@ int app_open_model(App *app, const char *path) {
     AppTranslate *mt = NULL;
     int max_tokens = 0;
     if (marian_is_marian_folder(path)) { /* encoder-decoder: translation mode */
-        if (app_mt_load(path, APP_MAX_TOKENS, app->ev_result, &mt, &w, &merr) == 0) {
+        if (app_mt_load(path, APP_MT_MAX_TOKENS, app->ev_result, &mt, &w, &merr) == 0) {
             m = mt->mm->base;
-            max_tokens = m->config.n_ctx < APP_MAX_TOKENS ? m->config.n_ctx : APP_MAX_TOKENS;
+            max_tokens = m->config.n_ctx < APP_MT_MAX_TOKENS ? m->config.n_ctx : APP_MT_MAX_TOKENS;
         }
     } else if (model_load(&m, path, &mo, &merr) == 0) {
-        int n_ctx = m->config.n_ctx;
-        max_tokens = n_ctx < APP_MAX_TOKENS ? n_ctx : APP_MAX_TOKENS;
+        max_tokens = app_token_cap(m);
         w = worker_create(m, max_tokens, app->ev_result, &merr);
         if (!w) {
             model_free(m);

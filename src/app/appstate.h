@@ -39,7 +39,18 @@
 #include "app/wordmask.h"
 #include "app/worker.h"
 
-#define APP_MAX_TOKENS 512 /* the app's cap under n_ctx: trace memory grows as T^2 */
+/* The app's token cap is the model's context n_ctx (1024 for GPT-2 small),
+ * bounded twice (app_token_cap): by APP_MAX_TOKENS, because the views' work
+ * per new trace (the grid pools every head's T x T map, lod.h) and a trace's
+ * memory grow as T^2; and by APP_TRACE_BYTES for one trace
+ * (trace_bytes), because the app can hold three at once (the result shown,
+ * the worker's next run and its completed predictions): 1 GiB, the lean
+ * trace's target at T = 1024 for GPT-2 small (0.90 GiB there), so models
+ * with more layers or heads get fewer tokens instead of running out of
+ * memory. Spec positions (app_spec.c) range below APP_MAX_TOKENS. */
+#define APP_MAX_TOKENS 2048
+#define APP_TRACE_BYTES ((size_t)1 << 30)
+#define APP_MT_MAX_TOKENS 512 /* translation: tokens to generate (opus-mt's n_ctx) */
 #define APP_HOLD_MS 33     /* a frame waits this long for a run in flight */
 
 typedef struct App {
@@ -59,7 +70,7 @@ typedef struct App {
     Worker *worker;           /* NULL without a model */
     AppTranslate *mt;         /* an encoder-decoder model: the translation
                                  mode (model is then mt->mm->base); NULL else */
-    int max_tokens;           /* min(n_ctx, APP_MAX_TOKENS) */
+    int max_tokens;           /* app_token_cap of the model */
     /* text */
     TextEdit edit;            /* the text and its caret */
     bool editing;             /* the text box has keyboard focus (at start) */
@@ -148,6 +159,10 @@ bool app_wait_result(App *app, int timeout_ms);
  * failure the current model stays and the one-line error goes to the status
  * line and stderr. Returns 0 or -1. */
 int app_open_model(App *app, const char *path);
+/* The most tokens the app runs model m on: n_ctx, at most APP_MAX_TOKENS,
+ * and lowered in steps of 64 until one trace fits in APP_TRACE_BYTES (never
+ * below min(n_ctx, 64)). */
+int app_token_cap(const Model *m);
 /* Re-runs the model on the current text and options (latest wins). */
 void app_rerun(App *app);
 /* Exports the head view (or grid) as Ctrl+E does. Without path: a new file

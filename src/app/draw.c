@@ -59,6 +59,7 @@ static void draw__heat_free(HeatTex *h) {
 
 void draw_free(Draw *d) {
     draw__heat_free(&d->head);
+    draw__heat_free(&d->head_lod);
     draw__heat_free(&d->grid);
     draw__heat_free(&d->vec);
     draw__heat_free(&d->strips);
@@ -95,6 +96,7 @@ void draw_set_colormap(Draw *d, int cmap) {
 
 void draw_heat_invalidate(Draw *d) {
     memset(d->head.key, 0, sizeof d->head.key);
+    memset(d->head_lod.key, 0, sizeof d->head_lod.key);
     memset(d->grid.key, 0, sizeof d->grid.key);
     memset(d->vec.key, 0, sizeof d->vec.key);
     memset(d->strips.key, 0, sizeof d->strips.key);

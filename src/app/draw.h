@@ -56,6 +56,8 @@ typedef struct {
     uint32_t masked;     /* ARGB8888 of masked cells: a grey far from lut */
     bool dry;            /* measure and hit-test only */
     HeatTex head;        /* selected head, (query, key) */
+    HeatTex head_lod;    /* its visible window max-pooled to the map's
+                            pixels when the cells are smaller (lod.h) */
     HeatTex grid;        /* atlas of thumbnails, (layer, head+avg) tiles */
     HeatTex vec;         /* vector view: v of every key, (key, d_head) */
     HeatTex strips;      /* vector view rows: q, k, q*k, output (d_head

@@ -2,6 +2,7 @@
 #include "app/view_grid.h"
 
 #include "app/atlas.h"
+#include "app/lod.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -100,44 +101,68 @@ bool view_grid_hit(const GridLayout *gl, int x, int y, int *layer, int *head) {
     return false;
 }
 
-/* Thumbnails of every head plus the per-layer mean, max-pooled to at most
- * 64 cells a side so peaks stay visible, in one atlas texture. A thumbnail
- * is *sq rows x *sk columns (rectangular for cross-attention; drawn into a
- * square cell). Returns *sq. */
-static int view__upload_grid(Draw *d, const ViewData *v, int *sk) {
+/* dst[i] += s * src[i] for i < n, in chunks of 8 with restrict pointers so
+ * the compiler vectorizes it at -O2 (the layer mean of a 1024-token grid). */
+static void view__add_scaled(float *restrict dst, const float *restrict src, size_t n, float s) {
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (int j = 0; j < 8; j++) dst[i + j] += src[i + j] * s;
+    for (; i < n; i++) dst[i] += src[i] * s;
+}
+
+/* Thumbnails of every head plus the per-layer mean in one atlas texture,
+ * max-pooled (lod.h) to at most px cells a side (the thumbnail's pixels) so
+ * a sharp diagonal stays visible at 1024 tokens. A thumbnail is *sq rows x
+ * *sk columns (rectangular for cross-attention; drawn into a square cell).
+ * The texture is the cache: it is rebuilt only when the trace, its size,
+ * the colormap or the thumbnail size change. Returns *sq. */
+static int view__upload_grid(Draw *d, const ViewData *v, int px, int *sk) {
     const Trace *tr = v->tr;
-    int T = tr->n_tokens, K = trace_n_keys(tr), L = tr->n_layer, H = tr->n_head;
-    int bq = (T + 63) / 64, bk = (K + 63) / 64, pitch;
-    int Sq = (T + bq - 1) / bq, Sk = (K + bk - 1) / bk;
+    int T = tr->n_tokens, K = trace_n_keys(tr), L = tr->n_layer, H = tr->n_head, pitch;
+    int Sq = lod_blocks(T, px), Sk = lod_blocks(K, px);
     *sk = Sk;
-    uint64_t key[4] = {v->gen, (uint64_t)T << 32 | (uint64_t)K, (uint64_t)d->cmap + 1, 7};
-    uint32_t *px = draw_heat_begin(d, &d->grid, (H + 1) * Sk, L * Sq, key, &pitch);
-    if (!px) return Sq;
-    float *avg = calloc((size_t)T * K, sizeof *avg); // (query, key)
-    for (int l = 0; l < L; l++) {
-        if (avg) memset(avg, 0, (size_t)T * K * sizeof *avg);
-        for (int h = 0; h <= H; h++) {
-            const float *att = h < H ? trace_att(tr, l, h) : avg;
-            /* the mask is the same for every head of a layer; trace_visible
-               reads it without recomputing each head's scores */
-            const int hv = h < H ? h : 0;
-            if (!att) continue;
-            if (h < H && avg)
-                for (size_t i = 0; i < (size_t)T * K; i++) avg[i] += att[i] / (float)H;
-            for (int sy = 0; sy < Sq; sy++)
-                for (int sx = 0; sx < Sk; sx++) {
-                    float m = 0.0f;
-                    bool seen = false; /* a visible cell in the block */
-                    for (int q = sy * bq; q < (sy + 1) * bq && q < T; q++)
-                        for (int k = sx * bk; k < (sx + 1) * bk && k < K; k++) {
-                            if (!seen && trace_visible(tr, l, hv, q, k)) seen = true;
-                            if (att[q * K + k] > m) m = att[q * K + k];
-                        }
-                    px[(l * Sq + sy) * pitch + h * Sk + sx] = seen ? draw_lut(d, m) : d->masked;
+    uint64_t key[4] = {v->gen, (uint64_t)T << 32 | (uint64_t)K, (uint64_t)d->cmap + 1,
+                       (uint64_t)Sq << 32 | (uint64_t)Sk};
+    uint32_t *out = draw_heat_begin(d, &d->grid, (H + 1) * Sk, L * Sq, key, &pitch);
+    if (!out) return Sq;
+    size_t n = (size_t)T * K, nb = (size_t)Sq * Sk;
+    float *avg = malloc(n * sizeof *avg);        // (query, key)
+    float *pool = malloc(nb * sizeof *pool);     // (Sq, Sk)
+    uint8_t *vis = malloc(n), *bvis = malloc(nb); // (query, key), (Sq, Sk)
+    bool ok = avg && pool && vis && bvis;
+    if (ok) {
+        const float inv_h = 1.0f / (float)H;
+        for (int l = 0; ok && l < L; l++) {
+            /* the mask is the same for every head of a layer, and of every
+               layer unless the trace stores its scores (trace_visible); a
+               masked cell's weight is 0, so the heads pool without it */
+            if (l == 0 || tr->scores) {
+                for (int q = 0; q < T; q++)
+                    for (int k = 0; k < K; k++) vis[(size_t)q * K + k] = trace_visible(tr, l, 0, q, k);
+                lod_pool_any(vis, (size_t)K, T, K, Sq, Sk, bvis);
+            }
+            for (int h = 0; h <= H; h++) {
+                const float *att = h < H ? trace_att(tr, l, h) : avg;
+                if (h == 0) memset(avg, 0, n * sizeof *avg);
+                if (h < H) view__add_scaled(avg, att, n, inv_h);
+                if (lod_pool_max(att, (size_t)K, T, K, NULL, 0.0f, Sq, Sk, pool) != 0) {
+                    ok = false;
+                    break;
                 }
+                for (int sy = 0; sy < Sq; sy++)
+                    for (int sx = 0; sx < Sk; sx++) {
+                        size_t i = (size_t)sy * Sk + sx;
+                        out[(l * Sq + sy) * pitch + h * Sk + sx] = bvis[i] ? draw_lut(d, pool[i]) : d->masked;
+                    }
+            }
         }
     }
+    for (int y = 0; !ok && y < L * Sq; y++) /* out of memory: grey, not stale cells */
+        for (int x = 0; x < (H + 1) * Sk; x++) out[y * pitch + x] = d->masked;
     free(avg);
+    free(pool);
+    free(vis);
+    free(bvis);
     draw_heat_unlock(&d->grid);
     return Sq;
 }
@@ -222,7 +247,7 @@ void view_grid_draw(Draw *d, const GridLayout *gl, const ViewData *v,
     }
     int S = 0, Sk = 0;
     bool by_role = v->role >= 0 && v->roles;
-    if (v->tr && !by_role) S = view__upload_grid(d, v, &Sk);
+    if (v->tr && !by_role) S = view__upload_grid(d, v, gl->cell, &Sk);
     for (int l = 0; l < gl->L; l++)
         for (int h = 0; h <= gl->H; h++) {
             SDL_Rect c = view_grid_cell(gl, l, h);

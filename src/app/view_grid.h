@@ -3,7 +3,8 @@
  * a clear role (atlas.h) and the legend under the grid. With a role chosen
  * (ViewData.role) each cell is that role's score instead: its colour on the
  * heatmap scale and the number. Click selects a head, right-click ablates
- * it. Also drawn by PNG export. */
+ * it. Also drawn by PNG export. Thumbnails are max-pooled to their pixels
+ * (lod.h) once per trace. */
 #ifndef APP_VIEW_GRID_H
 #define APP_VIEW_GRID_H
 

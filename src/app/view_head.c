@@ -1,6 +1,9 @@
 /* view_head.c — the head view; see view_head.h. */
 #include "app/view_head.h"
 #include "app/view_segment.h"
+#include "app/lod.h"
+
+#include <stdlib.h>
 
 #include <math.h>
 #include <stdio.h>
@@ -119,6 +122,14 @@ int view_head_hit(const HeadLayout *hl, int x, int y, int *q, int *k) {
     return 0;
 }
 
+/* The focused head's colours from a weight (the max of a pooled block):
+ * hidden by the pair filter (shown < 0 while some cell is visible), masked
+ * (no visible cell) or the colormap. */
+static uint32_t view__pooled_argb(Draw *d, float shown, float visible, uint32_t filtered) {
+    if (shown >= 0.0f) return draw_lut(d, shown);
+    return visible >= 0.0f ? filtered : d->masked;
+}
+
 /* Uploads the selected head's attention to d->head if it changed. */
 static void view__upload_head(Draw *d, const ViewData *v) {
     int T = v->tr->n_tokens, S = trace_n_keys(v->tr), pitch;
@@ -138,6 +149,84 @@ static void view__upload_head(Draw *d, const ViewData *v) {
     draw_heat_unlock(&d->head);
 }
 
+/* Uploads to d->head_lod the window of nq rows from off_q and nk columns
+ * from off_k of the selected head, max-pooled to oh x ow blocks (lod.h).
+ * Rebuilt only when the trace, head, colours, window or size change, so a
+ * frame that only moves the mouse blits the texture as it is. */
+static void view__upload_head_lod(Draw *d, const ViewData *v, int off_q, int off_k, int nq,
+                                  int nk, int oh, int ow) {
+    int S = trace_n_keys(v->tr), pitch;
+    uint64_t key[4] = {v->gen, (uint64_t)v->layer << 32 | (uint64_t)v->head,
+                       ((uint64_t)d->cmap + 1) | (uint64_t)v->seg_filter << 8 |
+                       (uint64_t)d->th.panel.r << 16 | (uint64_t)oh << 24 | (uint64_t)ow << 44,
+                       (uint64_t)off_q << 48 | (uint64_t)off_k << 32 | (uint64_t)nq << 16 |
+                       (uint64_t)nk};
+    uint32_t *px = draw_heat_begin(d, &d->head_lod, ow, oh, key, &pitch);
+    if (!px) return;
+    size_t n = (size_t)nq * S; /* the masks have the trace's row stride */
+    const float *att = trace_att(v->tr, v->layer, v->head) + (size_t)off_q * S + off_k; // (nq, nk), stride S
+    const float *sc = trace_scores(v->tr, v->layer, v->head) + (size_t)off_q * S + off_k; // -inf masked
+    bool filter = v->seg_filter != SEG_ALL && view_segment_pair(v);
+    uint8_t *vis = malloc(n), *shown = filter ? malloc(n) : vis; // (nq, nk), stride S
+    float *pool = malloc((size_t)oh * ow * 2 * sizeof *pool);   // (2, oh, ow)
+    bool ok = vis && shown && pool;
+    if (ok) {
+        for (int q = 0; q < nq; q++)
+            for (int k = 0; k < nk; k++) {
+                size_t i = (size_t)q * S + k;
+                vis[i] = sc[i] != -INFINITY;
+                if (filter) shown[i] = vis[i] && view_segment_shown(v, off_q + q, off_k + k);
+            }
+        float *p_shown = pool, *p_vis = pool + (size_t)oh * ow; // (oh, ow) each
+        ok = lod_pool_max(att, (size_t)S, nq, nk, shown, -1.0f, oh, ow, p_shown) == 0 &&
+             (!filter || lod_pool_max(att, (size_t)S, nq, nk, vis, -1.0f, oh, ow, p_vis) == 0);
+        uint32_t filtered = view_segment_filtered_argb(d);
+        for (int y = 0; ok && y < oh; y++)
+            for (int x = 0; x < ow; x++) {
+                size_t i = (size_t)y * ow + x;
+                px[y * pitch + x] = view__pooled_argb(d, p_shown[i], filter ? p_vis[i] : p_shown[i],
+                                                      filtered);
+            }
+    }
+    for (int y = 0; !ok && y < oh; y++) /* out of memory: grey, not stale cells */
+        for (int x = 0; x < ow; x++) px[y * pitch + x] = d->masked;
+    if (filter) free(shown);
+    free(vis);
+    free(pool);
+    draw_heat_unlock(&d->head_lod);
+}
+
+/* Key label i above the map, rotated (focus: in the accent colour). */
+static void view__key_label(Draw *d, const HeadLayout *hl, const ViewData *v, int i, bool focus) {
+    const Theme *th = &d->th;
+    int cx = hl->map.x + (int)((float)(i - hl->off_k) * hl->cell + hl->cell / 2);
+    if (cx >= hl->map.x + hl->map.w) return;
+    bool masked = run_options_key_masked(v->ro, i);
+    SDL_Color kc = masked ? th->warn : focus ? th->accent
+                 : view_segment_word_masked(v, i) ? view_segment_mask_color(d)
+                 : view_segment_pair(v) ? view_segment_color(d, view_segment_of(v, i)) : th->text_dim;
+    draw_text_up(d, FONT_SMALL, cx, hl->map.y - draw_px(d, 4),
+                 hl->cols_r.h - draw_px(d, 4), kc, view_key_label(v, i));
+    if (masked)
+        draw_fill(d, (SDL_Rect){cx - draw_px(d, 3), hl->map.y - draw_px(d, 3),
+                                draw_px(d, 6), draw_px(d, 2)}, th->warn);
+}
+
+/* Query label i left of the map, elided to the margin. */
+static void view__query_label(Draw *d, const HeadLayout *hl, const ViewData *v, int i, bool focus) {
+    const Theme *th = &d->th;
+    int fh = font_height(d->font, FONT_SMALL);
+    int cy = hl->map.y + (int)((float)(i - hl->off_q) * hl->cell + hl->cell / 2);
+    if (cy >= hl->map.y + hl->map.h) return;
+    char buf[128];
+    font_elide(d->font, FONT_SMALL, view_label(v, i), hl->rows_r.w - draw_px(d, 4), buf, sizeof buf);
+    int w = font_width(d->font, FONT_SMALL, buf);
+    SDL_Color qc = focus ? th->accent
+                 : view_segment_word_masked(v, i) ? view_segment_mask_color(d)
+                 : view_segment_pair(v) ? view_segment_color(d, view_segment_of(v, i)) : th->text_dim;
+    draw_text(d, FONT_SMALL, hl->map.x - draw_px(d, 6) - w, cy - fh / 2, qc, buf);
+}
+
 void view_head_draw(Draw *d, const HeadLayout *hl, const ViewData *v) {
     const Theme *th = &d->th;
     if (hl->title.h > 0) {
@@ -149,7 +238,6 @@ void view_head_draw(Draw *d, const HeadLayout *hl, const ViewData *v) {
     }
     if (!v->tr || hl->map.w <= 0) return;
     int T = v->tr->n_tokens, S = trace_n_keys(v->tr);
-    view__upload_head(d, v);
     /* the visible cells, (off_q.., off_k..), clipped to the map when zoomed */
     int nq = hl->n_q > 0 ? hl->n_q : T, nk = hl->n_k > 0 ? hl->n_k : S;
     bool zoomed = hl->zoom > 1.0f;
@@ -157,7 +245,16 @@ void view_head_draw(Draw *d, const HeadLayout *hl, const ViewData *v) {
     SDL_FRect dst = {(float)hl->map.x, (float)hl->map.y,
                      zoomed ? (float)nk * hl->cell : (float)hl->map.w,
                      zoomed ? (float)nq * hl->cell : (float)hl->map.h};
-    draw_heat_blit(d, &d->head, (SDL_Rect){hl->off_k, hl->off_q, nk, nq}, dst);
+    /* more cells than pixels: the window max-pooled to the pixels (lod.h),
+       else the cells themselves, scaled up with nearest sampling */
+    int oh = lod_blocks(nq, (int)dst.h), ow = lod_blocks(nk, (int)dst.w);
+    if (oh < nq || ow < nk) {
+        view__upload_head_lod(d, v, hl->off_q, hl->off_k, nq, nk, oh, ow);
+        draw_heat_blit(d, &d->head_lod, (SDL_Rect){0, 0, ow, oh}, dst);
+    } else {
+        view__upload_head(d, v);
+        draw_heat_blit(d, &d->head, (SDL_Rect){hl->off_k, hl->off_q, nk, nq}, dst);
+    }
     /* crosshair on the focused cell */
     if (v->q >= 0 && v->k >= 0 && v->q < T && v->k < S) {
         SDL_Color hair = draw_alpha(th->text, 70);
@@ -177,53 +274,37 @@ void view_head_draw(Draw *d, const HeadLayout *hl, const ViewData *v) {
 
     /* axis labels of the visible cells: keys rotated above, queries at the left;
        a sentence pair colours them by segment, with a stripe along each axis */
-    int fh = font_height(d->font, FONT_SMALL);
     bool pair = view_segment_pair(v);
-    if (pair) {
+    if (pair) { /* one stripe per run of a segment, not one per token */
         int sw = draw_px(d, 3);
-        for (int i = hl->off_q; i < hl->off_q + nq; i++) {
-            SDL_Color c = view_segment_color(d, view_segment_of(v, i));
+        for (int i = hl->off_q, j; i < hl->off_q + nq; i = j) {
+            for (j = i + 1; j < hl->off_q + nq && view_segment_of(v, j) == view_segment_of(v, i);) j++;
             int a = hl->map.y + (int)((float)(i - hl->off_q) * hl->cell);
-            int b = hl->map.y + (int)((float)(i + 1 - hl->off_q) * hl->cell);
+            int b = hl->map.y + (int)((float)(j - hl->off_q) * hl->cell);
             if (b > hl->map.y + hl->map.h) b = hl->map.y + hl->map.h;
-            draw_fill(d, (SDL_Rect){hl->map.x - sw - draw_px(d, 1), a, sw, b - a}, c);
+            draw_fill(d, (SDL_Rect){hl->map.x - sw - draw_px(d, 1), a, sw, b - a},
+                      view_segment_color(d, view_segment_of(v, i)));
         }
-        for (int i = hl->off_k; i < hl->off_k + nk; i++) {
-            SDL_Color c = view_segment_color(d, view_segment_of(v, i));
+        for (int i = hl->off_k, j; i < hl->off_k + nk; i = j) {
+            for (j = i + 1; j < hl->off_k + nk && view_segment_of(v, j) == view_segment_of(v, i);) j++;
             int a = hl->map.x + (int)((float)(i - hl->off_k) * hl->cell);
-            int b = hl->map.x + (int)((float)(i + 1 - hl->off_k) * hl->cell);
+            int b = hl->map.x + (int)((float)(j - hl->off_k) * hl->cell);
             if (b > hl->map.x + hl->map.w) b = hl->map.x + hl->map.w;
-            draw_fill(d, (SDL_Rect){a, hl->map.y + hl->map.h + draw_px(d, 1), b - a, sw}, c);
+            draw_fill(d, (SDL_Rect){a, hl->map.y + hl->map.h + draw_px(d, 1), b - a, sw},
+                      view_segment_color(d, view_segment_of(v, i)));
         }
     }
-    for (int i = hl->off_k; i < hl->off_k + nk; i++) {
-        bool focus_k = i == v->k;
-        if (i % hl->step != 0 && !focus_k) continue;
-        int cx = hl->map.x + (int)((float)(i - hl->off_k) * hl->cell + hl->cell / 2);
-        if (cx >= hl->map.x + hl->map.w) continue;
-        bool masked = run_options_key_masked(v->ro, i);
-        SDL_Color kc = masked ? th->warn : focus_k ? th->accent
-                     : view_segment_word_masked(v, i) ? view_segment_mask_color(d)
-                     : pair ? view_segment_color(d, view_segment_of(v, i)) : th->text_dim;
-        draw_text_up(d, FONT_SMALL, cx, hl->map.y - draw_px(d, 4),
-                     hl->cols_r.h - draw_px(d, 4), kc, view_key_label(v, i));
-        if (masked)
-            draw_fill(d, (SDL_Rect){cx - draw_px(d, 3), hl->map.y - draw_px(d, 3),
-                                    draw_px(d, 6), draw_px(d, 2)}, th->warn);
-    }
-    for (int i = hl->off_q; i < hl->off_q + nq; i++) {
-        bool focus_q = i == v->q;
-        if (i % hl->step != 0 && !focus_q) continue;
-        int cy = hl->map.y + (int)((float)(i - hl->off_q) * hl->cell + hl->cell / 2);
-        if (cy >= hl->map.y + hl->map.h) continue;
-        char buf[128];
-        font_elide(d->font, FONT_SMALL, view_label(v, i), hl->rows_r.w - draw_px(d, 4), buf, sizeof buf);
-        int w = font_width(d->font, FONT_SMALL, buf);
-        SDL_Color qc = focus_q ? th->accent
-                     : view_segment_word_masked(v, i) ? view_segment_mask_color(d)
-                     : pair ? view_segment_color(d, view_segment_of(v, i)) : th->text_dim;
-        draw_text(d, FONT_SMALL, hl->map.x - draw_px(d, 6) - w, cy - fh / 2, qc, buf);
-    }
+    /* labels are virtualised: only every step-th of the visible window (the
+       ones that fit) and the focused one, whose neighbours closer than a
+       label's height give way to it; a 1024-token axis visits ~40 */
+    int focus_k = v->k >= hl->off_k && v->k < hl->off_k + nk ? v->k : -1;
+    int focus_q = v->q >= hl->off_q && v->q < hl->off_q + nq ? v->q : -1;
+    for (int i = (hl->off_k + hl->step - 1) / hl->step * hl->step; i < hl->off_k + nk; i += hl->step)
+        if (focus_k < 0 || i == focus_k || abs(i - focus_k) >= hl->step) view__key_label(d, hl, v, i, false);
+    if (focus_k >= 0) view__key_label(d, hl, v, focus_k, true);
+    for (int i = (hl->off_q + hl->step - 1) / hl->step * hl->step; i < hl->off_q + nq; i += hl->step)
+        if (focus_q < 0 || i == focus_q || abs(i - focus_q) >= hl->step) view__query_label(d, hl, v, i, false);
+    if (focus_q >= 0) view__query_label(d, hl, v, focus_q, true);
     static const char axes[] = "query \xE2\x86\x93  key \xE2\x86\x92";
     char under[160];
     if (zoomed)

@@ -1,6 +1,8 @@
 /* view_head.h — the head view: the selected head's (query, key) weights with
  * axis labels, color bar, a camera (zoom around the cursor, right-drag pan)
- * and the focused cell. Also drawn by PNG export (layout + draw only). */
+ * and the focused cell. Also drawn by PNG export (layout + draw only).
+ * More cells than pixels (1024 tokens zoomed out) are drawn max-pooled
+ * (lod.h) from a cached texture; axis labels are drawn only where they fit. */
 #ifndef APP_VIEW_HEAD_H
 #define APP_VIEW_HEAD_H
 

@@ -1,5 +1,6 @@
 /* view_vector.c — the vector view; see view_vector.h. */
 #include "app/view_vector.h"
+#include "app/lod.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -86,15 +87,20 @@ void view_vectors_draw(Draw *d, SDL_Rect r, const ViewData *v, VecLayout *vl) {
     float qk_scale = fmaxf(view__maxabs(qv, D), view__maxabs(kv, D));
     float prod_scale = view__maxabs(prod, D);
     float vmax = fmaxf(view__maxabs(vv, T * D), view__maxabs(out, D));
+    int lab_w = draw_px(d, 58), gap = draw_px(d, 5);
+    int sx = r.x + lab_w, sw = r.w - lab_w, sh = draw_px(d, 14);
+    /* the softmax row in at most sw cells: max-pooled past that (lod.h), so
+       a sharp weight among 1024 keys still shows */
+    int n_soft = lod_blocks(T, sw);
     if (!d->dry) {
         /* every strip in one texture, uploaded when the focus or trace changes
            (one copy per strip instead of one rectangle per cell) */
         int pitch;
         uint64_t key[4] = {v->gen, (uint64_t)L << 32 | (uint64_t)H,
                            (uint64_t)q << 32 | (uint64_t)k,
-                           (uint64_t)pre << 56 | (uint64_t)d->cmap << 32 |
+                           (uint64_t)pre << 56 | (uint64_t)n_soft << 40 | (uint64_t)d->cmap << 32 |
                            (uint64_t)th->neutral.r << 16 | (uint64_t)th->neutral.g << 8 | th->neutral.b};
-        uint32_t *px = draw_heat_begin(d, &d->strips, D > T ? D : T, 5, key, &pitch);
+        uint32_t *px = draw_heat_begin(d, &d->strips, D > n_soft ? D : n_soft, 5, key, &pitch);
         if (px) {
             for (int i = 0; i < D; i++) {
                 px[i] = view_argb(colormap_diverging(qk_scale > 0 ? qv[i] / qk_scale : 0, th->neutral));
@@ -103,12 +109,23 @@ void view_vectors_draw(Draw *d, SDL_Rect r, const ViewData *v, VecLayout *vl) {
                 px[3 * pitch + i] = view_argb(colormap_diverging(vmax > 0 ? out[i] / vmax : 0, th->neutral));
             }
             const float *srow = trace_scores(tr, L, H) + (size_t)q * T;
-            for (int j = 0; j < T; j++) px[4 * pitch + j] = draw_cell(d, srow[j], att[j]);
+            uint8_t *vis = n_soft < T ? malloc((size_t)T) : NULL;
+            float *pool = n_soft < T ? malloc((size_t)n_soft * sizeof *pool) : NULL;
+            if (vis && pool) {
+                for (int j = 0; j < T; j++) vis[j] = srow[j] != -INFINITY;
+                if (lod_pool_max(att, (size_t)T, 1, T, vis, -1.0f, 1, n_soft, pool) != 0)
+                    for (int j = 0; j < n_soft; j++) pool[j] = -1.0f;
+                for (int j = 0; j < n_soft; j++)
+                    px[4 * pitch + j] = pool[j] < 0.0f ? d->masked : draw_lut(d, pool[j]);
+            } else { /* every key has its cell (or out of memory: grey) */
+                for (int j = 0; j < n_soft; j++)
+                    px[4 * pitch + j] = n_soft == T ? draw_cell(d, srow[j], att[j]) : d->masked;
+            }
+            free(vis);
+            free(pool);
             draw_heat_unlock(&d->strips);
         }
     }
-    int lab_w = draw_px(d, 58), gap = draw_px(d, 5);
-    int sx = r.x + lab_w, sw = r.w - lab_w, sh = draw_px(d, 14);
     int y = r.y;
     char s[256];
     snprintf(s, sizeof s, "query %d \"%s\"  \xE2\x86\x92  key %d \"%s\"", q, view_label(v, q),
@@ -180,7 +197,7 @@ void view_vectors_draw(Draw *d, SDL_Rect r, const ViewData *v, VecLayout *vl) {
     draw_text(d, FONT_SMALL, r.x, y + (sh - fh) / 2, th->text_dim, "softmax");
     if (!d->dry) {
         float cw = (float)sw / (float)T;
-        view__strip(d, (SDL_Rect){sx, y, sw, sh}, 4, T);
+        view__strip(d, (SDL_Rect){sx, y, sw, sh}, 4, n_soft);
         int x0 = sx + (int)((float)k * cw);
         draw_outline(d, (SDL_Rect){x0 - 1, y - 1, (int)ceilf(cw) + 2, sh + 2}, th->accent, 2);
     }

@@ -29,6 +29,18 @@ def write_safetensors(path, tensors):
             f.write(np.ascontiguousarray(arr, dtype="<f4").tobytes())
 
 
+def write_gpt2_folder(out, tok_dir, tensors, L, H, D, P, V):
+    """model.safetensors, config.json and the GPT-2 tokenizer files in out."""
+    write_safetensors(os.path.join(out, "model.safetensors"), tensors)
+    config = {"model_type": "gpt2", "n_layer": L, "n_head": H, "n_embd": D,
+              "n_positions": P, "n_ctx": P, "vocab_size": V,
+              "layer_norm_epsilon": 1e-5, "activation_function": "gelu_new"}
+    with open(os.path.join(out, "config.json"), "w") as f:
+        json.dump(config, f, indent=1)
+    shutil.copyfile(os.path.join(tok_dir, "encoder.json"), os.path.join(out, "vocab.json"))
+    shutil.copyfile(os.path.join(tok_dir, "vocab.bpe"), os.path.join(out, "merges.txt"))
+
+
 def main():
     out, tok_dir = sys.argv[1], sys.argv[2]
     L, H, D, P, V = 12, 12, 768, 1024, 50257
@@ -55,14 +67,7 @@ def main():
         t[p + "mlp.c_proj.bias"] = np.zeros(D, np.float32)
     t["ln_f.weight"] = np.ones(D, np.float32)
     t["ln_f.bias"] = np.zeros(D, np.float32)
-    write_safetensors(os.path.join(out, "model.safetensors"), t)
-    config = {"model_type": "gpt2", "n_layer": L, "n_head": H, "n_embd": D,
-              "n_positions": P, "n_ctx": P, "vocab_size": V,
-              "layer_norm_epsilon": 1e-5, "activation_function": "gelu_new"}
-    with open(os.path.join(out, "config.json"), "w") as f:
-        json.dump(config, f, indent=1)
-    shutil.copyfile(os.path.join(tok_dir, "encoder.json"), os.path.join(out, "vocab.json"))
-    shutil.copyfile(os.path.join(tok_dir, "vocab.bpe"), os.path.join(out, "merges.txt"))
+    write_gpt2_folder(out, tok_dir, t, L, H, D, P, V)
     print(f"wrote {out}: {L} layers, {H} heads, d_model {D}, vocab {V}")
 
 
