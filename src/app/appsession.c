@@ -22,7 +22,9 @@ int appsession_capture(const App *app, Session *s) {
     char abs[PATH_MAX];
     const char *mp = app->model_path;
     if (realpath(mp, abs) && strlen(abs) < sizeof s->model_path) mp = abs;
-    snprintf(s->model_path, sizeof s->model_path, "%s", mp);
+    size_t n = strlen(mp);
+    if (n >= sizeof s->model_path) return -2; /* a cut path would name another folder */
+    memcpy(s->model_path, mp, n + 1);
     if (session_set_text(s, app->edit.buf, app->edit.len)) return -1;
     s->ro = app->ro;
     s->layer = app->layer;
@@ -156,8 +158,11 @@ void appsession_finish_start(App *app, AppSessionStart *st) {
 int appsession_save(App *app, const char *path) {
     Session s;
     EngineError err = {{0}};
-    int rc = session_init(&s) || appsession_capture(app, &s) ? -1 : 0;
-    if (rc) engine_fail(&err, "%s: out of memory", path);
+    int rc = session_init(&s) ? -1 : appsession_capture(app, &s);
+    if (rc == -2)
+        engine_fail(&err, "%s: the model path is longer than %zu bytes; HINT: move the model to a shorter path",
+                    path, sizeof s.model_path - 1);
+    else if (rc) engine_fail(&err, "%s: out of memory", path);
     else rc = session_save(&s, path, &err);
     session_free(&s);
     if (rc) {

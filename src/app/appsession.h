@@ -35,7 +35,8 @@ typedef struct {
 /* The App's state as a session: model path (absolute when it exists), the
  * text, the run options the controls edit, the selected head, the pin, the
  * head view's zoom, colormap, theme and the before-RoPE toggle. s must be
- * initialized (session_init). Returns -1 when out of memory. */
+ * initialized (session_init). Returns -1 when out of memory, -2 when the
+ * model's path does not fit the session's path field. */
 int appsession_capture(const struct App *app, Session *s);
 
 /* Sets the App from s: text (shown as UTF-8: invalid bytes become U+FFFD),
