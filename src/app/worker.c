@@ -11,6 +11,8 @@ struct Worker {
     const MarianModel *mm; /* an encoder-decoder: requests translate */
     int max_tokens;
     ForwardSession *session; /* the last run, reused by the next (worker thread only) */
+    Trace *work;           /* the trace the session continues in place; each
+                              result gets a copy (worker thread only) */
     uint32_t event_type;
     SDL_Thread *thread;
     SDL_mutex *mu;
@@ -101,9 +103,21 @@ static void worker__roles(const Model *m, WorkResult *r) {
     }
 }
 
-/* worker_run; with a session, only what changed since its last run is
- * recomputed. */
-static int worker__run(const Model *m, ForwardSession *s, int max_tokens, const char *text,
+/* The session's trace for n tokens in *work: kept while it holds them, else
+ * one twice as large (room to type on; the session then runs in full). */
+static Trace *worker__work(const Model *m, Trace **work, int n, int max_tokens) {
+    if (*work && (*work)->capacity >= n) return *work;
+    int cap = *work ? 2 * (*work)->capacity : 0;
+    if (cap < n + 32) cap = (n + 31) / 32 * 32 + 32;
+    if (cap > max_tokens) cap = max_tokens;
+    trace_free(*work);
+    *work = trace_create(m, cap);
+    return *work;
+}
+
+/* worker_run; with a session (and its trace *work), only what changed since
+ * its last run is recomputed, then copied into r. */
+static int worker__run(const Model *m, ForwardSession *s, Trace **work, int max_tokens, const char *text,
                        const RunOptions *ro, const WordMask *wm, WorkResult *r) {
     double t0 = worker__now_ms();
     EngineError err = {{0}};
@@ -164,8 +178,14 @@ static int worker__run(const Model *m, ForwardSession *s, int max_tokens, const 
     /* with a session the attention and the last token's predictions come
        first; worker__main publishes them, then the other rows' */
     const int *ty = m->config.encoder ? types : NULL;
-    int rc = s ? forward_session_run_view(s, ids, ty, (int)n, ro, -1, r->tr, &err)
+    Trace *wt = s ? worker__work(m, work, (int)n, max_tokens) : NULL;
+    if (s && !wt) {
+        free(ids);
+        goto oom;
+    }
+    int rc = s ? forward_session_run_view(s, ids, ty, (int)n, ro, -1, wt, &err)
                : forward_run_typed(m, ids, ty, (int)n, ro, r->tr, &err);
+    if (s && rc == 0) trace_copy(r->tr, wt);
     free(ids);
     r->run_ms = worker__now_ms() - t0;
     if (rc != 0) {
@@ -191,7 +211,7 @@ oom:
 
 int worker_run(const Model *m, int max_tokens, const char *text,
                const RunOptions *ro, const WordMask *wm, WorkResult *r) {
-    return worker__run(m, NULL, max_tokens, text, ro, wm, r);
+    return worker__run(m, NULL, NULL, max_tokens, text, ro, wm, r);
 }
 
 /* r's role scores into d (they read the attention only, which the complete
@@ -296,7 +316,7 @@ static int worker__main(void *arg) {
             r->run_ms = r->mt->run_ms;
             r->gen = gen;
         } else if (r && !w->mm) {
-            worker__run(w->m, w->session, w->max_tokens, text, &ro, &wm, r);
+            worker__run(w->m, w->session, &w->work, w->max_tokens, text, &ro, &wm, r);
             r->gen = gen;
         } else if (r) {
             r->status = -1;
@@ -372,6 +392,7 @@ void worker_destroy(Worker *w) {
     SDL_DestroyCond(w->wake);
     SDL_DestroyCond(w->done);
     forward_session_free(w->session);
+    trace_free(w->work);
     free(w);
 }
 

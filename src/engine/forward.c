@@ -89,6 +89,40 @@ Trace *trace_create(const Model *m, int capacity) {
 
 void trace_free(Trace *tr) { free(tr); }
 
+void trace_copy(Trace *dst, const Trace *src) {
+    const int T = src->n_tokens, V = src->vocab_size;
+    ENGINE_ASSERT(T >= 1 && T <= dst->capacity && trace_n_keys(src) == T && !src->raw && !src->scores);
+    ENGINE_ASSERT(dst->n_layer == src->n_layer && dst->n_head == src->n_head &&
+                  dst->n_kv_head == src->n_kv_head && dst->d_head == src->d_head && dst->vocab_size == V &&
+                  !dst->q_pre_rope == !src->q_pre_rope);
+    /* stride T on both sides: each array's used part is one prefix */
+    const size_t q = (size_t)src->n_layer * src->n_head * T * src->d_head;
+    const size_t kv = (size_t)src->n_layer * src->n_kv_head * T * src->d_head;
+    memcpy(dst->q, src->q, q * sizeof(float));
+    memcpy(dst->head_out, src->head_out, q * sizeof(float));
+    memcpy(dst->k, src->k, kv * sizeof(float));
+    memcpy(dst->v, src->v, kv * sizeof(float));
+    if (src->q_pre_rope) memcpy(dst->q_pre_rope, src->q_pre_rope, q * sizeof(float));
+    if (src->k_pre_rope) memcpy(dst->k_pre_rope, src->k_pre_rope, kv * sizeof(float));
+    memcpy(dst->att, src->att, (size_t)src->n_layer * src->n_head * T * T * sizeof(float));
+    memcpy(dst->logits, src->logits, (size_t)T * V * sizeof(float));
+    memcpy(dst->top_ids, src->top_ids, (size_t)T * src->top_k * sizeof(int));
+    memcpy(dst->top_p, src->top_p, (size_t)T * src->top_k * sizeof(float));
+    memcpy(dst->token_loss, src->token_loss, (size_t)T * sizeof(float));
+    memcpy(dst->ids, src->ids, (size_t)T * sizeof(int));
+    memcpy(dst->types, src->types, (size_t)T * sizeof(int));
+    dst->n_tokens = T;
+    dst->n_keys = T;
+    dst->top_k = src->top_k;
+    dst->loss = src->loss;
+    dst->forward_ms = src->forward_ms;
+    dst->ro = src->ro;
+    dst->partial = src->partial;
+    dst->focus = src->focus;
+    dst->raw_head = dst->scores_head = -1;
+    dst->session_stamp = 0;
+}
+
 static size_t trace__mat(const Trace *tr, int layer, int head) {
     ENGINE_ASSERT(layer >= 0 && layer < tr->n_layer && head >= 0 && head < tr->n_head);
     return ((size_t)layer * (size_t)tr->n_head + (size_t)head) * (size_t)tr->n_tokens *
@@ -769,6 +803,7 @@ static int forward__run(const Model *m, const int *ids, const int *types, int T,
     memset(&rows, 0, sizeof rows);
     rows.lm_only = -1;
     tr->partial = false;
+    tr->session_stamp = 0; /* no session's run any more */
     forward__pass(m, &rows, ids, types, T, ro, tr, T, block, 0, &ws);
     free(block);
     tr->forward_ms = now_ms() - t0;
