@@ -539,23 +539,27 @@ static void predictions_rows(Trace *tr, double *lse, int r0, int r1, int V, int 
     pool_for(r1 - r0, 1, 0, predictions__part, &j);
 }
 
-/* Every row's loss from lse (T): a decoder's loss at t is -log p(ids[t+1])
- * (the last token has none); an encoder's (masked LM) is -log p(ids[t]), how
- * well position t's prediction restores its own input token, averaged over
- * all T; NAN for an encoder without an MLM head. */
-static void predictions_loss(const ModelConfig *c, Trace *tr, const double *lse, const int *ids, int T) {
-    const int V = c->vocab_size;
-    double total = 0;
-    for (int t = 0; t < T; t++) {
-        const float *lg = tr->logits + (size_t)t * V;
-        int target = c->encoder ? t : t + 1;
-        if (target < T) {
-            tr->token_loss[t] = (float)(lse[t] - lg[ids[target]]);
-            total += lse[t] - lg[ids[target]];
-        } else {
-            tr->token_loss[t] = 0.0f;
-        }
+/* Row t's loss from lse[t]: a decoder's is -log p(ids[t+1]) (the last token
+ * has none: 0); an encoder's (masked LM) -log p(ids[t]), how well position
+ * t's prediction restores its own input token. Returns it in double. */
+static double predictions_loss_row(const ModelConfig *c, Trace *tr, const double *lse, const int *ids, int T,
+                                   int t) {
+    const float *lg = tr->logits + (size_t)t * c->vocab_size;
+    int target = c->encoder ? t : t + 1;
+    if (target >= T) {
+        tr->token_loss[t] = 0.0f;
+        return 0.0;
     }
+    tr->token_loss[t] = (float)(lse[t] - lg[ids[target]]);
+    return lse[t] - lg[ids[target]];
+}
+
+/* Every row's loss (predictions_loss_row) and their mean: over the T - 1
+ * predicted tokens for a decoder, over all T for an encoder; NAN for an
+ * encoder without an MLM head. */
+static void predictions_loss(const ModelConfig *c, Trace *tr, const double *lse, const int *ids, int T) {
+    double total = 0;
+    for (int t = 0; t < T; t++) total += predictions_loss_row(c, tr, lse, ids, T, t);
     if (c->encoder) tr->loss = (float)(total / T);
     else tr->loss = T >= 2 ? (float)(total / (T - 1)) : NAN;
     if (c->encoder && !c->has_mlm_head) tr->loss = NAN;
@@ -745,9 +749,11 @@ void forward__pass(const Model *m, const ForwardRows *rows, const int *ids, cons
             mlp_block(c, L, ws->xn, x, n, ws);
         }
     }
-    if (rows->lm_only >= 0) { /* the rows on view now, the rest later */
+    if (rows->lm_only >= 0) { /* the rows on view now (with their loss), the rest later */
         forward__lm_head(m, tr, ws, xs + (size_t)NL * xs_step, rows->lm_only, rows->lm_only + 1);
         if (rows->lm_only != T - 1) forward__lm_head(m, tr, ws, xs + (size_t)NL * xs_step, T - 1, T);
+        predictions_loss_row(c, tr, ws->lse, ids, T, rows->lm_only);
+        predictions_loss_row(c, tr, ws->lse, ids, T, T - 1);
         tr->loss = NAN;
         return;
     }

@@ -133,7 +133,8 @@ typedef struct {
     float *raw_buf, *scores_buf;      /* (capacity, capacity) scratch */
     int raw_head, scores_head;        /* layer * n_head + head held, -1 none */
     bool partial;         /* predictions (logits, top-k, token_loss) are only
-                             current at `focus` and the last token, loss is
+                             current at `focus` and the last token (other
+                             rows: a previous run's), loss is
                              NAN: forward_session_run_view published the
                              attention first; forward_session_complete fills
                              the rest (session.h) */
