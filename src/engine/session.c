@@ -142,10 +142,14 @@ static void session__rows(const ForwardSession *s, const int *ids, const int *ty
 /* Moves the rows of tr that a pass over T tokens keeps from token stride T0
  * to stride T, in place: q, k, v, head outputs (layer, head, token, d_head)
  * and attention (layer, head, query, key). Layer l keeps its rows below
- * rows->layer[l] (their new key columns the pass zeroes); the LM head's rows
- * (stride vocab, top_k) do not move. Growing moves the last block first,
- * shrinking the first: no block is overwritten before it has moved. */
-static void session__restride(Trace *tr, int T0, int T, const ForwardRows *rows) {
+ * rows->layer[l]. Of a kept attention row only the keys ro (the options its
+ * values were computed with) lets it see can be non-zero: those move, the
+ * rest of the row is zeroed, so a causal row i reads i + 1 floats, not T0
+ * (columns from rows->layer[l] on the pass zeroes itself). The LM head's
+ * rows (stride vocab, top_k) do not move. Growing moves the last block
+ * first, shrinking the first: no block is overwritten before it has moved,
+ * and a row's new place overlaps only rows already moved. */
+static void session__restride(Trace *tr, int T0, int T, const ForwardRows *rows, const RunOptions *ro) {
     if (T0 == T) return;
     const int NL = tr->n_layer, H = tr->n_head, KV = tr->n_kv_head, dh = tr->d_head;
     const int cols = T0 < T ? T0 : T;
@@ -162,11 +166,18 @@ static void session__restride(Trace *tr, int T0, int T, const ForwardRows *rows)
     }
     const int nb = NL * H;
     for (int i = 0; i < nb; i++) {
-        int b = grow ? nb - 1 - i : i, keep = rows->layer[b / H] < cols ? rows->layer[b / H] : cols;
+        const int b = grow ? nb - 1 - i : i, r = rows->layer[b / H], keep = r < cols ? r : cols;
         for (int j = 0; j < keep; j++) {
-            int q = grow ? keep - 1 - j : j;
-            memmove(tr->att + ((size_t)b * T + q) * T, tr->att + ((size_t)b * T0 + q) * T0,
-                    (size_t)cols * sizeof(float));
+            const int q = grow ? keep - 1 - j : j;
+            int lo, hi;
+            run_options_visible_range(ro, q, T0, &lo, &hi);
+            if (hi > cols) hi = cols;
+            if (lo > hi) lo = hi;
+            float *to = tr->att + ((size_t)b * T + q) * T;
+            memmove(to + lo, tr->att + ((size_t)b * T0 + q) * T0 + lo, (size_t)(hi - lo) * sizeof(float));
+            memset(to, 0, (size_t)lo * sizeof(float));
+            int end = r < cols ? r : cols; /* [r, T) is the pass's */
+            if (end > hi) memset(to + hi, 0, (size_t)(end - hi) * sizeof(float));
         }
     }
 }
@@ -193,7 +204,7 @@ static int session__run(ForwardSession *s, const int *ids, const int *types, int
     /* view first: the LM head at the focus and the last row only, when more
        rows than those would need it */
     if (focus >= 0 && rows.top_k < n - 1) rows.lm_only = focus < n ? focus : n - 1;
-    if (s->T > 0) session__restride(tr, s->T, n, &rows);
+    if (s->T > 0) session__restride(tr, s->T, n, &rows, &s->ro);
     double t1 = session__now_ms();
     s->T = 0; /* the cache is inconsistent until the pass ends */
     tr->session_stamp = 0;
