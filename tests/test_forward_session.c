@@ -215,6 +215,8 @@ static void run_case(const Case *cs) {
                 CHECK(!bad, "%s: view-first logits of row %d: %zu differ", where, t, bad);
                 CHECK(!memcmp(inc->top_ids + (size_t)t * inc->top_k, full->top_ids + (size_t)t * full->top_k,
                               (size_t)inc->top_k * sizeof(int)), "%s: view-first top-k of row %d", where, t);
+                CHECK(check_close(inc->token_loss[t], full->token_loss[t], TOL), "%s: view-first loss of row %d: %g, want %g",
+                      where, t, inc->token_loss[t], full->token_loss[t]);
             }
             size_t mat = (size_t)inc->n_layer * inc->n_head * n * n, bad = 0;
             for (size_t i = 0; i < mat; i++) bad += !check_close(inc->att[i], full->att[i], TOL);

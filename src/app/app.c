@@ -58,6 +58,7 @@ void app_rerun(App *app) {
     if (app->posted_text && n <= app->posted_cap) memcpy(app->posted_text, app->edit.buf, n);
     if (!app->worker) return;
     if (app->posted_gen == app->shown_gen) app->pending_since_ms = app_now_ms();
+    if (!app->mt) worker_set_focus(app->worker, app->hover_q >= 0 ? app->hover_q : app->pin_q); /* its predictions first */
     app->posted_gen = app->mt ? app_mt_post(app)
                               : worker_post(app->worker, app->edit.buf, &app->ro, &app->wm);
 }

@@ -17,6 +17,11 @@ void view_predictions_draw(Draw *d, SDL_Rect r, const ViewData *v, int pos) {
     }
     int fn = font_height(d->font, FONT_NORMAL), fh = font_height(d->font, FONT_SMALL);
     char s[256];
+    if (tr->partial && pos != tr->focus && pos != tr->n_tokens - 1) { /* the worker fills them next */
+        snprintf(s, sizeof s, "computing the predictions at position %d...", pos);
+        draw_text_fit(d, FONT_SMALL, r.x, r.y, r.w, th->text_dim, s);
+        return;
+    }
     int y = r.y + fh + draw_px(d, 6);
     int lab_w = r.w * 2 / 5, row_h = fn + draw_px(d, 6);
     bool has_foot = v->encoder ? v->tokens != NULL && tr->logits != NULL : pos + 1 < tr->n_tokens;

@@ -11,6 +11,8 @@ struct Worker {
     const MarianModel *mm; /* an encoder-decoder: requests translate */
     int max_tokens;
     ForwardSession *session; /* the last run, reused by the next (worker thread only) */
+    Trace *work;           /* the trace the session continues in place; each
+                              result gets a copy (worker thread only) */
     uint32_t event_type;
     SDL_Thread *thread;
     SDL_mutex *mu;
@@ -25,6 +27,9 @@ struct Worker {
     uint64_t req_gen;      /* generation of the queued request */
     uint64_t next_gen;     /* last generation handed out */
     uint64_t done_gen;     /* generation of the newest published result */
+    uint64_t shown_gen;    /* generation of the newest result handed out,
+                              partial (attention first) or final */
+    int focus;             /* the row on view (worker_set_focus), -1 none */
     WorkResult *ready;     /* published, not yet taken */
     WorkResult *spare;     /* recycled buffers for the next run */
 };
@@ -101,10 +106,22 @@ static void worker__roles(const Model *m, WorkResult *r) {
     }
 }
 
-/* worker_run; with a session, only what changed since its last run is
- * recomputed. */
-static int worker__run(const Model *m, ForwardSession *s, int max_tokens, const char *text,
-                       const RunOptions *ro, const WordMask *wm, WorkResult *r) {
+/* The session's trace for n tokens in *work: kept while it holds them, else
+ * one twice as large (room to type on; the session then runs in full). */
+static Trace *worker__work(const Model *m, Trace **work, int n, int max_tokens) {
+    if (*work && (*work)->capacity >= n) return *work;
+    int cap = *work ? 2 * (*work)->capacity : 0;
+    if (cap < n + 32) cap = (n + 31) / 32 * 32 + 32;
+    if (cap > max_tokens) cap = max_tokens;
+    trace_free(*work);
+    *work = trace_create(m, cap);
+    return *work;
+}
+
+/* worker_run; with a session (and its trace *work), only what changed since
+ * its last run is recomputed, then copied into r. */
+static int worker__run(const Model *m, ForwardSession *s, Trace **work, int max_tokens, const char *text,
+                       const RunOptions *ro, const WordMask *wm, int focus, WorkResult *r) {
     double t0 = worker__now_ms();
     EngineError err = {{0}};
     /* the previous trace is only a buffer to reuse: r->tr is set again only
@@ -164,8 +181,16 @@ static int worker__run(const Model *m, ForwardSession *s, int max_tokens, const 
     /* with a session the attention and the last token's predictions come
        first; worker__main publishes them, then the other rows' */
     const int *ty = m->config.encoder ? types : NULL;
-    int rc = s ? forward_session_run_view(s, ids, ty, (int)n, ro, -1, r->tr, &err)
+    Trace *wt = s ? worker__work(m, work, (int)n, max_tokens) : NULL;
+    if (s && !wt) {
+        free(ids);
+        goto oom;
+    }
+    /* the row on view first (the hovered one, else the last) */
+    if (focus >= (int)n) focus = -1;
+    int rc = s ? forward_session_run_view(s, ids, ty, (int)n, ro, focus, wt, &err)
                : forward_run_typed(m, ids, ty, (int)n, ro, r->tr, &err);
+    if (s && rc == 0) trace_copy(r->tr, wt);
     free(ids);
     r->run_ms = worker__now_ms() - t0;
     if (rc != 0) {
@@ -191,7 +216,7 @@ oom:
 
 int worker_run(const Model *m, int max_tokens, const char *text,
                const RunOptions *ro, const WordMask *wm, WorkResult *r) {
-    return worker__run(m, NULL, max_tokens, text, ro, wm, r);
+    return worker__run(m, NULL, NULL, max_tokens, text, ro, wm, -1, r);
 }
 
 /* r's role scores into d (they read the attention only, which the complete
@@ -259,11 +284,10 @@ static void worker__publish(Worker *w, WorkResult *r, uint64_t gen, bool final) 
             else work_result_free(w->ready);
         }
         w->ready = r;
+        if (gen > w->shown_gen) w->shown_gen = gen;
     }
-    if (final) {
-        w->done_gen = gen;
-        SDL_CondBroadcast(w->done);
-    }
+    if (final) w->done_gen = gen;
+    if (final || r) SDL_CondBroadcast(w->done);
     if (r && w->event_type) {
         SDL_Event ev;
         memset(&ev, 0, sizeof ev);
@@ -283,6 +307,7 @@ static int worker__main(void *arg) {
         MarianRunOptions mro = w->req_mro;
         WordMask wm = w->req_wm;
         uint64_t gen = w->req_gen;
+        int focus = w->focus;
         w->req_text = NULL;
         WorkResult *r = w->spare ? w->spare : calloc(1, sizeof *r);
         w->spare = NULL;
@@ -296,7 +321,7 @@ static int worker__main(void *arg) {
             r->run_ms = r->mt->run_ms;
             r->gen = gen;
         } else if (r && !w->mm) {
-            worker__run(w->m, w->session, w->max_tokens, text, &ro, &wm, r);
+            worker__run(w->m, w->session, &w->work, w->max_tokens, text, &ro, &wm, focus, r);
             r->gen = gen;
         } else if (r) {
             r->status = -1;
@@ -339,6 +364,7 @@ Worker *worker_create(const Model *m, int max_tokens, uint32_t event_type,
     w->m = m;
     w->max_tokens = max_tokens;
     w->event_type = event_type;
+    w->focus = -1;
     w->session = forward_session_create(m, max_tokens, NULL); /* NULL: full passes */
     w->mu = SDL_CreateMutex();
     w->wake = SDL_CreateCond();
@@ -372,6 +398,7 @@ void worker_destroy(Worker *w) {
     SDL_DestroyCond(w->wake);
     SDL_DestroyCond(w->done);
     forward_session_free(w->session);
+    trace_free(w->work);
     free(w);
 }
 
@@ -421,15 +448,30 @@ WorkResult *worker_take(Worker *w, WorkResult *old) {
     return r;
 }
 
-bool worker_wait(Worker *w, uint64_t gen, int timeout_ms) {
+void worker_set_focus(Worker *w, int row) {
+    SDL_LockMutex(w->mu);
+    w->focus = row < 0 ? -1 : row;
+    SDL_UnlockMutex(w->mu);
+}
+
+/* Waits on w->done until *field >= gen or timeout_ms passes. */
+static bool worker__wait_for(Worker *w, const uint64_t *field, uint64_t gen, int timeout_ms) {
     Uint32 start = SDL_GetTicks();
     SDL_LockMutex(w->mu);
-    while (w->done_gen < gen) {
+    while (*field < gen) {
         Uint32 spent = SDL_GetTicks() - start;
         if ((int)spent >= timeout_ms) break;
         SDL_CondWaitTimeout(w->done, w->mu, (Uint32)timeout_ms - spent);
     }
-    bool ok = w->done_gen >= gen;
+    bool ok = *field >= gen;
     SDL_UnlockMutex(w->mu);
     return ok;
+}
+
+bool worker_wait(Worker *w, uint64_t gen, int timeout_ms) {
+    return worker__wait_for(w, &w->done_gen, gen, timeout_ms);
+}
+
+bool worker_wait_shown(Worker *w, uint64_t gen, int timeout_ms) {
+    return worker__wait_for(w, &w->shown_gen, gen, timeout_ms);
 }

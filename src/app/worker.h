@@ -3,11 +3,12 @@
  * The UI posts (text, RunOptions, WordMask); the worker encodes the text
  * (wordmask_encode: BOS first for Llama models as llama2.c does, [CLS] A
  * [SEP] (B [SEP]) for encoders), cuts it to max_tokens, runs it through its
- * ForwardSession (only what changed since its previous run is recomputed)
- * into a spare Trace, scores every head's roles on it (roles_compute_model),
+ * ForwardSession (only what changed since its previous run is recomputed,
+ * in the worker's own trace), copies that into a spare Trace, scores every head's roles on it (roles_compute_model),
  * publishes the result and pushes an SDL user event so a sleeping UI wakes
  * up. With a session the first result carries the attention, the roles and
- * the last token's predictions (tr->partial); a second result of the same
+ * the predictions of the row on view (worker_set_focus; else the last
+ * token) and the last token (tr->partial); a second result of the same
  * generation follows with every row's predictions, unless a newer request
  * is already waiting (worker_wait waits for that). Requests that arrive
  * while a run is in progress replace each other: only the newest one runs
@@ -92,6 +93,16 @@ WorkResult *worker_take(Worker *w, WorkResult *old);
 /* Blocks until the result of generation gen (or newer) is published or
  * timeout_ms passes. Returns true when it is. For tests and benchmarks. */
 bool worker_wait(Worker *w, uint64_t gen, int timeout_ms);
+
+/* Blocks until a result of generation gen (or newer) is handed out, the
+ * first (attention and the rows on view) or the final one, or timeout_ms
+ * passes. Returns true when it is. For benchmarks: what the UI can draw. */
+bool worker_wait_shown(Worker *w, uint64_t gen, int timeout_ms);
+
+/* The token row the user looks at (hovered or pinned query; -1 none): the
+ * next runs compute its predictions with the attention, before the other
+ * rows' (else the last row's). Cheap; call it before worker_post. */
+void worker_set_focus(Worker *w, int row);
 
 /* Runs one request synchronously into r (reusing its buffers). Returns
  * r->status. */

@@ -37,6 +37,7 @@ static const CliFlag CLI_FLAGS[] = {
     {"--tokens", true, " bench "},
     {"--append", false, " bench "},
     {"--option-change", false, " bench "},
+    {"--keystroke", false, " bench "},
     {"--layer", true, " export "},
     {"--head", true, " export "},
     {"--scale", true, RUN_CMDS},
@@ -141,6 +142,7 @@ int cli_args_parse(CliArgs *a, int argc, char **argv, char *msg, size_t cap) {
         else if (!strcmp(f, "--fresh")) a->fresh = true;
         else if (!strcmp(f, "--append")) a->bench_append = true;
         else if (!strcmp(f, "--option-change")) a->bench_option = true;
+        else if (!strcmp(f, "--keystroke")) a->bench_keystroke = true;
         else if (!strcmp(f, "--kind")) {
             if (strcmp(v, "cross") && strcmp(v, "encoder") && strcmp(v, "decoder"))
                 return cli__fail(msg, cap, "--kind %s: unknown attention kind; HINT: use cross, encoder or decoder", v);

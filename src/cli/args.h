@@ -25,6 +25,7 @@ typedef struct {
     const char *out;
     bool bos, vectors, grid, white;
     bool bench_append, bench_option; /* bench --append, --option-change */
+    bool bench_keystroke;            /* bench --keystroke */
     int n_generate, bench_tokens, layer, head;  /* layer, head: -1 = not given */
     const char *colormap;
     const char *role;       /* export --grid --role NAME */

@@ -7,7 +7,7 @@
  *   attnscope dump     --model DIR --text TEXT [--scale S] [--mask M] [--ablate L.H,..]
  *                      [--vectors] [--out FILE]
  *   attnscope generate --model DIR --text TEXT -n N
- *   attnscope bench    --model DIR --tokens N [--append] [--option-change]
+ *   attnscope bench    --model DIR --tokens N [--append] [--option-change] [--keystroke]
  *   attnscope export   --model DIR --text TEXT --layer L --head H [--grid] --out FILE.png
  *   attnscope roles    --model DIR --text TEXT [--bos] [--out FILE]
  *   attnscope fill     --model BERT_DIR --text "The [MASK] sat." [--top K]
@@ -28,6 +28,7 @@
 #include "app/app.h"
 #include "app/atlas.h"
 #include "app/keymap.h"
+#include "app/worker_bench.h"
 #include "cli/args.h"
 #include "cli/jsonout.h"
 #include "cli/marian_cli.h"
@@ -67,7 +68,7 @@ static void cli_usage(void) {
            "  attnscope translate --model DIR --text TEXT [-n N] [--beam B]  (Marian encoder-decoder)\n"
            "  attnscope dump ... [--kind cross|encoder|decoder] [-n N] [--beam B]  on a Marian model\n"
            "  attnscope export ... [--kind cross|encoder|decoder] [-n N]          on a Marian model\n"
-           "  attnscope bench    --model DIR --tokens N [--append] [--option-change]\n"
+           "  attnscope bench    --model DIR --tokens N [--append] [--option-change] [--keystroke]\n"
            "  attnscope export   --model DIR --text TEXT --layer L --head H [--grid]\n"
            "                     [--white] [--colormap NAME] [--role NAME] [--scale ..] [--mask ..]\n"
            "                     [--ablate ..] --out FILE.png\n"
@@ -534,6 +535,8 @@ static int cmd_bench(CliArgs *a) {
     double append_ms = 0, option_ms = 0, append_all = 0, option_all = 0;
     if (!rc && a->bench_append) rc = cli_bench_session(m, &a->run, ids, T, true, &append_ms, &append_all);
     if (!rc && a->bench_option) rc = cli_bench_session(m, &a->run, ids, T, false, &option_ms, &option_all);
+    WorkerBench kb; /* the app's worker: a character typed at the end of T tokens */
+    if (!rc && a->bench_keystroke && worker_bench_keystrokes(m, T, 20, &kb, &err)) rc = cli_error(&err);
     if (!rc) {
         double med = cli_median(times, runs);
         printf("model=%s tokens=%d runs=%d trace_mb=%.1f blas=%s\n", m->name, T, runs,
@@ -545,6 +548,11 @@ static int cmd_bench(CliArgs *a) {
         if (a->bench_option)
             printf("option_ms=%.3f option_all_ms=%.3f (%.0f%% and %.0f%% of a full pass)\n", option_ms, option_all,
                    100.0 * option_ms / med, 100.0 * option_all / med);
+        if (a->bench_keystroke)
+            printf("keystroke_attention_ms=%.3f keystroke_predictions_ms=%.3f (p90 %.1f, %.1f; %d keystrokes at %d "
+                   "tokens through the app's worker: its run %.1f ms, of which the session %.1f ms)\n",
+                   kb.attention_ms, kb.predictions_ms, kb.attention_p90, kb.predictions_p90, kb.keystrokes,
+                   kb.tokens, kb.run_ms, kb.pass_ms);
         printf("forward_ms=%.3f\n", med);
     }
     free(ids);

@@ -89,6 +89,40 @@ Trace *trace_create(const Model *m, int capacity) {
 
 void trace_free(Trace *tr) { free(tr); }
 
+void trace_copy(Trace *dst, const Trace *src) {
+    const int T = src->n_tokens, V = src->vocab_size;
+    ENGINE_ASSERT(T >= 1 && T <= dst->capacity && trace_n_keys(src) == T && !src->raw && !src->scores);
+    ENGINE_ASSERT(dst->n_layer == src->n_layer && dst->n_head == src->n_head &&
+                  dst->n_kv_head == src->n_kv_head && dst->d_head == src->d_head && dst->vocab_size == V &&
+                  !dst->q_pre_rope == !src->q_pre_rope);
+    /* stride T on both sides: each array's used part is one prefix */
+    const size_t q = (size_t)src->n_layer * src->n_head * T * src->d_head;
+    const size_t kv = (size_t)src->n_layer * src->n_kv_head * T * src->d_head;
+    memcpy(dst->q, src->q, q * sizeof(float));
+    memcpy(dst->head_out, src->head_out, q * sizeof(float));
+    memcpy(dst->k, src->k, kv * sizeof(float));
+    memcpy(dst->v, src->v, kv * sizeof(float));
+    if (src->q_pre_rope) memcpy(dst->q_pre_rope, src->q_pre_rope, q * sizeof(float));
+    if (src->k_pre_rope) memcpy(dst->k_pre_rope, src->k_pre_rope, kv * sizeof(float));
+    memcpy(dst->att, src->att, (size_t)src->n_layer * src->n_head * T * T * sizeof(float));
+    memcpy(dst->logits, src->logits, (size_t)T * V * sizeof(float));
+    memcpy(dst->top_ids, src->top_ids, (size_t)T * src->top_k * sizeof(int));
+    memcpy(dst->top_p, src->top_p, (size_t)T * src->top_k * sizeof(float));
+    memcpy(dst->token_loss, src->token_loss, (size_t)T * sizeof(float));
+    memcpy(dst->ids, src->ids, (size_t)T * sizeof(int));
+    memcpy(dst->types, src->types, (size_t)T * sizeof(int));
+    dst->n_tokens = T;
+    dst->n_keys = T;
+    dst->top_k = src->top_k;
+    dst->loss = src->loss;
+    dst->forward_ms = src->forward_ms;
+    dst->ro = src->ro;
+    dst->partial = src->partial;
+    dst->focus = src->focus;
+    dst->raw_head = dst->scores_head = -1;
+    dst->session_stamp = 0;
+}
+
 static size_t trace__mat(const Trace *tr, int layer, int head) {
     ENGINE_ASSERT(layer >= 0 && layer < tr->n_layer && head >= 0 && head < tr->n_head);
     return ((size_t)layer * (size_t)tr->n_head + (size_t)head) * (size_t)tr->n_tokens *
@@ -505,23 +539,27 @@ static void predictions_rows(Trace *tr, double *lse, int r0, int r1, int V, int 
     pool_for(r1 - r0, 1, 0, predictions__part, &j);
 }
 
-/* Every row's loss from lse (T): a decoder's loss at t is -log p(ids[t+1])
- * (the last token has none); an encoder's (masked LM) is -log p(ids[t]), how
- * well position t's prediction restores its own input token, averaged over
- * all T; NAN for an encoder without an MLM head. */
-static void predictions_loss(const ModelConfig *c, Trace *tr, const double *lse, const int *ids, int T) {
-    const int V = c->vocab_size;
-    double total = 0;
-    for (int t = 0; t < T; t++) {
-        const float *lg = tr->logits + (size_t)t * V;
-        int target = c->encoder ? t : t + 1;
-        if (target < T) {
-            tr->token_loss[t] = (float)(lse[t] - lg[ids[target]]);
-            total += lse[t] - lg[ids[target]];
-        } else {
-            tr->token_loss[t] = 0.0f;
-        }
+/* Row t's loss from lse[t]: a decoder's is -log p(ids[t+1]) (the last token
+ * has none: 0); an encoder's (masked LM) -log p(ids[t]), how well position
+ * t's prediction restores its own input token. Returns it in double. */
+static double predictions_loss_row(const ModelConfig *c, Trace *tr, const double *lse, const int *ids, int T,
+                                   int t) {
+    const float *lg = tr->logits + (size_t)t * c->vocab_size;
+    int target = c->encoder ? t : t + 1;
+    if (target >= T) {
+        tr->token_loss[t] = 0.0f;
+        return 0.0;
     }
+    tr->token_loss[t] = (float)(lse[t] - lg[ids[target]]);
+    return lse[t] - lg[ids[target]];
+}
+
+/* Every row's loss (predictions_loss_row) and their mean: over the T - 1
+ * predicted tokens for a decoder, over all T for an encoder; NAN for an
+ * encoder without an MLM head. */
+static void predictions_loss(const ModelConfig *c, Trace *tr, const double *lse, const int *ids, int T) {
+    double total = 0;
+    for (int t = 0; t < T; t++) total += predictions_loss_row(c, tr, lse, ids, T, t);
     if (c->encoder) tr->loss = (float)(total / T);
     else tr->loss = T >= 2 ? (float)(total / (T - 1)) : NAN;
     if (c->encoder && !c->has_mlm_head) tr->loss = NAN;
@@ -711,9 +749,11 @@ void forward__pass(const Model *m, const ForwardRows *rows, const int *ids, cons
             mlp_block(c, L, ws->xn, x, n, ws);
         }
     }
-    if (rows->lm_only >= 0) { /* the rows on view now, the rest later */
+    if (rows->lm_only >= 0) { /* the rows on view now (with their loss), the rest later */
         forward__lm_head(m, tr, ws, xs + (size_t)NL * xs_step, rows->lm_only, rows->lm_only + 1);
         if (rows->lm_only != T - 1) forward__lm_head(m, tr, ws, xs + (size_t)NL * xs_step, T - 1, T);
+        predictions_loss_row(c, tr, ws->lse, ids, T, rows->lm_only);
+        predictions_loss_row(c, tr, ws->lse, ids, T, T - 1);
         tr->loss = NAN;
         return;
     }
@@ -769,6 +809,7 @@ static int forward__run(const Model *m, const int *ids, const int *types, int T,
     memset(&rows, 0, sizeof rows);
     rows.lm_only = -1;
     tr->partial = false;
+    tr->session_stamp = 0; /* no session's run any more */
     forward__pass(m, &rows, ids, types, T, ro, tr, T, block, 0, &ws);
     free(block);
     tr->forward_ms = now_ms() - t0;

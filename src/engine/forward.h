@@ -133,17 +133,27 @@ typedef struct {
     float *raw_buf, *scores_buf;      /* (capacity, capacity) scratch */
     int raw_head, scores_head;        /* layer * n_head + head held, -1 none */
     bool partial;         /* predictions (logits, top-k, token_loss) are only
-                             current at `focus` and the last token, loss is
+                             current at `focus` and the last token (other
+                             rows: a previous run's), loss is
                              NAN: forward_session_run_view published the
                              attention first; forward_session_complete fills
                              the rest (session.h) */
     int focus;            /* the row on view when partial */
+    uint64_t session_stamp; /* set by the ForwardSession whose last run this
+                             trace holds (0: none, e.g. after forward_run or
+                             trace_copy): a session continues in place only
+                             from its own last trace (session.h) */
 } Trace;
 
 /* Allocates a trace for up to capacity tokens of model m (capacity <= n_ctx).
  * Returns NULL when out of memory. */
 Trace *trace_create(const Model *m, int capacity);
 void trace_free(Trace *tr);
+
+/* Copies src's whole trace (a forward_run or session trace: n_keys ==
+ * n_tokens, no stored raw/scores) into dst (capacity >= src->n_tokens, same
+ * model shape). dst's on-demand score buffers start empty. */
+void trace_copy(Trace *dst, const Trace *src);
 
 /* Bytes a trace for capacity tokens would take. */
 size_t trace_bytes(const Model *m, int capacity);

@@ -1,6 +1,7 @@
 /* session.c — incremental forward passes over a cached trace; see session.h. */
 #include "session.h"
 
+#include <stdatomic.h>
 #include <string.h>
 #include <time.h>
 
@@ -11,19 +12,25 @@
 struct ForwardSession {
     const Model *m;
     int max_tokens;       /* hard limit, <= n_ctx */
-    int cap;              /* S: token stride of the cache; 0 = not allocated */
-    Trace *cache;         /* trace_create(m, cap), arrays used with stride cap;
-                             its ids/types/top_k are those of the cached run */
+    int cap;              /* rows of xs and ws; 0 = not allocated */
     float *xs;            /* (n_layer + 1, cap, D) residual stream: layer l's
                              input, and the final output */
     float *ws_block;      /* workspace for cap rows, carved into ws */
     ForwardWorkspace ws;  /* ws.lse (cap): the cached rows' log-sum-exp */
+    Trace *tr;            /* the caller's trace the cached run wrote (q, k, v,
+                             attention, head outputs, logits, ids, types,
+                             top_k): not owned, continued in place */
+    uint64_t stamp;       /* tr->session_stamp of that run */
     int T;                /* tokens in the cache; 0 = nothing cached */
     RunOptions ro;        /* options of the cached run */
     int stale_from;       /* predictions of rows [stale_from, T) are stale but */
     int done[2];          /* these two (a run_view's focus and last row) */
     ForwardSessionStats stats;
 };
+
+/* Stamps unique over the process, so that a trace freed and created again
+ * at the same address is never taken for a session's last one. */
+static _Atomic uint64_t session__stamps;
 
 static double session__now_ms(void) {
     struct timespec ts;
@@ -32,27 +39,27 @@ static double session__now_ms(void) {
 }
 
 static void session__release(ForwardSession *s) {
-    trace_free(s->cache);
     free(s->xs);
     free(s->ws_block);
-    s->cache = NULL;
     s->xs = s->ws_block = NULL;
     s->cap = 0;
     s->T = 0;
+    s->tr = NULL;
 }
 
-/* (Re)allocates the cache for cap tokens; forgets the cached run. */
+/* (Re)allocates the residual stream and workspace for cap tokens; forgets
+ * the cached run. */
 static int session__alloc(ForwardSession *s, int cap, EngineError *err) {
     const ModelConfig *c = &s->m->config;
     session__release(s);
-    s->cache = trace_create(s->m, cap);
     s->xs = malloc((size_t)(c->n_layer + 1) * cap * c->d_model * sizeof(float));
     const int slots = pool_threads();
-    s->ws_block = malloc(forward__workspace_floats(c, cap, slots) * sizeof(float));
-    if (!s->cache || !s->xs || !s->ws_block) {
+    size_t ws_floats = forward__workspace_floats(c, cap, slots);
+    s->ws_block = malloc(ws_floats * sizeof(float));
+    if (!s->xs || !s->ws_block) {
         session__release(s);
         return engine_fail(err, "out of memory for a %d-token session (%.0f MiB); HINT: shorten the text", cap,
-                           trace_bytes(s->m, cap) / 1048576.0);
+                           ((size_t)(c->n_layer + 1) * cap * c->d_model + ws_floats) * 4 / 1048576.0);
     }
     forward__workspace_carve(&s->ws, c, cap, slots, s->ws_block);
     s->cap = cap;
@@ -82,7 +89,10 @@ void forward_session_free(ForwardSession *s) {
     free(s);
 }
 
-void forward_session_forget(ForwardSession *s) { s->T = 0; }
+void forward_session_forget(ForwardSession *s) {
+    s->T = 0;
+    s->tr = NULL;
+}
 
 ForwardSessionStats forward_session_stats(const ForwardSession *s) { return s->stats; }
 
@@ -95,7 +105,7 @@ static bool session__same_scaling(const RunOptions *a, const RunOptions *b) {
 static void session__rows(const ForwardSession *s, const int *ids, const int *types, int n,
                           const RunOptions *ro, ForwardRows *rows) {
     const int NL = s->m->config.n_layer, T0 = s->T;
-    const Trace *c = s->cache;
+    const Trace *c = s->tr; /* the cached run's ids, types, top_k (T0 > 0) */
     int first = 0; /* first row with a different token (or type) */
     if (T0 > 0 && session__same_scaling(ro, &s->ro)) {
         int lim = n < T0 ? n : T0;
@@ -129,42 +139,47 @@ static void session__rows(const ForwardSession *s, const int *ids, const int *ty
     rows->lm_only = -1;
 }
 
-/* Copies the cache (token stride cap) into tr (token stride T). */
-static void session__publish(const ForwardSession *s, Trace *tr) {
-    const Trace *c = s->cache;
-    const int T = c->n_tokens, S = s->cap, dh = c->d_head, V = c->vocab_size;
-    const size_t nq = (size_t)c->n_layer * c->n_head, nkv = (size_t)c->n_layer * c->n_kv_head;
-    const size_t vrow = (size_t)T * dh * sizeof(float);
-    for (size_t b = 0; b < nq; b++) {
-        size_t from = b * S * dh, to = b * T * dh;
-        memcpy(tr->q + to, c->q + from, vrow);
-        memcpy(tr->head_out + to, c->head_out + from, vrow);
-        if (c->q_pre_rope) memcpy(tr->q_pre_rope + to, c->q_pre_rope + from, vrow);
-        for (int i = 0; i < T; i++) {
-            size_t mf = (b * S + i) * S, mt = (b * T + i) * T;
-            memcpy(tr->att + mt, c->att + mf, (size_t)T * sizeof(float));
+/* Moves the rows of tr that a pass over T tokens keeps from token stride T0
+ * to stride T, in place: q, k, v, head outputs (layer, head, token, d_head)
+ * and attention (layer, head, query, key). Layer l keeps its rows below
+ * rows->layer[l]. Of a kept attention row only the keys ro (the options its
+ * values were computed with) lets it see can be non-zero: those move, the
+ * rest of the row is zeroed, so a causal row i reads i + 1 floats, not T0
+ * (columns from rows->layer[l] on the pass zeroes itself). The LM head's
+ * rows (stride vocab, top_k) do not move. Growing moves the last block
+ * first, shrinking the first: no block is overwritten before it has moved,
+ * and a row's new place overlaps only rows already moved. */
+static void session__restride(Trace *tr, int T0, int T, const ForwardRows *rows, const RunOptions *ro) {
+    if (T0 == T) return;
+    const int NL = tr->n_layer, H = tr->n_head, KV = tr->n_kv_head, dh = tr->d_head;
+    const int cols = T0 < T ? T0 : T;
+    const bool grow = T > T0;
+    float *vq[3] = {tr->q, tr->head_out, tr->q_pre_rope}, *vk[3] = {tr->k, tr->v, tr->k_pre_rope};
+    for (int a = 0; a < 6; a++) {
+        float *base = a < 3 ? vq[a] : vk[a - 3];
+        const int nb = NL * (a < 3 ? H : KV), per = a < 3 ? H : KV;
+        if (!base) continue;
+        for (int i = 0; i < nb; i++) {
+            int b = grow ? nb - 1 - i : i, keep = rows->layer[b / per] < cols ? rows->layer[b / per] : cols;
+            memmove(base + (size_t)b * T * dh, base + (size_t)b * T0 * dh, (size_t)keep * dh * sizeof(float));
         }
     }
-    for (size_t b = 0; b < nkv; b++) {
-        size_t from = b * S * dh, to = b * T * dh;
-        memcpy(tr->k + to, c->k + from, vrow);
-        memcpy(tr->v + to, c->v + from, vrow);
-        if (c->k_pre_rope) memcpy(tr->k_pre_rope + to, c->k_pre_rope + from, vrow);
+    const int nb = NL * H;
+    for (int i = 0; i < nb; i++) {
+        const int b = grow ? nb - 1 - i : i, r = rows->layer[b / H], keep = r < cols ? r : cols;
+        for (int j = 0; j < keep; j++) {
+            const int q = grow ? keep - 1 - j : j;
+            int lo, hi;
+            run_options_visible_range(ro, q, T0, &lo, &hi);
+            if (hi > cols) hi = cols;
+            if (lo > hi) lo = hi;
+            float *to = tr->att + ((size_t)b * T + q) * T;
+            memmove(to + lo, tr->att + ((size_t)b * T0 + q) * T0 + lo, (size_t)(hi - lo) * sizeof(float));
+            memset(to, 0, (size_t)lo * sizeof(float));
+            int end = r < cols ? r : cols; /* [r, T) is the pass's */
+            if (end > hi) memset(to + hi, 0, (size_t)(end - hi) * sizeof(float));
+        }
     }
-    memcpy(tr->logits, c->logits, (size_t)T * V * sizeof(float));
-    memcpy(tr->top_ids, c->top_ids, (size_t)T * c->top_k * sizeof(int));
-    memcpy(tr->top_p, c->top_p, (size_t)T * c->top_k * sizeof(float));
-    memcpy(tr->token_loss, c->token_loss, (size_t)T * sizeof(float));
-    memcpy(tr->ids, c->ids, (size_t)T * sizeof(int));
-    memcpy(tr->types, c->types, (size_t)T * sizeof(int));
-    tr->n_tokens = T;
-    tr->n_keys = T;
-    tr->top_k = c->top_k;
-    tr->loss = c->loss;
-    tr->partial = c->partial;
-    tr->ro = c->ro;
-    tr->raw_head = tr->scores_head = -1;
-    tr->focus = c->focus;
 }
 
 static int session__run(ForwardSession *s, const int *ids, const int *types, int n,
@@ -173,6 +188,10 @@ static int session__run(ForwardSession *s, const int *ids, const int *types, int
     const int limit = tr->capacity < s->max_tokens ? tr->capacity : s->max_tokens;
     if (forward__check(s->m, ids, types, n, limit, ro, err)) return -1;
     double t0 = session__now_ms();
+    /* another trace than the last run's (or one rewritten since): nothing
+       to continue from */
+    if (s->T > 0 && !(tr == s->tr && tr->session_stamp == s->stamp && tr->n_tokens == s->T))
+        forward_session_forget(s);
     if (n > s->cap) { /* grow by doubling, in steps of 32 tokens */
         int cap = s->cap * 2 > n ? s->cap * 2 : n;
         cap = (cap + 31) / 32 * 32;
@@ -185,18 +204,20 @@ static int session__run(ForwardSession *s, const int *ids, const int *types, int
     /* view first: the LM head at the focus and the last row only, when more
        rows than those would need it */
     if (focus >= 0 && rows.top_k < n - 1) rows.lm_only = focus < n ? focus : n - 1;
+    if (s->T > 0) session__restride(tr, s->T, n, &rows, &s->ro);
+    double t1 = session__now_ms();
     s->T = 0; /* the cache is inconsistent until the pass ends */
-    forward__pass(s->m, &rows, ids, types, n, ro, s->cache, s->cap, s->xs,
-                  (size_t)s->cap * c->d_model, &s->ws);
+    tr->session_stamp = 0;
+    forward__pass(s->m, &rows, ids, types, n, ro, tr, n, s->xs, (size_t)s->cap * c->d_model, &s->ws);
     s->T = n;
+    s->tr = tr;
+    s->stamp = tr->session_stamp = ++session__stamps;
     s->ro = *ro;
     s->stale_from = rows.lm_only >= 0 ? rows.top_k : n;
     s->done[0] = rows.lm_only;
     s->done[1] = n - 1;
-    s->cache->partial = rows.lm_only >= 0;
-    s->cache->focus = rows.lm_only;
-    double t1 = session__now_ms();
-    session__publish(s, tr);
+    tr->partial = rows.lm_only >= 0;
+    tr->focus = rows.lm_only;
     ForwardSessionStats *st = &s->stats;
     st->first_layer = c->n_layer;
     st->first_row = n;
@@ -209,8 +230,8 @@ static int session__run(ForwardSession *s, const int *ids, const int *types, int
         st->rows += n - rows.layer[l] > 0 ? n - rows.layer[l] : 0;
     }
     st->rows_full = (long)c->n_layer * n;
-    st->pass_ms = t1 - t0;
-    st->publish_ms = session__now_ms() - t1;
+    st->pass_ms = session__now_ms() - t1;
+    st->publish_ms = t1 - t0;
     tr->forward_ms = session__now_ms() - t0;
     return 0;
 }
@@ -239,16 +260,16 @@ int forward_session_run_view(ForwardSession *s, const int *ids, const int *types
 bool forward_session_pending(const ForwardSession *s) { return s->T > 0 && s->stale_from < s->T; }
 
 void forward_session_publish(const ForwardSession *s, Trace *tr) {
-    ENGINE_ASSERT(s->T > 0 && tr->capacity >= s->T);
-    session__publish(s, tr);
+    ENGINE_ASSERT(s->T > 0 && s->tr && tr != s->tr && tr->capacity >= s->T);
+    trace_copy(tr, s->tr);
     tr->forward_ms = s->stats.pass_ms;
 }
 
 void forward_session_complete(ForwardSession *s, Trace *tr) {
-    Trace *c = s->cache;
-    const int T = s->T, V = c->vocab_size, from = s->stale_from;
-    ENGINE_ASSERT(!tr || tr->capacity >= T);
+    ENGINE_ASSERT(!tr || s->T == 0 || tr == s->tr);
+    const int T = s->T, from = s->stale_from;
     if (T == 0 || from >= T) return;
+    Trace *c = s->tr;
     double t0 = session__now_ms();
     const float *xf = s->xs + (size_t)s->m->config.n_layer * s->cap * s->m->config.d_model;
     int lo = s->done[0] < s->done[1] ? s->done[0] : s->done[1];
@@ -260,15 +281,5 @@ void forward_session_complete(ForwardSession *s, Trace *tr) {
     forward__loss(s->m, c, &s->ws, c->ids, T);
     s->stale_from = T;
     c->partial = false;
-    if (!tr) return;
-    /* into tr: the prediction rows that changed, every loss */
-    memcpy(tr->logits + (size_t)from * V, c->logits + (size_t)from * V, (size_t)(T - from) * V * sizeof(float));
-    memcpy(tr->top_ids + (size_t)from * c->top_k, c->top_ids + (size_t)from * c->top_k,
-           (size_t)(T - from) * c->top_k * sizeof(int));
-    memcpy(tr->top_p + (size_t)from * c->top_k, c->top_p + (size_t)from * c->top_k,
-           (size_t)(T - from) * c->top_k * sizeof(float));
-    memcpy(tr->token_loss, c->token_loss, (size_t)T * sizeof(float));
-    tr->loss = c->loss;
-    tr->partial = false;
-    tr->forward_ms += session__now_ms() - t0;
+    c->forward_ms += session__now_ms() - t0;
 }

@@ -1,16 +1,20 @@
 /* session.h — incremental forward passes: keep the last run, recompute only
  * what an edit or a run-option change affects.
  *
- * A ForwardSession caches the previous run's whole trace (q, k, v per layer,
- * attention, head outputs, logits) and the residual stream at every layer's
- * input, laid out for its capacity (token stride = capacity), so a longer
- * text never moves what is cached. A run then recomputes:
+ * A ForwardSession continues from the trace its last run wrote, in place:
+ * that trace (the caller's) holds q, k, v per layer, attention, head outputs
+ * and logits; the session itself keeps only the residual stream at every
+ * layer's input (laid out for its capacity, so a longer text never moves
+ * it), each row's log-sum-exp and a workspace, not a second trace. A run
+ * then recomputes:
  *   - after an edit, only the rows (token positions) from the first changed
  *     token, in every layer (a typed character at the end: the last token);
  *   - after ablating/restoring a head in layer l, layers l.. only;
  *   - after masking/unmasking key j, only the queries from j;
  *   - after a scale or mask-mode change, everything;
  *   - after a top-k change, only the top-k lists.
+ * The rows it keeps move within the trace when the token count changes (the
+ * trace is laid out for its token count).
  * Under a mask where every query sees every key (none; BERT), a change in
  * layer l's rows changes every query from layer l on: those layers rerun in
  * full, the layers before stay cached.
@@ -26,9 +30,11 @@
  *     forward_session_run(s, ids, NULL, n, &ro, tr, &err);   // one row
  *     forward_session_free(s);
  *
- * A session is used by one thread at a time; the trace it writes is the
- * caller's (a plain copy of the cache: the caller may read or keep it while
- * the session runs again into another trace).
+ * A session is used by one thread at a time. Between runs the caller keeps
+ * the trace unchanged (reading it is fine): a run into another trace, or
+ * into one rewritten meanwhile (forward_run, trace_copy), is a full pass.
+ * To hand results to another thread while the session runs on, copy them
+ * out (forward_session_publish).
  */
 #ifndef ENGINE_SESSION_H
 #define ENGINE_SESSION_H
@@ -46,7 +52,7 @@ typedef struct {
     long rows;            /* layer rows recomputed, summed over layers */
     long rows_full;       /* what a full pass computes: n_layer * T */
     double pass_ms;       /* the recompute */
-    double publish_ms;    /* copying the cache into the caller's trace */
+    double publish_ms;    /* moving the kept rows to the new token count */
 } ForwardSessionStats;
 
 /* A session for texts of up to max_tokens tokens (<= the model's n_ctx) of
@@ -55,9 +61,10 @@ typedef struct {
 ForwardSession *forward_session_create(const Model *m, int max_tokens, EngineError *err);
 void forward_session_free(ForwardSession *s);
 
-/* forward_run_typed(m, ids, types, n, ro, tr), reusing the previous run of
- * this session: tr (capacity >= n) receives the whole trace. On failure the
- * cache is forgotten (the next run is a full one). */
+/* forward_run_typed(m, ids, types, n, ro, tr), continuing from the previous
+ * run of this session when tr is the trace it wrote (else a full pass): tr
+ * (capacity >= n) receives the whole trace. On failure the cache is
+ * forgotten (the next run is a full one). */
 int forward_session_run(ForwardSession *s, const int *ids, const int *types, int n,
                         const RunOptions *ro, Trace *tr, EngineError *err);
 
@@ -71,10 +78,11 @@ int forward_session_run_view(ForwardSession *s, const int *ids, const int *types
 /* Whether the last run left predictions to fill. */
 bool forward_session_pending(const ForwardSession *s);
 /* Fills the predictions a run_view left (logits, top-k, token_loss, loss)
- * into the cache and into tr, the trace that run wrote (NULL: the cache
- * only). Nothing to do when none are pending. */
+ * into the trace that run wrote; tr is that trace or NULL. Nothing to do
+ * when none are pending. */
 void forward_session_complete(ForwardSession *s, Trace *tr);
-/* Copies the last run's whole trace into tr (capacity >= its tokens). */
+/* Copies the last run's whole trace into tr (another trace, capacity >= its
+ * tokens; the last run's trace must still be alive and unchanged). */
 void forward_session_publish(const ForwardSession *s, Trace *tr);
 
 /* Drops the cache: the next run is a full pass. */

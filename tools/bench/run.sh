@@ -35,6 +35,7 @@ fi
 
 rss() { sed -n 's/^peak_kb=//p' "$1" | awk '{ printf "%d", $1 / 1024 }'; }
 field() { sed -n "s/^$1=\([0-9.]*\).*/\1/p" "$2" | tail -1; }
+anyfield() { sed -n "s/.*\b$1=\([0-9.]*\).*/\1/p" "$2" | tail -1; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 kernel=""
@@ -61,6 +62,10 @@ printf '%s' "$rows" | while read -r T a ap op t o ra rt ro; do
         printf "%5s %10.1f %9s %9.1f %5.0f%% %10.1f %9s %8s %8s %22s\n", T, a, ap, op, 100 * op / a, t, o, sprintf("%.2fx", t / a), vo, ra "/" rt "/" ro }'
 done
 echo "(vs_torch, vs_ort: their time / attnscope's full pass; > 1 means attnscope is faster. ONNX Runtime returns only the logits and the attention probabilities.)"
+# the app's path at this shape: a character typed at the end of 64 tokens,
+# posted to the app's worker as the app posts it (headless: no frame)
+OPENBLAS_NUM_THREADS=2 "$BIN" bench --model "$CKPT" --tokens 64 --keystroke >"$tmp/k" 2>&1 || { cat "$tmp/k" >&2; exit 1; }
+echo "app worker, 64 tokens: keystroke at the end -> attention published $(field keystroke_attention_ms "$tmp/k") ms, -> every prediction $(anyfield keystroke_predictions_ms "$tmp/k") ms (median; target <= 120 ms; load $(cut -d' ' -f1-3 /proc/loadavg))"
 if [ -f tools/bench/app_bench.sh ]; then
     echo "== app =="
     BUILD="$BUILD" sh tools/bench/app_bench.sh
