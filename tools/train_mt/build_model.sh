@@ -43,3 +43,4 @@ make --no-print-directory all >/dev/null
 $PY tools/train_mt/check_export.py --work "$WORK" --model "$OUT" --n 5
 $PY tools/train_mt/evaluate.py --model "$OUT" --test "$WORK/test.tsv" --json "$WORK/eval.json" \
     $( [ -n "${SMOKE:-}" ] && echo --limit 5 )
+[ -n "${SMOKE:-}" ] || { $PY tools/train_mt/curves.py --log "$WORK/train_log.csv" --out "$OUT/loss.png"; cp "$WORK/train_log.csv" "$WORK/eval.json" "$OUT/"; }
