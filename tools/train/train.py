@@ -206,6 +206,7 @@ def main():
     ap.add_argument("--out", default="models/pd-llama")
     ap.add_argument("--resume", action="store_true")
     ap.add_argument("--steps", type=int, help="override (smoke tests only)")
+    ap.add_argument("--threads", type=int, default=2, help="torch threads (1 when sharing the cores)")
     ap.add_argument("--export-ckpt", action="store_true",
                     help="only export work/ckpt.pt (a run in progress) to --out, then exit")
     args = ap.parse_args()
@@ -217,7 +218,7 @@ def main():
         HP["eval_every"] = max(1, args.steps // 2)
         HP["cycles"] = HP["cycles"][:1]
 
-    torch.set_num_threads(2)
+    torch.set_num_threads(args.threads)
     torch.manual_seed(HP["seed"])
     np.random.seed(HP["seed"])
 
