@@ -18,7 +18,7 @@ CORPUS=${CORPUS:-../shared/corpus}
 WORK=tools/train_mt/work
 OUT=models/bible-es-en
 PY=${PY:-/usr/bin/python3}
-STEPS=${STEPS:-2500}
+STEPS=${STEPS:-2000}
 TRAIN_ARGS=""
 if [ -n "${SMOKE:-}" ]; then
     OUT=$WORK/smoke-model
