@@ -159,25 +159,37 @@ else fail "dump --out writes a whole file" "$(head -n 2 "$TMP/err")"; fi
 
 # --- a model truncated while in use -------------------------------------------
 P=models/pd-gpt2
+# The file changes while bench runs: at a third and at two thirds of an
+# untouched bench's wall time on this machine (a fixed sleep missed the run
+# on a fast, quiet machine: bench ended first and exited 0).
+ms_now() { date +%s%N | cut -c1-13; }
+secs() { printf '%d.%03d' $(($1 / 1000)) $(($1 % 1000)); }
 if [ -f "$P/model.safetensors" ]; then
+    t0=$(ms_now)
+    "$BIN" bench --model "$P" --tokens 128 > /dev/null 2>&1 < "$E"
+    t128=$(($(ms_now) - t0))
+    t0=$(ms_now)
+    "$BIN" bench --model "$P" --tokens 256 > /dev/null 2>&1 < "$E"
+    t256=$(($(ms_now) - t0))
     for i in 1 2; do
         d=$TMP/trunc$i
         mkdir -p "$d" && cp "$P/config.json" "$P/vocab.json" "$P/merges.txt" "$P/model.safetensors" "$d/"
         "$BIN" bench --model "$d" --tokens 128 > /dev/null 2> "$TMP/err" < "$E" &
         pid=$!
-        sleep 1.$i
+        at=$(secs $((t128 * i / 3)))
+        sleep "$at"
         truncate -s 100000 "$d/model.safetensors"
         wait $pid
         rc=$?
-        [ $rc -eq 1 ] || fail "bench, model truncated at 1.$i s: exit 1" "got $rc"
-        check_error_line "bench, model truncated at 1.$i s" "$d/model.safetensors" $rc "$TMP/err"
+        [ $rc -eq 1 ] || fail "bench, model truncated at $at s of ${t128} ms: exit 1" "got $rc"
+        check_error_line "bench, model truncated at $i/3 of its run" "$d/model.safetensors" $rc "$TMP/err"
     done
     # Changed in place, same size: refused before the run, not silently used.
     d=$TMP/touched
     mkdir -p "$d" && cp "$P/config.json" "$P/vocab.json" "$P/merges.txt" "$P/model.safetensors" "$d/"
     "$BIN" bench --model "$d" --tokens 256 > /dev/null 2> "$TMP/err" < "$E" &
     pid=$!
-    sleep 1
+    sleep "$(secs $((t256 / 2)))"
     printf 'xxxx' | dd of="$d/model.safetensors" bs=1 seek=9000000 conv=notrunc 2> /dev/null
     wait $pid
     check_error_line "bench, model overwritten in place" "$d/model.safetensors modified" $? "$TMP/err"
