@@ -164,7 +164,9 @@ git clone -q --no-checkout "$(git rev-parse --path-format=absolute --git-common-
     "$ROOT$HOMEDIR/attnscope" || die "git clone into the root failed"
 git -C "$ROOT$HOMEDIR/attnscope" -c advice.detachedHead=false checkout -q "$sha" ||
     die "checkout of $sha failed"
-cp -a ../shared "$ROOT$HOMEDIR/shared" || die "copying ../shared failed"
+# "shared/." so a ../shared that is a symlink brings its files, not the link
+# (a link would point outside the root and every test that reads it would skip).
+mkdir -p "$ROOT$HOMEDIR/shared" && cp -a ../shared/. "$ROOT$HOMEDIR/shared/" || die "copying ../shared failed"
 chmod -R a-w "$ROOT$HOMEDIR/shared"
 chroot "$ROOT" chown -R "$RUSER:" "$HOMEDIR/attnscope"
 
