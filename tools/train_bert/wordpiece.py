@@ -42,6 +42,8 @@ class WordPiece:
             assert s in self.ids, "vocab lacks " + s
         self.unk, self.cls, self.sep, self.mask = (self.ids[s] for s in SPECIALS[1:])
         self.pad = self.ids.get("[PAD]", 0)
+        # ids below first_word are special or [unusedN] (999 in bert-base-uncased)
+        self.first_word = 1 + max(i for i, p in enumerate(self.pieces) if p.startswith("[") and p.endswith("]"))
         self.specials = sorted((s for s in SPECIALS if s in self.ids), key=len, reverse=True)
         self.cache = {}
 
