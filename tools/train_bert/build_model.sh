@@ -35,7 +35,7 @@ if [ -z "${RESUME:-}" ]; then
     $PY $T/train_bert.py prepare --work "$WORK" --vocab "$VOCAB"
 fi
 echo "== 3/6 train"
-nice $PY $T/train_bert.py train --work "$WORK" --vocab "$VOCAB" --steps "$STEPS" --minutes "$MINUTES" --stop-at "${STOP_AT:-0}"
+nice $PY $T/train_bert.py train --work "$WORK" --vocab "$VOCAB" --steps "$STEPS" --minutes "$MINUTES" --stop-at "${STOP_AT:-12500}"
 echo "== 4/6 export"
 $PY $T/train_bert.py export --work "$WORK" --vocab "$VOCAB" --out "$OUT"
 echo "== 5/6 verify through attnscope"
