@@ -61,20 +61,56 @@ HP_GPT2 = dict(arch="gpt2", n_layer=6, n_head=6, n_embd=192, n_positions=256,
 #     masked (it is unpredictable noise), so the second copy can only be
 #     predicted by copying: that is what grows induction heads.
 # SwiGLU hidden 512 keeps the MLP's parameter count at pd-gpt2's (3*192*512
-# vs 2*192*768); one cosine cycle.
+# vs 2*192*768).
 #
-# Two cycles. Cycle 1 was planned as one 1800-step cosine; at step 1300 its
-# probe showed previous-token 0.38 and delimiter 0.65, but induction only
-# 0.056 and a second-copy loss just 0.8 nats below the first: ~3 repeat rows
-# per batch (120 copy targets of 4096) were too weak a signal. So the run
-# restarts at 1300 (cycle 1 keeps its 1800-step cosine shape up to there,
-# `end`) with a second cycle in which 60% of the rows carry a repeated span.
+# The schedule, and why (tools/train/README.md has the numbers):
+#   cycle 1 (steps 0-1299): prose, 18% of rows with a repeated span; one
+#     cosine planned over 1800 steps (`end`), 2e-3 -> 2e-4.
+#   cycle 2 (1300-2299): 60% repeat rows, 1e-3 -> 1e-4. By 2300 the model
+#     was a good language model with a previous-token head (0.52 through
+#     the C engine) but no induction head (0.04): induction heads come after
+#     a plateau, and repeats inside 256-token prose rows gave too weak a
+#     signal to cross it in a CPU budget.
+#   cycle 3 (2300-2499): each step half prose rows (8 x 256) and half copy
+#     rows (32 x 64: BOS, then random whole-word spans, each followed by its
+#     repeat); loss = the mean of the two parts; LR 1e-3 constant. Short
+#     rows cross the plateau sooner (at first attention is uniform, so the
+#     key to copy from gets 1/T of the weight: a 2-layer check crossed at
+#     ~400 steps with 64-token rows, ~600 with 128). First copies scored
+#     (score_first): nothing predicts them, so the model learns to copy
+#     nothing when there is nothing to copy; the no-op a head learns for
+#     that is to park on BOS, an attention sink.
+#   cycle 4 (2500-2799): three quarters copy rows (48 x 64), second copies
+#     only: after 200 steps of cycle 3 the second copy was no cheaper than
+#     the first (8.16 vs 8.17). Crossed: induction 0.45 at 2700.
+#   cycle 5 (2800-2999): a quarter copy rows (16 x 64, first copies scored),
+#     12 prose rows, a cosine 1e-3 -> 1e-4 planned to 3200, to bring the
+#     prose loss back.
+#   cycle 6 (3000-3099): the same rows, a slower cosine from where cycle 5
+#     was (5.5e-4) to 5.5e-5 planned to 4000: at 2800 the C engine measured
+#     previous-token 0.583 and sink 0.249 (targets 0.6, 0.5).
+#   cycle 7 (3100-3999): half copy rows again (32 x 64, second copies only),
+#     the same cosine. In the probe both the sink and the previous-token
+#     scores had risen only while copy rows dominated (2500-2800: sink 0.09
+#     -> 0.29), and were flat with a quarter (0.29, 0.43-0.45 from 2800 to
+#     3000), while the prose loss had room (bits/byte 1.75 vs pd-gpt2's 1.95).
+# A copy-first order (copy-only rows from scratch, then prose) grew perfect
+# previous-token and induction heads but never became a good language model
+# in the budget (validation 5.7 nats/token after 2200 steps vs 4.2 here).
 HP_LLAMA = dict(arch="llama", n_layer=6, n_head=6, n_embd=192, hidden=512, n_positions=256,
-                batch=16, ctx=256, steps=2300,
+                batch=16, ctx=256, steps=4000,
                 cycles=[dict(start=0, end=1800, warmup=100, lr=2.0e-3, min_lr=2.0e-4),
-                        dict(start=1300, warmup=50, lr=1.0e-3, min_lr=1.0e-4, repeat_frac=0.6)],
+                        dict(start=1300, end=2300, warmup=50, lr=1.0e-3, min_lr=1.0e-4, repeat_frac=0.6),
+                        dict(start=2300, warmup=50, lr=1.0e-3, min_lr=1.0e-3, copy_mix=0.5, copy_ctx=64,
+                             score_first=True),
+                        dict(start=2500, warmup=0, lr=1.0e-3, min_lr=1.0e-3, copy_mix=0.75, copy_ctx=64),
+                        dict(start=2800, end=3200, warmup=0, lr=1.0e-3, min_lr=1.0e-4, copy_mix=0.25,
+                             copy_ctx=64, score_first=True),
+                        dict(start=3000, end=4000, warmup=0, lr=5.5e-4, min_lr=5.5e-5, copy_mix=0.25,
+                             copy_ctx=64, score_first=True),
+                        dict(start=3100, warmup=0, lr=5.38e-4, min_lr=5.5e-5, copy_mix=0.5, copy_ctx=64)],
                 weight_decay=0.1, grad_clip=1.0, eval_every=100, seed=1337,
-                bos=True, repeat_frac=0.18, repeat_len=[20, 60])
+                bos=True, repeat_frac=0.18, repeat_len=[20, 60], copy_len=[10, 40])
 
 HP = {}
 
@@ -102,16 +138,35 @@ def lr_at(step):
 
 
 def get_batch(data, step, bos_id, words):
-    """(x, y) int64 (batch, ctx) for `step`, from a generator seeded by
-    (seed, step) so a resumed run sees the batches an uninterrupted one would.
+    """The batch for `step` as a list of (x, y) int64 parts, each (rows, T),
+    from a generator seeded by (seed, step) so a resumed run sees the batches
+    an uninterrupted one would. The loss is the mean of the parts' losses.
 
-    Without HP["bos"]: ctx+1 consecutive tokens, as pd-gpt2 was trained.
-    With it: BOS then ctx consecutive tokens. In a repeat row a span of n
-    random whole-word ids (`words`) is written at position p >= 1 and again at
-    p+n; targets inside the first copy are -100 (ignored by the loss).
+    Prose rows: without HP["bos"], ctx+1 consecutive tokens, as pd-gpt2 was
+    trained; with it, BOS then ctx consecutive tokens. In a repeat row a span
+    of n random whole-word ids (`words`) is written at position p >= 1 and
+    again at p+n; targets inside the first copy are -100 (ignored by the loss).
+    A copy_only cycle gives one part of copy rows (copy_batch); a copy_mix
+    cycle gives prose rows for (1 - copy_mix) of the step's tokens and copy
+    rows for the rest.
     """
     rng = np.random.default_rng([HP["seed"], step])
     B, T = HP["batch"], HP["ctx"]
+    c = cycle_at(step)[1]
+    cT = c.get("copy_ctx", T)
+    if c.get("copy_only"):
+        return [copy_batch(rng, bos_id, words, cT, B * T // cT, c.get("score_first", False))]
+    mix = c.get("copy_mix", 0.0)
+    parts = [prose_batch(data, rng, bos_id, words, int(round(B * (1 - mix))), c)]
+    if mix:
+        parts.append(copy_batch(rng, bos_id, words, cT, int(round(B * T * mix / cT)),
+                                c.get("score_first", False)))
+    return parts
+
+
+def prose_batch(data, rng, bos_id, words, B, c):
+    """B prose rows (see get_batch); c is the schedule cycle."""
+    T = HP["ctx"]
     body = T if HP["bos"] else T + 1
     starts = rng.integers(0, len(data) - body, size=B)
     rows = np.stack([data[s:s + body] for s in starts]).astype(np.int64)
@@ -119,7 +174,7 @@ def get_batch(data, step, bos_id, words):
         rows = np.concatenate([np.full((B, 1), bos_id, dtype=np.int64), rows], axis=1)
     y = rows[:, 1:].copy()
     lo, hi = HP["repeat_len"]
-    frac = cycle_at(step)[1].get("repeat_frac", HP["repeat_frac"])
+    frac = c.get("repeat_frac", HP["repeat_frac"])
     for b in np.nonzero(rng.random(B) < frac)[0]:
         n = int(rng.integers(lo, hi + 1))
         p = int(rng.integers(1, T + 1 - 2 * n))
@@ -128,6 +183,33 @@ def get_batch(data, step, bos_id, words):
         rows[b, p + n:p + 2 * n] = span
         y[b] = rows[b, 1:]
         y[b, p - 1:p + n - 1] = -100  # targets that are first-copy tokens
+    return torch.from_numpy(rows[:, :-1]), torch.from_numpy(y)
+
+
+def copy_batch(rng, bos_id, words, T, B, score_first=False):
+    """B copy rows of T tokens: each row is BOS, then spans of n random
+    whole-word ids (n from copy_len, at most (T-1)/2) each followed by the
+    same span, until the row is full (the tail stays BOS). Second-copy
+    targets count, so the loss can only fall by copying; with score_first
+    the first-copy targets count too (nothing predicts them: the best is
+    to copy nothing there), the rest are -100."""
+    lo, hi = HP["copy_len"]
+    hi = min(hi, (T - 1) // 2)
+    rows = np.full((B, T + 1), bos_id, dtype=np.int64)
+    y = np.full((B, T), -100, dtype=np.int64)
+    for b in range(B):
+        p = 1
+        while True:
+            n = int(rng.integers(lo, hi + 1))
+            if p + 2 * n > T + 1:
+                break
+            span = rng.choice(words, size=n, replace=False)
+            rows[b, p:p + n] = span
+            rows[b, p + n:p + 2 * n] = span
+            y[b, p + n - 1:p + 2 * n - 1] = span
+            if score_first:
+                y[b, p - 1:p + n - 1] = span
+            p += 2 * n
     return torch.from_numpy(rows[:, :-1]), torch.from_numpy(y)
 
 
@@ -216,9 +298,10 @@ def main():
     if args.steps:
         HP["steps"] = args.steps
         HP["eval_every"] = max(1, args.steps // 2)
-        # one cycle over the smoke run's steps (without cycle 1's `end`,
-        # which would stretch its cosine to 1800 steps)
-        HP["cycles"] = [{k: v for k, v in HP["cycles"][0].items() if k != "end"}]
+        # the same cycles squeezed into the smoke run's steps
+        f = args.steps / HP_LLAMA["steps"] if args.arch == "llama" else args.steps / HP_GPT2["steps"]
+        HP["cycles"] = [dict(c, start=int(c["start"] * f), warmup=max(1, int(c["warmup"] * f)))
+                        for c in HP["cycles"]]
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(HP["seed"])
@@ -293,9 +376,9 @@ def main():
         lr = lr_at(step)
         for g in opt.param_groups:
             g["lr"] = lr
-        x, y = get_batch(train, step, eot_id, words)
-        logits = model(x)
-        loss = F.cross_entropy(logits.reshape(-1, vocab_size), y.reshape(-1), ignore_index=-100)
+        parts = get_batch(train, step, eot_id, words)
+        loss = sum(F.cross_entropy(model(x).reshape(-1, vocab_size), y.reshape(-1), ignore_index=-100)
+                   for x, y in parts) / len(parts)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), HP["grad_clip"])
