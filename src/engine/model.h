@@ -130,7 +130,7 @@ int model_check_files(const Model *m, EngineError *err);
 const char *model_arch_name(ModelArch arch);
 
 /* The model shipped in the repo, relative to the repo root / install dir. */
-#define MODEL_DEFAULT_PATH "models/pd-gpt2"
+#define MODEL_DEFAULT_PATH "models/pd-llama"
 
 /* Resolves the default model path: $ATTNSCOPE_MODEL if set, else
  * MODEL_DEFAULT_PATH relative to the current directory or to the directory of

@@ -7,12 +7,12 @@
 #   grid_frame_ms  one full frame at 64 tokens right after a new trace, so the
 #                  head map and every grid thumbnail re-upload;
 #   idle_cpu_pct   CPU used by the app over 3 s without input.
-# Model: $ATTNSCOPE_MODEL, else models/pd-gpt2, else ../shared's stories260K.
+# Model: $ATTNSCOPE_MODEL, else models/pd-llama, else ../shared's stories260K.
 set -eu
 cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
 BIN="$BUILD/attnscope"
-MODEL=${ATTNSCOPE_MODEL:-models/pd-gpt2}
+MODEL=${ATTNSCOPE_MODEL:-models/pd-llama}
 if [ ! -f "$MODEL/model.safetensors" ] && [ ! -f "$MODEL" ]; then
     STORIES=${ATTNSCOPE_SHARED:-../shared}/models/stories260K/stories260K.bin
     if [ ! -f "$STORIES" ]; then
