@@ -53,8 +53,13 @@ def catches_sigterm(pid):
 
 def run_and_signal(env, args, sig, what):
     """Starts the app, signals it once it handles SIGTERM; returns (rc, stderr)."""
+    # Ctrl+C at a terminal reaches a program whose SIGINT is at its default;
+    # a test run started as a background job of a non-interactive shell
+    # inherits SIGINT ignored (SigIgn 0x6), which the app, like SDL,
+    # rightly keeps. So the child starts with the terminal's disposition.
     p = subprocess.Popen([BIN, "app", "--model", MODEL] + args, env=env,
-                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     t0 = time.time()
     while not catches_sigterm(p.pid) and p.poll() is None and time.time() - t0 < 30:
         time.sleep(0.05)
