@@ -148,16 +148,13 @@ def get_batch(data, step, bos_id, words):
     trained; with it, BOS then ctx consecutive tokens. In a repeat row a span
     of n random whole-word ids (`words`) is written at position p >= 1 and
     again at p+n; targets inside the first copy are -100 (ignored by the loss).
-    A copy_only cycle gives one part of copy rows (copy_batch); a copy_mix
-    cycle gives prose rows for (1 - copy_mix) of the step's tokens and copy
-    rows for the rest.
+    A copy_mix cycle gives prose rows for (1 - copy_mix) of the step's tokens
+    and copy rows (copy_batch) for the rest.
     """
     rng = np.random.default_rng([HP["seed"], step])
     B, T = HP["batch"], HP["ctx"]
     c = cycle_at(step)[1]
     cT = c.get("copy_ctx", T)
-    if c.get("copy_only"):
-        return [copy_batch(rng, bos_id, words, cT, B * T // cT, c.get("score_first", False))]
     mix = c.get("copy_mix", 0.0)
     parts = [prose_batch(data, rng, bos_id, words, int(round(B * (1 - mix))), c)]
     if mix:
@@ -298,12 +295,13 @@ def main():
     if args.export_ckpt:
         return export_checkpoint(args)
     if args.steps:
+        # the same cycles squeezed into the smoke run's steps
+        f = args.steps / HP["steps"]
+        HP["cycles"] = [dict(c, **{k: max(1, int(c[k] * f)) if k == "warmup" else int(c[k] * f)
+                                   for k in ("start", "end", "warmup") if k in c})
+                        for c in HP["cycles"]]
         HP["steps"] = args.steps
         HP["eval_every"] = max(1, args.steps // 2)
-        # the same cycles squeezed into the smoke run's steps
-        f = args.steps / HP_LLAMA["steps"] if args.arch == "llama" else args.steps / HP_GPT2["steps"]
-        HP["cycles"] = [dict(c, start=int(c["start"] * f), warmup=max(1, int(c["warmup"] * f)))
-                        for c in HP["cycles"]]
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(HP["seed"])
