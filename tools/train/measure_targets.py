@@ -31,7 +31,7 @@ Prints a table, the per-role best heads, and "N passed, N failed"; exits 1
 on a missed target. --markdown writes the model card's role table.
 --floor ROLE=VALUE checks a role against VALUE instead and prints whether
 issue 9's target is met (tests/pd_llama_targets_test.sh uses it for the
-one target the shipped model misses; see its comment).
+two targets the shipped model misses; see its comment).
 """
 import argparse
 import glob

@@ -183,10 +183,10 @@ def cmd_vocab(a, wp):
     ids = np.load(a.counts)
     assert ids.max() < len(wp.pieces), "%s was not made with %s" % (a.counts, a.vocab)
     count = np.bincount(ids, minlength=len(wp.pieces))
-    chars = [i for i, p in enumerate(wp.pieces) if len(p) == 1 or (len(p) == 3 and p.startswith("##"))]
+    chars = {i for i, p in enumerate(wp.pieces) if len(p) == 1 or (len(p) == 3 and p.startswith("##"))}
     words = [i for i in np.argsort(-count, kind="stable") if i >= wp.first_word and count[i] > 0
-             and i not in set(chars)]
-    keep = set(chars) | set(words[:VOCAB_SIZE - len(SPECIALS) - len(chars)])
+             and i not in chars]
+    keep = chars | set(words[:VOCAB_SIZE - len(SPECIALS) - len(chars)])
     order = sorted(keep, key=lambda i: (-count[i], i))
     pieces = list(SPECIALS) + [wp.pieces[i] for i in order]
     os.makedirs(os.path.dirname(a.our_vocab) or ".", exist_ok=True)
@@ -196,13 +196,12 @@ def cmd_vocab(a, wp):
     return 0
 
 
-def make_batch(stream, wp, rng, n, vocab, seq=SEQ):
-    """n sequences of seq tokens from random places in stream, masked.
-    Returns ids, types, labels (-100 where not chosen), all (n, seq)."""
-    SEQ = seq
-    body = SEQ - 3
-    ids = np.full((n, SEQ), wp.pad, np.int64)
-    types = np.zeros((n, SEQ), np.int64)
+def make_batch(stream, wp, rng, n, vocab, T=SEQ):
+    """n sequences of T tokens from random places in stream, masked.
+    Returns ids, types, labels (-100 where not chosen), all (n, T)."""
+    body = T - 3
+    ids = np.full((n, T), wp.pad, np.int64)
+    types = np.zeros((n, T), np.int64)
     for i in range(n):
         at = rng.randrange(0, len(stream) - body)
         chunk = [int(t) for t in stream[at:at + body]]
@@ -214,13 +213,13 @@ def make_batch(stream, wp, rng, n, vocab, seq=SEQ):
             seq = [wp.cls] + chunk + [wp.sep]
             types[i, :] = 0
         ids[i, :len(seq)] = seq
-    labels = np.full((n, SEQ), -100, np.int64)
+    labels = np.full((n, T), -100, np.int64)
     special = (ids == wp.cls) | (ids == wp.sep) | (ids == wp.pad)
-    r = np.array([[rng.random() for _ in range(SEQ)] for _ in range(n)])
+    r = np.array([[rng.random() for _ in range(T)] for _ in range(n)])
     chosen = (r < 0.15) & ~special
     labels[chosen] = ids[chosen]
-    act = np.array([[rng.random() for _ in range(SEQ)] for _ in range(n)])
-    rand_ids = np.array([[rng.randrange(wp.first_word, vocab) for _ in range(SEQ)] for _ in range(n)])
+    act = np.array([[rng.random() for _ in range(T)] for _ in range(n)])
+    rand_ids = np.array([[rng.randrange(wp.first_word, vocab) for _ in range(T)] for _ in range(n)])
     ids = np.where(chosen & (act < 0.8), wp.mask, ids)
     ids = np.where(chosen & (act >= 0.8) & (act < 0.9), rand_ids, ids)
     return torch.from_numpy(ids), torch.from_numpy(types), torch.from_numpy(labels)
@@ -353,8 +352,7 @@ def main():
     ap.add_argument("--corpus", default=os.path.join(ROOT, "..", "shared", "corpus"))
     ap.add_argument("--vocab", default=os.path.join(ROOT, "..", "shared", "tokenizers", "bert-base-uncased", "vocab.txt"))
     ap.add_argument("--counts", help="vocab: train.npy encoded with --vocab")
-    ap.add_argument("--our-vocab", default=os.path.join(ROOT, "tools", "train_bert", "work", "vocab.txt"),
-                    help="vocab: where to write our vocabulary")
+    ap.add_argument("--our-vocab", help="vocab: where to write our vocabulary (default WORK/vocab.txt)")
     ap.add_argument("--out", default=os.path.join(ROOT, "models", "pd-bert"))
     ap.add_argument("--steps", type=int, default=14000)
     ap.add_argument("--minutes", type=float, default=0)
@@ -367,6 +365,7 @@ def main():
     ap.add_argument("--max-chars", type=int, default=0)
     ap.add_argument("--threads", type=int, default=2)
     a = ap.parse_args()
+    a.our_vocab = a.our_vocab or os.path.join(a.work, "vocab.txt")
     if not os.path.exists(a.vocab):
         print("train_bert.py: %s not found; HINT: pass --vocab bert-base-uncased/vocab.txt" % a.vocab, file=sys.stderr)
         return 1
