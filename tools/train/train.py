@@ -100,7 +100,7 @@ HP_GPT2 = dict(arch="gpt2", n_layer=6, n_head=6, n_embd=192, n_positions=256,
 # previous-token and induction heads but never became a good language model
 # in the budget (validation 5.7 nats/token after 2200 steps vs 4.2 here).
 HP_LLAMA = dict(arch="llama", n_layer=6, n_head=6, n_embd=192, hidden=512, n_positions=256,
-                batch=16, ctx=256, steps=4000,
+                batch=16, ctx=256, steps=5000,
                 cycles=[dict(start=0, end=1800, warmup=100, lr=2.0e-3, min_lr=2.0e-4),
                         dict(start=1300, end=2300, warmup=50, lr=1.0e-3, min_lr=1.0e-4, repeat_frac=0.6),
                         dict(start=2300, warmup=50, lr=1.0e-3, min_lr=1.0e-3, copy_mix=0.5, copy_ctx=64,
@@ -110,7 +110,12 @@ HP_LLAMA = dict(arch="llama", n_layer=6, n_head=6, n_embd=192, hidden=512, n_pos
                              copy_ctx=64, score_first=True),
                         dict(start=3000, end=4000, warmup=0, lr=5.5e-4, min_lr=5.5e-5, copy_mix=0.25,
                              copy_ctx=64, score_first=True),
-                        dict(start=3100, warmup=0, lr=5.38e-4, min_lr=5.5e-5, copy_mix=0.5, copy_ctx=64)],
+                        dict(start=3100, warmup=0, lr=5.38e-4, min_lr=5.5e-5, copy_mix=0.5, copy_ctx=64),
+                        # half the copy spans are prose said twice: induction on natural text
+                        dict(start=4000, end=5000, warmup=50, lr=1.0e-3, min_lr=1.0e-4, copy_mix=0.75,
+                             copy_ctx=64, score_first=True, copy_prose=0.5),
+                        dict(start=4700, end=5000, warmup=0, lr=2.89e-4, min_lr=1.0e-4, copy_mix=0.875,
+                             copy_ctx=64, score_first=True, copy_prose=0.5)],
                 weight_decay=0.1, grad_clip=1.0, eval_every=100, seed=1337,
                 bos=True, repeat_frac=0.18, repeat_len=[20, 60], copy_len=[10, 40])
 
@@ -159,7 +164,7 @@ def get_batch(data, step, bos_id, words):
     parts = [prose_batch(data, rng, bos_id, words, int(round(B * (1 - mix))), c)]
     if mix:
         parts.append(copy_batch(rng, bos_id, words, cT, int(round(B * T * mix / cT)),
-                                c.get("score_first", False)))
+                                c.get("score_first", False), data, c.get("copy_prose", 0.0)))
     return parts
 
 
@@ -185,13 +190,17 @@ def prose_batch(data, rng, bos_id, words, B, c):
     return torch.from_numpy(rows[:, :-1]), torch.from_numpy(y)
 
 
-def copy_batch(rng, bos_id, words, T, B, score_first=False):
+def copy_batch(rng, bos_id, words, T, B, score_first=False, data=None, prose=0.0):
     """B copy rows of T tokens: each row is BOS, then spans of n random
     whole-word ids (n from copy_len, at most (T-1)/2) each followed by the
     same span, until the row is full (the tail stays BOS). Second-copy
     targets count, so the loss can only fall by copying; with score_first
     the first-copy targets count too (nothing predicts them: the best is
-    to copy nothing there), the rest are -100."""
+    to copy nothing there), the rest are -100.
+    With prose > 0 that fraction of the spans are n consecutive tokens of
+    `data` instead (a natural sentence said twice, as in the app's starter
+    text); their first copies are scored with score_first like prose.
+    prose == 0 draws nothing extra from rng, so older cycles replay."""
     lo, hi = HP["copy_len"]
     hi = min(hi, (T - 1) // 2)
     rows = np.full((B, T + 1), bos_id, dtype=np.int64)
@@ -202,7 +211,11 @@ def copy_batch(rng, bos_id, words, T, B, score_first=False):
             n = int(rng.integers(lo, hi + 1))
             if p + 2 * n > T + 1:
                 break
-            span = rng.choice(words, size=n, replace=False)
+            if prose and rng.random() < prose:
+                at = int(rng.integers(0, len(data) - n))
+                span = data[at:at + n].astype(np.int64)
+            else:
+                span = rng.choice(words, size=n, replace=False)
             rows[b, p:p + n] = span
             rows[b, p + n:p + 2 * n] = span
             y[b, p + n - 1:p + 2 * n - 1] = span
@@ -287,6 +300,8 @@ def main():
     ap.add_argument("--out", default="models/pd-llama")
     ap.add_argument("--resume", action="store_true")
     ap.add_argument("--steps", type=int, help="override (smoke tests only)")
+    ap.add_argument("--tail", help="JSON {\"steps\": N, \"cycles\": [...]}: extra cycles appended "
+                    "to the schedule, to try a continuation from a checkpoint before it goes into HP_*")
     ap.add_argument("--threads", type=int, default=2, help="torch threads (1 when sharing the cores)")
     ap.add_argument("--export-ckpt", action="store_true",
                     help="only export work/ckpt.pt (a run in progress) to --out, then exit")
@@ -294,6 +309,11 @@ def main():
     HP.update(HP_LLAMA if args.arch == "llama" else HP_GPT2)
     if args.export_ckpt:
         return export_checkpoint(args)
+    if args.tail:
+        tail = json.loads(args.tail)
+        assert tail["cycles"][0]["start"] >= HP["cycles"][-1]["start"], "--tail cycles start after HP's"
+        HP["cycles"] = HP["cycles"] + tail["cycles"]
+        HP["steps"] = tail["steps"]
     if args.steps:
         # the same cycles squeezed into the smoke run's steps
         f = args.steps / HP["steps"]
