@@ -1,7 +1,8 @@
 #!/bin/sh
 # Issue 9's targets on models/pd-llama, measured through `attnscope roles`
 # (tools/train/measure_targets.py prints every number): previous-token,
-# induction, sink and delimiter heads, in-context copying, bits per byte
+# induction (on random words and on held-out sentences said twice), sink
+# and delimiter heads, in-context copying, bits per byte
 # against models/pd-gpt2 on the validation split and on our held-out prose,
 # folder size. SKIPs until the model is trained and exported (make model).
 # PD_LLAMA=DIR measures another export (e.g. a checkpoint, train.py --export-ckpt).
@@ -25,14 +26,7 @@ if ! ls "$WORK"/text/*.val.txt >/dev/null 2>&1; then
         WORK=""
     fi
 fi
-# Two of issue 9's targets are not met by the shipped model (issue 9 stays
-# open; models/pd-llama/README.md): its best previous-token head is 0.527 on
-# the prose (target 0.6) and its best sink head 0.361 (target 0.5). Those two
-# are checked against floors just under what it has, so the test still
-# fails if a rebuild or an engine change makes them worse, and the output
-# says the targets are not met.
-/usr/bin/python3 tools/train/measure_targets.py --bin "$BIN" --model "$M" --compare models/pd-gpt2 --work "$WORK" \
-    --floor previous_token=0.5 --floor first_token=0.33
+/usr/bin/python3 tools/train/measure_targets.py --bin "$BIN" --model "$M" --compare models/pd-gpt2 --work "$WORK"
 rc=$?
 [ -n "$tmp" ] && rm -rf "$tmp"
 exit $rc
