@@ -15,7 +15,7 @@ if [ ! -f "$MODEL/model.safetensors" ]; then
     echo "screenshots: models/pd-llama absent; using the random oracle checkpoint $MODEL"
 fi
 # pd-llama's heads worth showing (its model card's role table)
-IND_L=4 IND_H=0    # induction: second copy -> the token after the first
+IND_L=5 IND_H=0    # induction: second copy -> the token after the first (the app opens on it)
 PREV_L=3 PREV_H=4  # previous token
 IND="layer=$IND_L;head=$IND_H" PREV="layer=$PREV_L;head=$PREV_H"
 command -v xvfb-run >/dev/null || { echo "screenshots: xvfb-run missing; HINT: apt-get install xvfb xauth"; exit 1; }
