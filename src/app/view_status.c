@@ -60,8 +60,8 @@ void view_help_frame(ViewCtx *cx, int W, int H) {
     };
     static const char *look_one[] = {
         "What to look at first: the app opens on the model's best teaching head on its starter text (one sentence, said twice).",
-        "Badges on the grid mark heads with a clear role: P attends to the previous token, I (induction) to the token after the",
-        "earlier copy of the current one, S to the first token. Ctrl+G colours the grid by a role and lists the heads by it.",
+        "Badges mark heads with a clear role: P attends to the previous token, I (induction) to the token after the earlier copy",
+        "of the current one, S to the first token. Ctrl+G: the grid by a role. Ablate P heads (right-click): watch the I stripe.",
     }, *look_mt[] = {
         "Translation: the source is encoded once, the translation decoded greedily, one target chip per step.",
         "Cross-attention (target \xC3\x97 source) shows which source words each target word read; Ctrl+T switches to the",
