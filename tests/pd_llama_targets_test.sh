@@ -2,7 +2,8 @@
 # Issue 9's targets on models/pd-llama, measured through `attnscope roles`
 # (tools/train/measure_targets.py prints every number): previous-token,
 # induction (on random words and on held-out sentences said twice), sink
-# and delimiter heads, in-context copying, bits per byte
+# and delimiter heads, in-context copying, the circuit (ablating the
+# previous-token head must cost the induction heads), bits per byte
 # against models/pd-gpt2 on the validation split and on our held-out prose,
 # folder size. SKIPs until the model is trained and exported (make model).
 # PD_LLAMA=DIR measures another export (e.g. a checkpoint, train.py --export-ckpt).
