@@ -155,8 +155,8 @@ def natural_pairs(prose):
 
 
 def second_copy_loss(run):
-    """Mean loss on the second copy of a sentence said twice, its first token
-    (where the two tokenizations can differ) left out."""
+    """Mean loss on the second copy of a text said twice (the last n//2 of its
+    n tokens), its first token (where the two tokenizations can differ) left out."""
     t = run["tokens"]  # BOS, then the n text tokens; t[j-1]["next_loss"] predicts t[j]
     n = len(t) - 1
     loss = [t[j - 1]["next_loss"] for j in range(len(t) - n // 2 + 1, len(t))]
@@ -184,7 +184,7 @@ def measure(binary, model, compare, work):
     for r in runs:  # tokens: BOS, copy 1 at 1..n, copy 2 at n+1..2n
         loss = [t["next_loss"] for t in r["tokens"]]
         c1 += sum(loss[1:HALF]) / (HALF - 1)          # predicts copy-1 tokens 2..n
-        c2 += sum(loss[HALF + 1:2 * HALF]) / (HALF - 1)  # predicts copy-2 tokens 2..n
+        c2 += second_copy_loss(r)                      # predicts copy-2 tokens 2..n
     res["copy1_loss"], res["copy2_loss"] = c1 / len(runs), c2 / len(runs)
     res["bpb"] = {}
     texts = {"heldout_prose": prose}
